@@ -1,0 +1,3 @@
+from safecampus.cli import main
+
+main()

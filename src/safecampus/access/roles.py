@@ -1,0 +1,49 @@
+"""Roles and the permission matrix: which role may do which action, inside its scope.
+
+The scope itself (which org units) comes from role assignments; this table only says what a
+role may do there. docs/permissions.md is generated from it (`safecampus permissions-doc`).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", _("市级管理员")
+    CITY_OFFICER = "city_officer", _("市局安全科")
+    DISTRICT_OFFICER = "district_officer", _("区市安全干部")
+    PRINCIPAL = "principal", _("校长")
+    SAFETY_DIRECTOR = "safety_director", _("分管安全副校长/安全主任")
+    STAFF = "staff", _("教职工")
+    GUARD = "guard", _("保安员")
+    INSPECTOR = "inspector", _("督导检查员/专家")
+    COUNSELLOR = "counsellor", _("心理教师")
+    AUDITOR = "auditor", _("审计员")
+
+
+R = Role
+_EVERY_BUSINESS_ROLE = frozenset(set(Role) - {Role.AUDITOR})
+
+# action -> (label, roles). The auditor reads the trail and nothing else (separation of the
+# administrator, security and audit duties, 等保 level 3).
+PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
+    "dashboard.view": (_("查看首页统计"), _EVERY_BUSINESS_ROLE),
+    "org.view": (_("查看组织机构与学校"), _EVERY_BUSINESS_ROLE),
+    "school.change": (
+        _("修改学校档案"),
+        frozenset({R.CITY_ADMIN, R.DISTRICT_OFFICER, R.PRINCIPAL, R.SAFETY_DIRECTOR}),
+    ),
+    "school.import": (_("导入学校"), frozenset({R.CITY_ADMIN, R.DISTRICT_OFFICER})),
+    "school.export": (
+        _("导出学校"),
+        frozenset({R.CITY_ADMIN, R.CITY_OFFICER, R.DISTRICT_OFFICER, R.PRINCIPAL, R.SAFETY_DIRECTOR}),
+    ),
+    "audit.view": (_("查看审计日志"), frozenset({R.AUDITOR})),
+}
+
+
+def roles_for(action: str) -> frozenset[Role]:
+    try:
+        return PERMISSIONS[action][1]
+    except KeyError:
+        raise KeyError(f"unknown action {action!r}; declare it in access.roles.PERMISSIONS") from None

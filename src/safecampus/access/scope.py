@@ -1,0 +1,112 @@
+"""THE access choke point. Every read of business data — page, API, export, dashboard —
+passes its queryset through `scoped()`; nothing else filters by org unit.
+
+A model takes part by declaring `scope_path`, the lookup from the model to the materialised
+path of the org unit it belongs to (for example "unit__path" or "school__unit__path").
+
+Rules that hide rows from users who are otherwise in scope — "an unannounced spot check is
+invisible to its target school and district until it starts" — register here with
+`register_visibility_rule(Model, rule)`, so that they apply everywhere the model is read.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from .roles import Role, roles_for
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: Role
+    unit_id: int
+    path: str
+    is_recursive: bool
+
+    def covers(self, path: str) -> bool:
+        return path.startswith(self.path) if self.is_recursive else path == self.path
+
+
+VisibilityRule = Callable[[QuerySet, object, str, list[Grant]], QuerySet]
+_visibility_rules: dict[type[Model], list[VisibilityRule]] = {}
+
+
+def register_visibility_rule(model: type[Model], rule: VisibilityRule) -> None:
+    """Add a rule that narrows what in-scope users see of `model` (see module docstring)."""
+    _visibility_rules.setdefault(model, []).append(rule)
+
+
+def grants(user) -> list[Grant]:
+    """The user's role assignments, loaded once per user object (i.e. once per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_safecampus_grants", None)
+    if cached is None:
+        from .models import RoleAssignment
+
+        cached = [
+            Grant(Role(role), unit_id, path, recursive)
+            for role, unit_id, path, recursive in RoleAssignment.objects.filter(user=user).values_list(
+                "role", "unit_id", "unit__path", "is_recursive"
+            )
+        ]
+        user._safecampus_grants = cached
+    return cached
+
+
+def grants_for(user, action: str) -> list[Grant]:
+    allowed = roles_for(action)
+    return [g for g in grants(user) if g.role in allowed]
+
+
+def scoped(queryset: QuerySet, user, action: str) -> QuerySet:
+    """Rows of `queryset` that `user` may `action`: inside an assignment whose role allows it."""
+    lookup = queryset.model.scope_path
+    condition = Q(pk__in=[])
+    for grant in grants_for(user, action):
+        if grant.is_recursive:
+            condition |= Q(**{f"{lookup}__startswith": grant.path})
+        else:
+            condition |= Q(**{lookup: grant.path})
+    queryset = queryset.filter(condition)
+    for rule in _visibility_rules.get(queryset.model, []):
+        queryset = rule(queryset, user, action, grants(user))
+    return queryset
+
+
+def scoped_get(queryset: QuerySet, user, action: str, **lookup):
+    """One row in scope, or 404 — whether it exists elsewhere is not revealed. A row the user
+    can see but not act on answers 403."""
+    try:
+        return scoped(queryset, user, action).get(**lookup)
+    except queryset.model.DoesNotExist:
+        if action != "org.view" and scoped(queryset, user, "org.view").filter(**lookup).exists():
+            raise PermissionDenied from None
+        raise Http404 from None
+
+
+def can(user, action: str, unit=None) -> bool:
+    """May `user` do `action` at all (unit=None), or at this org unit?"""
+    held = grants_for(user, action)
+    if unit is None:
+        return bool(held)
+    return any(g.covers(unit.path) for g in held)
+
+
+def require(user, action: str, unit=None) -> None:
+    if not can(user, action, unit):
+        raise PermissionDenied
+
+
+def home_unit(user):
+    """The highest unit the user is assigned to: where their dashboard starts."""
+    from safecampus.orgs.models import OrgUnit
+
+    held = grants(user)
+    if not held:
+        return None
+    top = min(held, key=lambda g: g.path.count("/"))
+    return OrgUnit.objects.get(pk=top.unit_id)

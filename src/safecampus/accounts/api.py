@@ -1,0 +1,79 @@
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import Field, Router, Schema
+from ninja.security import HttpBearer
+
+from safecampus.audit.context import bind_user
+from safecampus.core.schemas import Error
+
+from .models import ApiToken
+from .services import api_token_issue, api_token_revoke, api_token_user
+
+
+class TokenAuth(HttpBearer):
+    """Authorization: Bearer <personal API token>."""
+
+    def authenticate(self, request, token):
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+            bind_user(user)
+        return user
+
+
+router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+    password: str = Field(..., min_length=1, max_length=256)
+    name: str = Field("API", min_length=1, max_length=100, description="令牌名称，便于日后识别和吊销")
+    days: int | None = Field(90, ge=1, le=365, description="有效天数；留空则不过期")
+
+
+class TokenCreated(Schema):
+    id: int
+    name: str
+    token: str = Field(..., description="令牌值，仅此一次返回")
+    expires_at: datetime | None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    hint: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    is_active: bool
+
+
+@router.post("/token", auth=None, response={201: TokenCreated, 401: Error, 403: Error, 422: Error}, summary="用户名和密码换取 API 令牌")
+def token_create(request, payload: TokenIn):
+    try:
+        token, raw = api_token_issue(
+            request=request, username=payload.username, password=payload.password, name=payload.name, days=payload.days
+        )
+    except PermissionError:
+        if getattr(request, "axes_locked_out", False):
+            raise PermissionDenied from None
+        from ninja.errors import AuthenticationError
+
+        raise AuthenticationError from None
+    return 201, {"id": token.pk, "name": token.name, "token": raw, "expires_at": token.expires_at}
+
+
+@router.get("/tokens", response=list[TokenOut], summary="我的 API 令牌")
+def token_list(request):
+    return list(ApiToken.objects.filter(user=request.auth))
+
+
+@router.delete("/tokens/{token_id}", response={200: TokenOut, 404: Error}, summary="吊销我的令牌")
+def token_revoke(request, token_id: int):
+    try:
+        return api_token_revoke(user=request.auth, token_id=token_id)
+    except ApiToken.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,48 @@
+"""Password rules of 等保 level 3: several character classes, no reuse of recent passwords."""
+
+import string
+
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+class CharacterClassValidator:
+    CLASSES = (
+        ("lower", lambda c: c in string.ascii_lowercase),
+        ("upper", lambda c: c in string.ascii_uppercase),
+        ("digit", lambda c: c.isdigit()),
+        ("symbol", lambda c: not c.isalnum()),
+    )
+
+    def __init__(self, min_classes: int = 3):
+        self.min_classes = min_classes
+
+    def validate(self, password, user=None):
+        found = sum(1 for _name, test in self.CLASSES if any(test(c) for c in password))
+        if found < self.min_classes:
+            raise ValidationError(
+                _("密码须包含大写字母、小写字母、数字、符号中的至少 %(n)d 类。") % {"n": self.min_classes},
+                code="password_too_simple",
+            )
+
+    def get_help_text(self):
+        return _("至少包含大写字母、小写字母、数字、符号中的 %(n)d 类。") % {"n": self.min_classes}
+
+
+class PasswordHistoryValidator:
+    def __init__(self, history: int = 5):
+        self.history = history
+
+    def validate(self, password, user=None):
+        if user is None or user.pk is None:
+            return
+        previous = [user.password] if user.password else []
+        previous += list(user.password_history.values_list("password", flat=True)[: self.history - 1])
+        if any(check_password(password, encoded) for encoded in previous[: self.history]):
+            raise ValidationError(
+                _("不能使用最近 %(n)d 次用过的密码。") % {"n": self.history}, code="password_reused"
+            )
+
+    def get_help_text(self):
+        return _("不能与最近 %(n)d 次的密码相同。") % {"n": self.history}

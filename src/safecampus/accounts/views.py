@@ -1,0 +1,78 @@
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .forms import ApiTokenForm, LoginForm, PasswordChangeForm
+from .models import ApiToken
+from .services import api_token_issue, api_token_revoke, user_password_change
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+def locked_out(request, credentials, *args, **kwargs):
+    """django-axes calls this once an account has failed too often."""
+    message = _("连续登录失败次数过多，账号已被锁定 30 分钟。如需立即解锁，请联系管理员。")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "locked_out", "message": message, "details": []}}, status=403)
+    return render(request, "accounts/locked.html", {"message": message}, status=403)
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, _("您已安全退出。"))
+    return redirect("accounts:login")
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user_password_change(user=request.user, new_password=form.cleaned_data["new_password1"])
+        logout(request)
+        messages.success(request, _("密码已修改，所有会话和 API 令牌均已失效，请用新密码重新登录。"))
+        return redirect("accounts:login")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def tokens(request):
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_key = api_token_issue(
+                request=request,
+                username=request.user.get_username(),
+                password=form.cleaned_data["password"],
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+            )
+            form = ApiTokenForm()
+        except PermissionError:
+            form.add_error("password", _("当前密码不正确。"))
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "new_key": new_key, "tokens": ApiToken.objects.filter(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id: int):
+    try:
+        api_token_revoke(user=request.user, token_id=token_id)
+        messages.success(request, _("令牌已吊销。"))
+    except ApiToken.DoesNotExist:
+        messages.error(request, _("令牌不存在。"))
+    return redirect("accounts:tokens")

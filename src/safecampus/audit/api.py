@@ -1,0 +1,43 @@
+from datetime import datetime
+
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from safecampus.access.scope import require
+from safecampus.core.schemas import Error
+
+from .filters import AuditFilters
+from .selectors import audit_entry_get, audit_entry_list
+
+router = Router(tags=["audit"])
+
+
+class AuditEntryOut(Schema):
+    id: int
+    at: datetime
+    user_id: int | None
+    username: str
+    unit_id: int | None
+    unit_path: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    before: dict | None
+    after: dict | None
+    outcome: str
+    channel: str
+    ip: str | None
+    message: str
+
+
+@router.get("/entries", response={200: list[AuditEntryOut], 403: Error}, summary="审计日志（审计员）")
+@paginate(LimitOffsetPagination)
+def entry_list(request, filters: Query[AuditFilters]):
+    require(request.auth, "audit.view")
+    return audit_entry_list(user=request.auth, filters=filters)
+
+
+@router.get("/entries/{entry_id}", response={200: AuditEntryOut, 403: Error, 404: Error}, summary="审计日志详情")
+def entry_detail(request, entry_id: int):
+    return audit_entry_get(user=request.auth, entry_id=entry_id)

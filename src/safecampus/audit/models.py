@@ -1,0 +1,134 @@
+"""The audit trail: one append-only entry for every change of a business record and every
+read of a sensitive one (等保 level 3, Cybersecurity Law art. 21).
+
+Business models inherit AuditedModel: single saves and deletes are recorded by signals,
+bulk writes by AuditedQuerySet, so no write path can skip the trail. Entries cannot be
+changed through the ORM, and database triggers (migration 0002) refuse UPDATE always and
+DELETE of entries younger than the legal minimum, whatever client connects.
+"""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    READ = "read", _("查阅敏感信息")
+    EXPORT = "export", _("导出")
+    IMPORT = "import", _("导入")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKOUT = "lockout", _("账号锁定")
+    LOGOUT = "logout", _("退出")
+    PASSWORD_CHANGE = "password_change", _("修改密码")
+    TOKEN_CREATE = "token_create", _("创建令牌")
+    TOKEN_REVOKE = "token_revoke", _("吊销令牌")
+    GENERATE = "generate", _("生成演示数据")
+    PRUNE = "prune", _("清理过期日志")
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("成功")
+    FAILURE = "failure", _("失败")
+    DENIED = "denied", _("拒绝")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("审计日志不可修改")
+
+    def delete(self):
+        raise PermissionError("审计日志不可删除（过期清理请使用 prune_audit_entries）")
+
+
+class AuditEntry(models.Model):
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), null=True, blank=True,
+        on_delete=models.SET_NULL, db_constraint=False, related_name="+",
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    # The org node of the object, copied as a path so that the entry stays scoped even if
+    # the tree changes later.
+    unit_id = models.BigIntegerField(_("组织机构"), null=True, blank=True)
+    unit_path = models.CharField(max_length=255, blank=True, db_index=True)
+    action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    before = models.JSONField(_("修改前"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("修改后"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    outcome = models.CharField(_("结果"), max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS)
+    channel = models.CharField(_("来源"), max_length=10, blank=True)
+    ip = models.GenericIPAddressField(_("客户端地址"), null=True, blank=True)
+    request_id = models.CharField(max_length=36, blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+    scope_path = "unit_path"
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("审计日志不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计日志不可删除")
+
+
+class AuditedQuerySet(models.QuerySet):
+    """Bulk writes that leave one audit entry per row, like single saves do."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from .services import audit_created
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        audit_created(created)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        from .services import audit_snapshot_many, audit_updated
+
+        objs = list(objs)
+        before = audit_snapshot_many(self.model, [o.pk for o in objs])
+        result = super().bulk_update(objs, fields, *args, **kwargs)
+        audit_updated(objs, before)
+        return result
+
+    def update(self, **kwargs):
+        from django.db import transaction
+
+        from .services import audit_snapshot_many, audit_updated
+
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            before = audit_snapshot_many(self.model, pks)
+            count = super().update(**kwargs)
+            audit_updated(list(self.model._base_manager.filter(pk__in=pks)), before)
+        return count
+
+
+class AuditedModel(models.Model):
+    """Base of every business record: its changes are written to the audit trail."""
+
+    # Fields whose values the trail keeps; None keeps every concrete field.
+    audit_fields: list[str] | None = None
+
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

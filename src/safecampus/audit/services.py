@@ -1,0 +1,143 @@
+"""Writes to the audit trail. Called by the signals, the audited querysets and the services
+that record reads, exports, logins and other events."""
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .context import current_actor
+from .models import AuditAction, AuditEntry, AuditOutcome
+
+logger = logging.getLogger(__name__)
+
+
+def _fields(model) -> list[str]:
+    if model.audit_fields is not None:
+        return model.audit_fields
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def audit_snapshot(obj: models.Model) -> dict:
+    """The audited field values of obj, as JSON-safe data."""
+    data = {name: getattr(obj, name) for name in _fields(type(obj))}
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def audit_snapshot_many(model, pks: Iterable) -> dict:
+    return {o.pk: audit_snapshot(o) for o in model._base_manager.filter(pk__in=list(pks))}
+
+
+def _unit_of(obj: models.Model) -> tuple[int | None, str]:
+    """The org node an object belongs to, following its model's scope path."""
+    lookup = getattr(type(obj), "scope_path", None)
+    if lookup is None:
+        return None, ""
+    target = obj
+    parts = lookup.split("__")
+    for part in parts[:-1]:
+        target = getattr(target, part, None)
+        if target is None:
+            return None, ""
+    return getattr(target, "pk", None), getattr(target, parts[-1], "") or ""
+
+
+def _entry(action: str, obj: models.Model | None = None, **fields) -> AuditEntry:
+    actor = current_actor()
+    values = {
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "ip": actor.ip,
+        "channel": actor.channel,
+        "request_id": actor.request_id,
+        "action": action,
+    }
+    if obj is not None:
+        unit_id, unit_path = _unit_of(obj)
+        values.update(
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            unit_id=unit_id,
+            unit_path=unit_path,
+        )
+    values.update(fields)
+    return AuditEntry(**values)
+
+
+def _suppressed() -> bool:
+    return bool(current_actor().suppressed)
+
+
+def audit_created(objs: Iterable[models.Model]) -> None:
+    if _suppressed():
+        return
+    AuditEntry.objects.bulk_create(
+        [_entry(AuditAction.CREATE, o, after=audit_snapshot(o)) for o in objs], batch_size=500
+    )
+
+
+def audit_updated(objs: Iterable[models.Model], before: dict) -> None:
+    if _suppressed():
+        return
+    entries = []
+    for obj in objs:
+        old, new = before.get(obj.pk, {}), audit_snapshot(obj)
+        changed = [k for k in new if old.get(k) != new[k]]
+        if changed:
+            entries.append(
+                _entry(
+                    AuditAction.UPDATE, obj,
+                    before={k: old.get(k) for k in changed}, after={k: new[k] for k in changed},
+                )
+            )
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+
+
+def audit_deleted(obj: models.Model, before: dict) -> None:
+    if not _suppressed():
+        _entry(AuditAction.DELETE, obj, before=before).save()
+
+
+def audit_event(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    outcome: str = AuditOutcome.SUCCESS,
+    message: str = "",
+    **fields,
+) -> AuditEntry:
+    """Record an event that is not a plain change: a read, an export, a login, an import."""
+    entry = _entry(action, obj, outcome=outcome, message=message[:500], **fields)
+    entry.save()
+    return entry
+
+
+@contextmanager
+def audit_suppressed(summary: str) -> Iterator[None]:
+    """Bulk seeding (demo generation): one summary entry instead of one per row."""
+    actor = current_actor()
+    actor.suppressed.append(summary)
+    try:
+        yield
+    finally:
+        actor.suppressed.pop()
+    audit_event(AuditAction.GENERATE, message=summary)
+
+
+def audit_entries_prune(*, now=None) -> int:
+    """Delete the entries older than the retention setting; the database refuses younger ones."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE at < %s", [cutoff])  # noqa: S608
+            deleted = cursor.rowcount
+        audit_event(AuditAction.PRUNE, message=f"清理 {deleted} 条早于 {cutoff:%Y-%m-%d} 的审计日志")
+    logger.info("pruned %s audit entries older than %s", deleted, cutoff)
+    return deleted

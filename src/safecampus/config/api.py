@@ -1,0 +1,72 @@
+"""The JSON API at /api/v1/: one NinjaAPI, routers from the apps, one error shape.
+
+Errors always answer {"error": {"code": ..., "message": ..., "details": [...]}}.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import django_auth
+
+from safecampus.accounts.api import TokenAuth
+from safecampus.accounts.api import router as accounts_router
+from safecampus.audit.api import router as audit_router
+from safecampus.core.api import router as core_router
+from safecampus.core.errors import BusinessRuleError
+from safecampus.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="SafeCampus 平安校园智慧管理平台 API",
+    version="1.0.0",
+    description="所有接口按调用者的组织机构范围返回数据。认证：`Authorization: Bearer <令牌>`（令牌由 `POST /api/v1/auth/token` 获取）或浏览器会话。分页列表返回 `{items, count}`。",
+    urls_namespace="api",
+    auth=[TokenAuth(), django_auth],
+    docs_url="/docs",
+)
+
+
+def _error(request, status: int, code: str, message: str, details=None):
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "details": details or []}}, status=status
+    )
+
+
+@api.exception_handler(ValidationError)
+def _validation(request, exc):
+    details = [
+        {"loc": [str(p) for p in e.get("loc", [])], "message": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors
+    ]
+    return _error(request, 422, "validation_error", "请求参数有误", details)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return _error(request, 401, "unauthorized", "未登录或令牌无效")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return _error(request, 403, "forbidden", "无权执行此操作")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", "资源不存在或不在您的权限范围内")
+
+
+@api.exception_handler(BusinessRuleError)
+def _business_rule(request, exc):
+    return _error(request, 400, "invalid", str(exc))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return _error(request, exc.status_code, "http_error", str(exc))
+
+
+api.add_router("/", core_router)
+api.add_router("/auth", accounts_router)
+api.add_router("/", orgs_router)
+api.add_router("/audit", audit_router)

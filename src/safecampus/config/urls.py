@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from safecampus.core.views import healthz
+
+from .api import api
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("accounts/", include("safecampus.accounts.urls")),
+    path("", include("safecampus.audit.urls")),
+    path("", include("safecampus.orgs.urls")),
+    path("", include("safecampus.core.urls")),
+]

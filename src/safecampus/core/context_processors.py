@@ -1,0 +1,14 @@
+from safecampus.access.scope import grants
+
+from .menu import menu_for
+
+
+def shell(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    held = grants(user)
+    return {
+        "menu": menu_for(user, request.path),
+        "user_roles": sorted({g.role.label for g in held}, key=str),
+    }

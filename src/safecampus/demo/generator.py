@@ -1,0 +1,257 @@
+"""The deterministic demo-city generator.
+
+`--scale 1` builds the Yantai-sized city of PRODUCT.md: 14 districts, 1,587 schools and
+kindergartens (22 of them directly affiliated), the 14 universities, 420 off-campus training
+institutions and the demo users. A larger scale builds a province of that many such cities,
+for the benchmarks. The same seed always gives the same city.
+"""
+
+import itertools
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from safecampus.access.models import RoleAssignment
+from safecampus.access.roles import Role
+from safecampus.accounts.models import User
+from safecampus.audit.services import audit_suppressed
+from safecampus.core.errors import BusinessRuleError
+from safecampus.orgs.choices import Ownership, SchoolType, UnitKind
+from safecampus.orgs.models import OrgUnit, School
+
+from . import data, geo
+
+DEFAULT_PASSWORD = "Safe@Campus2026"
+DEFAULT_SEED = 2021
+
+
+@dataclass
+class GenerationResult:
+    cities: int = 0
+    districts: int = 0
+    schools: int = 0
+    universities: int = 0
+    training_institutions: int = 0
+    users: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Plan:
+    """Rows to insert, built in memory first so the inserts can be bulk and level by level."""
+
+    units: list[OrgUnit]
+    schools: list[tuple[str, dict]]  # (unit code, School fields)
+    users: list[tuple[str, str, str]]  # (username, role, unit code)
+
+
+def _split(total: int, weights: list[int]) -> list[int]:
+    """Split total by weights, exactly (largest remainder)."""
+    raw = [total * w / sum(weights) for w in weights]
+    counts = [int(r) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(data.SURNAMES) + "".join(rng.choices(data.GIVEN, k=rng.choice((1, 2))))
+
+
+class _CityBuilder:
+    def __init__(self, rng: random.Random, plan: _Plan, parent: OrgUnit | None, code: str, name: str, yantai: bool):
+        self.rng, self.plan, self.yantai = rng, plan, yantai
+        self.city = self._unit(UnitKind.CITY, parent, code, name, data.CITY[2] if yantai else None)
+        self.names: dict[str, set[str]] = {}
+        self.sequence: dict[str, itertools.count] = {}
+
+    def _unit(self, kind, parent, code, name, point=None, feature="") -> OrgUnit:
+        unit = OrgUnit(
+            kind=kind, parent=parent, name=name, code=code, map_feature=feature,
+            path=f"{parent.path if parent else '/'}{code}/", depth=parent.depth + 1 if parent else 0,
+            longitude=point[0] if point else None, latitude=point[1] if point else None,
+        )
+        self.plan.units.append(unit)
+        return unit
+
+    def _point(self, district_row) -> tuple[float, float]:
+        _code, _name, feature, centre, _w = district_row
+        if feature:
+            point = geo.point_in_feature(self.rng, feature)
+            if point:
+                return point
+        return geo.point_near(self.rng, centre, 0.06)
+
+    def _name(self, parent: OrgUnit, prefix: str, school_type: str) -> str:
+        taken = self.names.setdefault(parent.code, set())
+        words = data.TRAINING_WORDS if school_type == SchoolType.TRAINING else data.WORDS
+        suffix = data.SUFFIX[school_type]
+        for attempt in range(50):
+            word = self.rng.choice(words)
+            if attempt > 5:
+                word += f"第{data.CHINESE_ORDINALS[self.rng.randrange(len(data.CHINESE_ORDINALS))]}"
+            name = f"{prefix}{word}{suffix}"
+            if name not in taken:
+                taken.add(name)
+                return name
+        name = f"{prefix}{suffix}{len(taken) + 1}"
+        taken.add(name)
+        return name
+
+    def _school(self, parent: OrgUnit, district: OrgUnit | None, district_row, school_type: str, name: str | None = None):
+        seq = self.sequence.setdefault(parent.code, itertools.count(1))
+        code = f"{parent.code}{next(seq):04d}"
+        short = parent.name.removesuffix("综合试验区").removesuffix("经济技术开发区").removesuffix("高新区")
+        prefix = "烟台市" if parent.kind == UnitKind.CITY else short.rstrip("区市") if len(short) > 2 else short
+        name = name or self._name(parent, prefix, school_type)
+        point = self._point(district_row)
+        unit = self._unit(UnitKind.SCHOOL, parent, code, name, point)
+        (low, high), ratio = data.SIZES[school_type]
+        students = int(self.rng.triangular(low, high, low + (high - low) * 0.3))
+        boarding = self.rng.random() < data.BOARDING_SHARE.get(school_type, 0.02)
+        private = self.rng.random() < data.PRIVATE_SHARE.get(school_type, 0.0)
+        self.plan.schools.append((code, {
+            "school_type": school_type,
+            "ownership": Ownership.PRIVATE if private else Ownership.PUBLIC,
+            "boarding": boarding,
+            "students": students,
+            "boarders": int(students * self.rng.uniform(0.3, 0.9)) if boarding else 0,
+            "staff": max(3, round(students / ratio * self.rng.uniform(0.85, 1.15))),
+            "address": f"{self.city.name}{parent.name if parent.kind == UnitKind.DISTRICT else ''}{self.rng.choice(data.WORDS)}路{self.rng.randint(1, 399)}号",
+            "district_code": district.code if district else None,
+        }))
+        self.plan.users.append((f"p{code}", Role.PRINCIPAL, code))
+        self.plan.users.append((f"s{code}", Role.SAFETY_DIRECTOR, code))
+        return code
+
+    def build(self, district_rows) -> None:
+        weights = [row[4] for row in district_rows]
+        districts = [
+            self._unit(UnitKind.DISTRICT, self.city, code, name, centre, feature)
+            for code, name, feature, centre, _w in district_rows
+        ]
+        for district in districts:
+            self.plan.users.append((f"d{district.code}", Role.DISTRICT_OFFICER, district.code))
+        city_row = ("", "", "", data.CITY[2], 0)
+        for school_type, total in data.BASIC_COUNTS.items():
+            direct = data.DIRECT_COUNTS.get(school_type, 0)
+            for _ in range(direct):
+                self._school(self.city, None, city_row, school_type)
+            for district, row, n in zip(districts, district_rows, _split(total - direct, weights), strict=True):
+                for _ in range(n):
+                    self._school(district, district, row, school_type)
+        by_code = {d.code: (d, row) for d, row in zip(districts, district_rows, strict=True)}
+        for index, (district_code, name) in enumerate(data.UNIVERSITIES):
+            district, row = by_code.get(district_code) or (districts[index % len(districts)], district_rows[index % len(districts)])
+            self._school(district, district, row, SchoolType.UNIVERSITY, name if self.yantai else f"{self.city.name}{name}")
+        for district, row, n in zip(districts, district_rows, _split(data.TRAINING_INSTITUTIONS, weights), strict=True):
+            for _ in range(n):
+                self._school(district, district, row, SchoolType.TRAINING)
+
+
+def _synthetic_districts(city_code: str, city_name: str) -> list[tuple]:
+    """Districts of an extra province-scale city: Yantai's shape under other names and codes."""
+    short = city_name.removesuffix("市")
+    return [
+        (f"{city_code}{i + 1:02d}", f"{short}{data.WORDS[i * 3]}区", "", centre, weight)
+        for i, (_c, _n, _f, centre, weight) in enumerate(data.DISTRICTS)
+    ]
+
+
+def _plan(scale: int, seed: int) -> _Plan:
+    rng = random.Random(seed)
+    plan = _Plan(units=[], schools=[], users=[])
+    if scale == 1:
+        builder = _CityBuilder(rng, plan, None, data.CITY[0], data.CITY[1], yantai=True)
+        builder.build(data.DISTRICTS)
+        root = builder.city
+    else:
+        root = OrgUnit(kind=UnitKind.PROVINCE, name=data.PROVINCE[1], code=data.PROVINCE[0], path=f"/{data.PROVINCE[0]}/", depth=0)
+        plan.units.append(root)
+        _CityBuilder(rng, plan, root, data.CITY[0], data.CITY[1], yantai=True).build(data.DISTRICTS)
+        extra = data.OTHER_CITIES + [(f"9{i:03d}", f"第{i}示例市") for i in range(1, max(0, scale - 1 - len(data.OTHER_CITIES)) + 1)]
+        for code, name in extra[: scale - 1]:
+            _CityBuilder(rng, plan, root, code, name, yantai=False).build(_synthetic_districts(code, name))
+    yantai_code = data.CITY[0]
+    first_school = next(code for code, fields in plan.schools if fields["district_code"] == "370602")
+    plan.users[:0] = [
+        ("admin", Role.CITY_ADMIN, root.code),
+        ("city_officer", Role.CITY_OFFICER, yantai_code),
+        ("inspector", Role.INSPECTOR, yantai_code),
+        ("auditor", Role.AUDITOR, root.code),
+        (f"t{first_school}", Role.STAFF, first_school),
+        (f"g{first_school}", Role.GUARD, first_school),
+        (f"c{first_school}", Role.COUNSELLOR, first_school),
+    ]
+    return plan
+
+
+def demo_city_generate(
+    *, scale: int = 1, seed: int = DEFAULT_SEED, password: str | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> GenerationResult:
+    """Build the demo city into an empty database, in one transaction."""
+    if scale < 1:
+        raise BusinessRuleError("规模须为正整数")
+    if OrgUnit.objects.exists():
+        raise BusinessRuleError("数据库中已有组织机构，演示数据只能生成到空数据库中")
+    started = time.perf_counter()
+    step = progress or (lambda label, n: None)
+    plan = _plan(scale, seed)
+    step("规划", len(plan.units))
+    result = GenerationResult()
+    rng = random.Random(seed + 1)
+    with transaction.atomic(), audit_suppressed(f"生成演示城市：规模 {scale}，种子 {seed}"):
+        # Insert level by level so that every parent has its primary key before its children.
+        for depth in sorted({u.depth for u in plan.units}):
+            level = [u for u in plan.units if u.depth == depth]
+            for unit in level:
+                unit.parent_id = unit.parent.pk if unit.parent is not None else None
+            OrgUnit.objects.bulk_create(level, batch_size=1000)
+            step("组织机构", len(level))
+        by_code = {u.code: u for u in plan.units}
+        schools = []
+        for code, fields in plan.schools:
+            fields = dict(fields)
+            district_code = fields.pop("district_code")
+            schools.append(School(unit=by_code[code], district=by_code[district_code] if district_code else None, **fields))
+        School.objects.bulk_create(schools, batch_size=1000)
+        step("学校", len(schools))
+        encoded = make_password(password or DEFAULT_PASSWORD)  # hashed once: the demo users share it
+        now = timezone.now()
+        users = [
+            User(username=username, full_name=_person(rng), password=encoded, password_changed_at=now)
+            for username, _role, _code in plan.users
+        ]
+        User.objects.bulk_create(users, batch_size=1000)
+        step("用户", len(users))
+        RoleAssignment.objects.bulk_create(
+            [
+                RoleAssignment(user=user, unit=by_code[code], role=role)
+                for user, (_u, role, code) in zip(users, plan.users, strict=True)
+            ],
+            batch_size=1000,
+        )
+    result.cities = sum(1 for u in plan.units if u.kind == UnitKind.CITY)
+    result.districts = sum(1 for u in plan.units if u.kind == UnitKind.DISTRICT)
+    result.schools = sum(1 for s in schools if s.school_type not in (SchoolType.UNIVERSITY, SchoolType.TRAINING))
+    result.universities = sum(1 for s in schools if s.school_type == SchoolType.UNIVERSITY)
+    result.training_institutions = sum(1 for s in schools if s.school_type == SchoolType.TRAINING)
+    result.users = len(users)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def demo_logins() -> list[dict]:
+    """Every demo user with role and unit, city first."""
+    rows = (
+        RoleAssignment.objects.select_related("user", "unit")
+        .order_by("unit__depth", "unit__path", "user__username")
+        .values_list("role", "user__username", "unit__code", "unit__name")
+    )
+    return [{"role": role, "username": u, "org_code": c, "org_name": n} for role, u, c, n in rows]

@@ -1,0 +1,151 @@
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja import Field, File, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from safecampus.access.scope import require
+from safecampus.core.schemas import Error
+
+from . import excel
+from .choices import Ownership, SchoolType, UnitKind
+from .filters import SchoolFilters
+from .selectors import school_get, school_list, unit_get, unit_list
+from .services import ImportRejected, school_update, schools_export, schools_import
+
+router = Router(tags=["orgs"])
+
+
+class UnitOut(Schema):
+    id: int
+    kind: UnitKind
+    name: str
+    code: str
+    parent_id: int | None
+    path: str
+    depth: int
+    longitude: Decimal | None
+    latitude: Decimal | None
+
+
+class SchoolOut(Schema):
+    id: int = Field(..., alias="pk")
+    code: str = Field(..., alias="unit.code")
+    name: str = Field(..., alias="unit.name")
+    parent_id: int = Field(..., alias="unit.parent_id")
+    district_id: int | None
+    district_name: str | None = None
+    school_type: SchoolType
+    school_type_label: str = Field(..., alias="get_school_type_display")
+    ownership: Ownership
+    boarding: bool
+    students: int
+    boarders: int
+    staff: int
+    address: str
+    longitude: Decimal | None = Field(None, alias="unit.longitude")
+    latitude: Decimal | None = Field(None, alias="unit.latitude")
+    directly_affiliated: bool = Field(..., alias="is_directly_affiliated")
+
+    @staticmethod
+    def resolve_district_name(obj) -> str | None:
+        return obj.district.name if obj.district_id else None
+
+
+class SchoolPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    school_type: SchoolType | None = None
+    ownership: Ownership | None = None
+    boarding: bool | None = None
+    students: int | None = Field(None, ge=0, le=200000)
+    boarders: int | None = Field(None, ge=0, le=200000)
+    staff: int | None = Field(None, ge=0, le=50000)
+    address: str | None = Field(None, max_length=200)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+
+
+class ImportRejectedBody(Schema):
+    code: str
+    message: str
+    details: list[ImportErrorOut]
+
+
+class ImportRejectedOut(Schema):
+    error: ImportRejectedBody
+
+
+@router.get("/orgs", response={200: list[UnitOut], 403: Error}, summary="组织机构（范围内）")
+@paginate(LimitOffsetPagination)
+def org_list(request, kind: UnitKind | None = None, parent: int | None = None):
+    require(request.auth, "org.view")
+    return unit_list(user=request.auth, kind=kind, parent_id=parent)
+
+
+@router.get("/orgs/{unit_id}", response={200: UnitOut, 403: Error, 404: Error}, summary="组织机构详情")
+def org_detail(request, unit_id: int):
+    return unit_get(user=request.auth, unit_id=unit_id)
+
+
+@router.get("/schools", response={200: list[SchoolOut], 403: Error}, summary="学校名录（范围内，可筛选）")
+@paginate(LimitOffsetPagination)
+def school_list_api(request, filters: Query[SchoolFilters]):
+    require(request.auth, "org.view")
+    return school_list(user=request.auth, filters=filters)
+
+
+@router.get("/schools/export", summary="导出学校名录 Excel（与列表相同的筛选）", response={200: None, 403: Error},
+            openapi_extra={"responses": {200: {"description": "xlsx", "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}})
+def school_export_api(request, filters: Query[SchoolFilters]):
+    require(request.auth, "school.export")
+    schools = school_list(user=request.auth, filters=filters, action="school.export")
+    response = HttpResponse(
+        schools_export(user=request.auth, schools=schools),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f"attachment; filename=schools-{timezone.localdate():%Y%m%d}.xlsx"
+    return response
+
+
+@router.post("/schools/import", response={200: ImportOut, 400: ImportRejectedOut | Error, 403: Error}, summary="从 Excel 导入学校（全部成功或全部不导入）")
+def school_import_api(request, file: File[UploadedFile]):
+    require(request.auth, "school.import")
+    if file.size > 20 * 1024 * 1024:
+        raise HttpError(400, "文件不能超过 20 MB")
+    try:
+        return schools_import(user=request.auth, data=file.read(), filename=file.name or "")
+    except excel.WorkbookError as exc:
+        raise HttpError(400, str(exc)) from None
+    except ImportRejected as exc:
+        return 400, {"error": {"code": "import_rejected", "message": str(exc), "details": exc.errors}}
+
+
+@router.get("/schools/{school_id}", response={200: SchoolOut, 403: Error, 404: Error}, summary="学校详情")
+def school_detail_api(request, school_id: int):
+    return school_get(user=request.auth, school_id=school_id)
+
+
+@router.patch("/schools/{school_id}", response={200: SchoolOut, 400: Error, 403: Error, 404: Error, 422: Error}, summary="修改学校档案")
+def school_patch_api(request, school_id: int, payload: SchoolPatch):
+    school = school_get(user=request.auth, school_id=school_id, action="school.change")
+    changes = payload.dict(exclude_unset=True)
+    if any(v is None for k, v in changes.items() if k not in ("longitude", "latitude", "address")):
+        raise HttpError(400, "字段不能为空值")
+    if "address" in changes and changes["address"] is None:
+        changes["address"] = ""
+    return school_update(user=request.auth, school=school, **changes)

@@ -1,0 +1,31 @@
+"""One filter definition for the school list page, the API and the Excel export."""
+
+from ninja import Field, FilterSchema
+from pydantic import field_validator
+
+from .choices import Ownership, SchoolType
+
+
+class SchoolFilters(FilterSchema):
+    q: str | None = Field(None, q=["unit__name__icontains", "unit__code__icontains", "address__icontains"], description="名称、代码或地址")
+    district: int | None = Field(None, description="区市（组织机构编号）；0 表示市直属学校")
+    school_type: SchoolType | None = Field(None, description="学校类型")
+    ownership: Ownership | None = Field(None, description="办学性质")
+    boarding: bool | None = Field(None, description="是否寄宿制")
+
+    @field_validator("q", mode="before")
+    @classmethod
+    def _strip(cls, value):
+        return value.strip() or None if isinstance(value, str) else value
+
+    @field_validator("district", "school_type", "ownership", "boarding", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return None if value == "" else value
+
+    def filter_district(self, value):
+        from django.db.models import Q
+
+        if value is None:
+            return Q()
+        return Q(district__isnull=True) if value == 0 else Q(district_id=value)

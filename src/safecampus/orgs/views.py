@@ -1,0 +1,120 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+from safecampus.access.scope import can, require
+from safecampus.core.errors import BusinessRuleError
+
+from . import excel
+from .choices import Ownership, SchoolType
+from .filters import SchoolFilters
+from .forms import SchoolForm, SchoolImportForm
+from .selectors import district_choices, school_get, school_list
+from .services import ImportRejected, school_update, schools_export, schools_import
+
+PAGE_SIZE = 50
+
+
+def _filters(request) -> tuple[SchoolFilters, list[str]]:
+    """The list filters from the query string; a bad value is reported and ignored."""
+    params = {k: v for k, v in request.GET.items() if k in SchoolFilters.model_fields}
+    try:
+        return SchoolFilters(**params), []
+    except ValidationError as exc:
+        bad = {str(e["loc"][0]) for e in exc.errors()}
+        clean = {k: v for k, v in params.items() if k not in bad}
+        return SchoolFilters(**clean), sorted(bad)
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
+
+
+@login_required
+def school_list_view(request):
+    require(request.user, "org.view")
+    filters, bad = _filters(request)
+    for key in bad:
+        messages.warning(request, _("筛选条件“%(key)s”的值无效，已忽略。") % {"key": key})
+    schools = school_list(user=request.user, filters=filters)
+    page = Paginator(schools, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "districts": district_choices(user=request.user),
+        "query": query.urlencode(),
+        "can_import": can(request.user, "school.import"),
+        "can_export": can(request.user, "school.export"),
+        "type_choices": SchoolType.choices,
+        "ownership_choices": Ownership.choices,
+    }
+    template = "orgs/_school_table.html" if request.headers.get("HX-Request") else "orgs/school_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def school_detail_view(request, school_id: int):
+    school = school_get(user=request.user, school_id=school_id)
+    return render(
+        request,
+        "orgs/school_detail.html",
+        {
+            "school": school,
+            "breadcrumbs": school.unit.ancestors(),
+            "can_change": can(request.user, "school.change", school.unit),
+        },
+    )
+
+
+@login_required
+def school_edit_view(request, school_id: int):
+    school = school_get(user=request.user, school_id=school_id, action="school.change")
+    form = SchoolForm(request.POST or None, instance=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            school_update(user=request.user, school=school, **form.cleaned_data)
+        except BusinessRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("学校档案已保存。"))
+            return redirect("orgs:school_detail", school_id=school.pk)
+    return render(request, "orgs/school_edit.html", {"school": school, "form": form, "breadcrumbs": school.unit.ancestors()})
+
+
+@login_required
+def school_export_view(request):
+    require(request.user, "school.export")
+    filters, _bad = _filters(request)
+    schools = school_list(user=request.user, filters=filters, action="school.export")
+    return _xlsx(schools_export(user=request.user, schools=schools), f"schools-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+def school_template_view(request):
+    require(request.user, "school.import")
+    return _xlsx(excel.workbook_bytes([]), "schools-template.xlsx")
+
+
+@login_required
+def school_import_view(request):
+    require(request.user, "school.import")
+    form = SchoolImportForm(request.POST or None, request.FILES or None)
+    errors, result = None, None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = schools_import(user=request.user, data=upload.read(), filename=upload.name)
+        except excel.WorkbookError as exc:
+            form.add_error("file", str(exc))
+        except ImportRejected as exc:
+            errors = exc.errors
+    return render(request, "orgs/school_import.html", {"form": form, "errors": errors, "result": result})
