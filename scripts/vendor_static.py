@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 
 # --------------------------------------------------------------------------------------
@@ -53,7 +54,7 @@ PACKAGES: dict[str, dict] = {
     },
     "htmx": {
         "package": "htmx.org",
-        "version": "4.0.1",
+        "version": "2.0.11",  # htmx 4 drops attribute inheritance (hx-headers on <body>)
         "files": {"dist/htmx.min.js": "htmx.min.js"},
     },
     "alpinejs": {
@@ -87,6 +88,15 @@ VERSIONS_FILE = VENDOR / "VERSIONS.json"
 # Non-generated files allowed at the top of vendor/ (never deleted, never touched).
 VENDOR_TOP_LEVEL_KEEP = {"README.md", "VERSIONS.json"}
 
+# Source-map comments pointing at .map files we do not vendor.  Django's
+# ManifestStaticFilesStorage (and WhiteNoise's CompressedManifestStaticFilesStorage) rewrites
+# these references during collectstatic and aborts with MissingFileError when the .map file
+# is absent, so they are removed from the copies (same line-level patterns Django matches).
+SOURCE_MAP_PATTERNS = {
+    ".css": re.compile(rb"(?m)^/\*#[ \t]sourceMappingURL=.*[ \t]*\*/[ \t]*\r?\n?"),
+    ".js": re.compile(rb"(?m)^//# sourceMappingURL=.*\r?\n?"),
+}
+
 ECHARTS_DEFAULT_SCALE = 1024  # echarts/src/coord/geo/parseGeoJson.ts: UTF8Scale default
 
 
@@ -114,6 +124,23 @@ def json_bytes(obj, *, indent: int | None = 2) -> bytes:
     else:
         text = json.dumps(obj, ensure_ascii=False, indent=indent)
     return (text + "\n").encode("utf-8")
+
+
+def one_entry_per_line(mapping: dict) -> bytes:
+    """JSON object with one compact ``"key": value`` line per entry (easy to diff/read)."""
+    lines = [
+        f"  {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+        for k, v in mapping.items()
+    ]
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
+
+
+def strip_source_map(dest_name: str, data: bytes) -> bytes:
+    pattern = SOURCE_MAP_PATTERNS.get(Path(dest_name).suffix)
+    if pattern is None:
+        return data
+    stripped = pattern.sub(b"", data)
+    return stripped.rstrip(b"\r\n") + b"\n" if stripped != data else data
 
 
 def rel(path: Path) -> str:
@@ -201,7 +228,9 @@ def decode_echarts_geojson(geo: dict) -> dict:
         if t == "LineString":
             g["coordinates"] = decode_ring(coords, offsets, scale)
         elif t in ("Polygon", "MultiLineString"):
-            g["coordinates"] = [decode_ring(r, o, scale) for r, o in zip(coords, offsets, strict=True)]
+            g["coordinates"] = [
+                decode_ring(r, o, scale) for r, o in zip(coords, offsets, strict=True)
+            ]
         elif t == "MultiPolygon":
             g["coordinates"] = [
                 [decode_ring(r, o, scale) for r, o in zip(rings, offs, strict=True)]
@@ -231,7 +260,7 @@ def extract_registered_map(js_text: str) -> tuple[str, dict]:
 # --------------------------------------------------------------------------------------
 def signed_area(ring: list[list[float]]) -> float:
     a = 0.0
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+    for (x1, y1), (x2, y2) in pairwise(ring + ring[:1]):
         a += x1 * y2 - x2 * y1
     return a / 2.0
 
@@ -239,7 +268,7 @@ def signed_area(ring: list[list[float]]) -> float:
 def ring_centroid_moment(ring: list[list[float]]) -> tuple[float, float, float]:
     """(signed area, sum for cx, sum for cy) of a ring via the shoelace formula."""
     a = cx = cy = 0.0
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+    for (x1, y1), (x2, y2) in pairwise(ring + ring[:1]):
         cross = x1 * y2 - x2 * y1
         a += cross
         cx += (x1 + x2) * cross
@@ -280,7 +309,7 @@ def polygons_of(geometry: dict) -> list[list[list[list[float]]]]:
 def point_in_polygon(x: float, y: float, polygon) -> bool:
     inside = False
     for ring in polygon:  # even-odd over exterior + holes
-        for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+        for (x1, y1), (x2, y2) in pairwise(ring):
             if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
                 inside = not inside
     return inside
@@ -289,7 +318,7 @@ def point_in_polygon(x: float, y: float, polygon) -> bool:
 def dist_to_boundary(x: float, y: float, polygon) -> float:
     best = math.inf
     for ring in polygon:
-        for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+        for (x1, y1), (x2, y2) in pairwise(ring):
             dx, dy = x2 - x1, y2 - y1
             if dx == 0 and dy == 0:
                 t = 0.0
@@ -423,17 +452,18 @@ def main() -> int:
             dest_dir = VENDOR / short
             files_meta: dict[str, dict] = {}
             for src_path, dest_name in spec["files"].items():
-                data = members[src_path]
-                if not data.strip():
+                upstream = members[src_path]
+                if not upstream.strip():
                     sys.exit(f"error: {pkg_spec}: {src_path} is empty")
+                data = strip_source_map(dest_name, upstream)
                 target = dest_dir / dest_name
                 if write_if_changed(target, data):
                     changed.append(rel(target))
-                files_meta[rel(target)] = {
-                    "source": src_path,
-                    "bytes": len(data),
-                    "sha256": sha256(data),
-                }
+                meta = {"source": src_path, "bytes": len(data), "sha256": sha256(data)}
+                if data != upstream:
+                    meta["modified"] = "removed sourceMappingURL comment (.map not vendored)"
+                    meta["upstream_sha256"] = sha256(upstream)
+                files_meta[rel(target)] = meta
 
             pkg_meta = {
                 "package": spec["package"],
@@ -448,7 +478,7 @@ def main() -> int:
                 map_name, geojson, bboxes, report = build_yantai(js_data)
                 derived = {
                     YANTAI_GEOJSON: json_bytes(geojson, indent=None),
-                    YANTAI_BBOX: json_bytes(bboxes),
+                    YANTAI_BBOX: one_entry_per_line(bboxes),
                 }
                 for dest_name, data in derived.items():
                     target = dest_dir / dest_name

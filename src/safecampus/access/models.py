@@ -11,9 +11,14 @@ class RoleAssignment(AuditedModel):
     """A user holds a role at an org unit; recursive assignments reach every unit below it."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="assignments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
     )
-    unit = models.ForeignKey("orgs.OrgUnit", verbose_name=_("组织机构"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("组织机构"), on_delete=models.PROTECT, related_name="+"
+    )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     is_recursive = models.BooleanField(_("含下级"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -1,7 +1,7 @@
 """Roles and the permission matrix: which role may do which action, inside its scope.
 
 The scope itself (which org units) comes from role assignments; this table only says what a
-role may do there. docs/permissions.md is generated from it (`safecampus permissions-doc`).
+role may do there. docs/permissions.md renders this table for people.
 """
 
 from django.db import models
@@ -36,7 +36,9 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
     "school.import": (_("导入学校"), frozenset({R.CITY_ADMIN, R.DISTRICT_OFFICER})),
     "school.export": (
         _("导出学校"),
-        frozenset({R.CITY_ADMIN, R.CITY_OFFICER, R.DISTRICT_OFFICER, R.PRINCIPAL, R.SAFETY_DIRECTOR}),
+        frozenset(
+            {R.CITY_ADMIN, R.CITY_OFFICER, R.DISTRICT_OFFICER, R.PRINCIPAL, R.SAFETY_DIRECTOR}
+        ),
     ),
     "audit.view": (_("查看审计日志"), frozenset({R.AUDITOR})),
 }
@@ -46,4 +48,6 @@ def roles_for(action: str) -> frozenset[Role]:
     try:
         return PERMISSIONS[action][1]
     except KeyError:
-        raise KeyError(f"unknown action {action!r}; declare it in access.roles.PERMISSIONS") from None
+        raise KeyError(
+            f"unknown action {action!r}; declare it in access.roles.PERMISSIONS"
+        ) from None

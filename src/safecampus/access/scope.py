@@ -49,9 +49,9 @@ def grants(user) -> list[Grant]:
 
         cached = [
             Grant(Role(role), unit_id, path, recursive)
-            for role, unit_id, path, recursive in RoleAssignment.objects.filter(user=user).values_list(
-                "role", "unit_id", "unit__path", "is_recursive"
-            )
+            for role, unit_id, path, recursive in RoleAssignment.objects.filter(
+                user=user
+            ).values_list("role", "unit_id", "unit__path", "is_recursive")
         ]
         user._safecampus_grants = cached
     return cached

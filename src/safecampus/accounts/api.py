@@ -2,11 +2,11 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 
 from safecampus.audit.context import bind_user
-from safecampus.core.schemas import Error
+from safecampus.core.schemas import Error, RecordId
 
 from .models import ApiToken
 from .services import api_token_issue, api_token_revoke, api_token_user
@@ -29,7 +29,9 @@ router = Router(tags=["auth"])
 class TokenIn(Schema):
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=256)
-    name: str = Field("API", min_length=1, max_length=100, description="令牌名称，便于日后识别和吊销")
+    name: str = Field(
+        "API", min_length=1, max_length=100, description="令牌名称，便于日后识别和吊销"
+    )
     days: int | None = Field(90, ge=1, le=365, description="有效天数；留空则不过期")
 
 
@@ -51,11 +53,20 @@ class TokenOut(Schema):
     is_active: bool
 
 
-@router.post("/token", auth=None, response={201: TokenCreated, 401: Error, 403: Error, 422: Error}, summary="用户名和密码换取 API 令牌")
+@router.post(
+    "/token",
+    auth=None,
+    response={201: TokenCreated, 401: Error, 403: Error, 422: Error},
+    summary="用户名和密码换取 API 令牌",
+)
 def token_create(request, payload: TokenIn):
     try:
         token, raw = api_token_issue(
-            request=request, username=payload.username, password=payload.password, name=payload.name, days=payload.days
+            request=request,
+            username=payload.username,
+            password=payload.password,
+            name=payload.name,
+            days=payload.days,
         )
     except PermissionError:
         if getattr(request, "axes_locked_out", False):
@@ -63,7 +74,9 @@ def token_create(request, payload: TokenIn):
         from ninja.errors import AuthenticationError
 
         raise AuthenticationError from None
-    return 201, {"id": token.pk, "name": token.name, "token": raw, "expires_at": token.expires_at}
+    return Status(
+        201, {"id": token.pk, "name": token.name, "token": raw, "expires_at": token.expires_at}
+    )
 
 
 @router.get("/tokens", response=list[TokenOut], summary="我的 API 令牌")
@@ -72,7 +85,7 @@ def token_list(request):
 
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, 404: Error}, summary="吊销我的令牌")
-def token_revoke(request, token_id: int):
+def token_revoke(request, token_id: RecordId):
     try:
         return api_token_revoke(user=request.auth, token_id=token_id)
     except ApiToken.DoesNotExist:

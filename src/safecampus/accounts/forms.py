@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
+from django.contrib.auth.password_validation import (
+    password_validators_help_texts,
+    validate_password,
+)
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,13 +15,17 @@ class LoginForm(AuthenticationForm):
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label=_("当前密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    old_password = forms.CharField(
+        label=_("当前密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
     new_password1 = forms.CharField(
         label=_("新密码"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=" ".join(str(t) for t in password_validators_help_texts()),
     )
-    new_password2 = forms.CharField(label=_("确认新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(
+        label=_("确认新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def __init__(self, user, *args, **kwargs):
         self.user = user
@@ -45,5 +52,7 @@ class PasswordChangeForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("令牌名称"), max_length=100)
-    days = forms.IntegerField(label=_("有效天数"), min_value=1, max_value=365, initial=90, required=False)
+    days = forms.IntegerField(
+        label=_("有效天数"), min_value=1, max_value=365, initial=90, required=False
+    )
     password = forms.CharField(label=_("当前密码（再次验证身份）"), widget=forms.PasswordInput)

@@ -28,7 +28,10 @@ class IdleTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     # The API answers 401 through its own authentication below.
                     return self.get_response(request)
-                messages.warning(request, _("您已 %(m)d 分钟未操作，为保障安全已自动退出，请重新登录。") % {"m": minutes})
+                messages.warning(
+                    request,
+                    _("您已 %(m)d 分钟未操作，为保障安全已自动退出，请重新登录。") % {"m": minutes},
+                )
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
             # Write the session at most once a minute, not on every request.
             if last_seen is None or now - last_seen >= 60:
@@ -52,6 +55,10 @@ class PasswordExpiryMiddleware:
             and request.path not in {reverse(name) for name in self.ALLOWED}
             and user.password_expired()
         ):
-            messages.warning(request, _("您的密码已超过 %(d)d 天未修改，请先修改密码。") % {"d": settings.PASSWORD_MAX_AGE_DAYS})
+            messages.warning(
+                request,
+                _("您的密码已超过 %(d)d 天未修改，请先修改密码。")
+                % {"d": settings.PASSWORD_MAX_AGE_DAYS},
+            )
             return redirect("accounts:password_change")
         return self.get_response(request)

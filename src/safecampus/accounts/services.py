@@ -27,11 +27,17 @@ def user_password_change(*, user: User, new_password: str) -> None:
     audit_event(AuditAction.PASSWORD_CHANGE, user, message="所有会话与 API 令牌已失效")
 
 
-def api_token_issue(*, request, username: str, password: str, name: str, days: int | None) -> tuple[ApiToken, str]:
+def api_token_issue(
+    *, request, username: str, password: str, name: str, days: int | None
+) -> tuple[ApiToken, str]:
     """Exchange username and password for a new token (counted by the login lockout)."""
     user = authenticate(request, username=username, password=password)
     if user is None:
-        audit_event(AuditAction.LOGIN_FAILED, outcome=AuditOutcome.FAILURE, message=f"API 令牌申请失败：{username}"[:500])
+        audit_event(
+            AuditAction.LOGIN_FAILED,
+            outcome=AuditOutcome.FAILURE,
+            message=f"API 令牌申请失败：{username}"[:500],
+        )
         raise PermissionError("用户名或密码错误")
     raw = ApiToken.new_key()
     token = ApiToken.objects.create(
@@ -56,7 +62,9 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
 
 def api_token_user(raw: str) -> User | None:
     """The active user behind a bearer token; marks the token used (at most once a minute)."""
-    token = ApiToken.objects.active().select_related("user").filter(key_hash=ApiToken.hash(raw)).first()
+    token = (
+        ApiToken.objects.active().select_related("user").filter(key_hash=ApiToken.hash(raw)).first()
+    )
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

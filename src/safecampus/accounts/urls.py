@@ -1,5 +1,7 @@
 from django.urls import path
 
+import safecampus.core.converters  # noqa: F401  (registers <id:…>)
+
 from . import views
 
 app_name = "accounts"
@@ -8,5 +10,5 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
     path("tokens/", views.tokens, name="tokens"),
-    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("tokens/<id:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

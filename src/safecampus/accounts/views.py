@@ -22,7 +22,9 @@ def locked_out(request, credentials, *args, **kwargs):
     """django-axes calls this once an account has failed too often."""
     message = _("连续登录失败次数过多，账号已被锁定 30 分钟。如需立即解锁，请联系管理员。")
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": "locked_out", "message": message, "details": []}}, status=403)
+        return JsonResponse(
+            {"error": {"code": "locked_out", "message": message, "details": []}}, status=403
+        )
     return render(request, "accounts/locked.html", {"message": message}, status=403)
 
 
@@ -39,7 +41,9 @@ def password_change(request):
     if request.method == "POST" and form.is_valid():
         user_password_change(user=request.user, new_password=form.cleaned_data["new_password1"])
         logout(request)
-        messages.success(request, _("密码已修改，所有会话和 API 令牌均已失效，请用新密码重新登录。"))
+        messages.success(
+            request, _("密码已修改，所有会话和 API 令牌均已失效，请用新密码重新登录。")
+        )
         return redirect("accounts:login")
     return render(request, "accounts/password_change.html", {"form": form})
 

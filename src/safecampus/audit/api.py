@@ -1,10 +1,11 @@
 from datetime import datetime
 
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from safecampus.access.scope import require
-from safecampus.core.schemas import Error
+from safecampus.core.pagination import LimitOffset
+from safecampus.core.schemas import Error, RecordId
 
 from .filters import AuditFilters
 from .selectors import audit_entry_get, audit_entry_list
@@ -31,13 +32,19 @@ class AuditEntryOut(Schema):
     message: str
 
 
-@router.get("/entries", response={200: list[AuditEntryOut], 403: Error}, summary="审计日志（审计员）")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/entries", response={200: list[AuditEntryOut], 403: Error}, summary="审计日志（审计员）"
+)
+@paginate(LimitOffset)
 def entry_list(request, filters: Query[AuditFilters]):
     require(request.auth, "audit.view")
     return audit_entry_list(user=request.auth, filters=filters)
 
 
-@router.get("/entries/{entry_id}", response={200: AuditEntryOut, 403: Error, 404: Error}, summary="审计日志详情")
-def entry_detail(request, entry_id: int):
+@router.get(
+    "/entries/{entry_id}",
+    response={200: AuditEntryOut, 403: Error, 404: Error},
+    summary="审计日志详情",
+)
+def entry_detail(request, entry_id: RecordId):
     return audit_entry_get(user=request.auth, entry_id=entry_id)

@@ -3,7 +3,7 @@
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -13,10 +13,15 @@ class Actor:
     ip: str | None = None
     channel: str = "system"  # web, api, cli, task, system
     request_id: str = ""
-    suppressed: list[str] = field(default_factory=list)
 
 
-_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("safecampus_actor", default=None)
+_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
+    "safecampus_actor", default=None
+)
+# Set while bulk seeding writes one summary entry instead of one per row.
+suppressed: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "safecampus_audit_suppressed", default=None
+)
 
 
 def current_actor() -> Actor:
@@ -34,7 +39,13 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
 
 def actor_for_user(user, *, channel: str, ip: str | None = None, request_id: str = "") -> Actor:
     if user is not None and getattr(user, "is_authenticated", False):
-        return Actor(user_id=user.pk, username=user.get_username(), ip=ip, channel=channel, request_id=request_id)
+        return Actor(
+            user_id=user.pk,
+            username=user.get_username(),
+            ip=ip,
+            channel=channel,
+            request_id=request_id,
+        )
     return Actor(ip=ip, channel=channel, request_id=request_id)
 
 

@@ -1,17 +1,20 @@
 """One filter definition for the audit page and the audit API."""
 
 from datetime import date, datetime, time, timedelta
+from typing import Annotated
 
 from django.db.models import Q
 from django.utils import timezone
-from ninja import Field, FilterSchema
+from ninja import Field, FilterLookup, FilterSchema
 from pydantic import field_validator
 
 from .models import AuditAction, AuditOutcome
 
 
 class AuditFilters(FilterSchema):
-    username: str | None = Field(None, q="username__icontains", description="用户名")
+    username: Annotated[str | None, FilterLookup(q="username__icontains")] = Field(
+        None, description="用户名"
+    )
     action: AuditAction | None = Field(None, description="操作")
     outcome: AuditOutcome | None = Field(None, description="结果")
     object_type: str | None = Field(None, description="对象类型，如 orgs.school")

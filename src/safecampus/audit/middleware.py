@@ -17,5 +17,9 @@ class AuditContextMiddleware:
     def __call__(self, request):
         request.request_id = str(uuid.uuid4())
         channel = "api" if request.path.startswith("/api/") else "web"
-        with acting_as(actor_for_user(request.user, channel=channel, ip=client_ip(request), request_id=request.request_id)):
+        with acting_as(
+            actor_for_user(
+                request.user, channel=channel, ip=client_ip(request), request_id=request.request_id
+            )
+        ):
             return self.get_response(request)

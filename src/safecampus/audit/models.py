@@ -49,8 +49,13 @@ class AppendOnlyQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), null=True, blank=True,
-        on_delete=models.SET_NULL, db_constraint=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
     )
     username = models.CharField(_("用户名"), max_length=150, blank=True)
     # The org node of the object, copied as a path so that the entry stays scoped even if
@@ -63,7 +68,9 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     before = models.JSONField(_("修改前"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("修改后"), null=True, blank=True, encoder=DjangoJSONEncoder)
-    outcome = models.CharField(_("结果"), max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS)
+    outcome = models.CharField(
+        _("结果"), max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
+    )
     channel = models.CharField(_("来源"), max_length=10, blank=True)
     ip = models.GenericIPAddressField(_("客户端地址"), null=True, blank=True)
     request_id = models.CharField(max_length=36, blank=True)
@@ -105,7 +112,11 @@ class AuditedQuerySet(models.QuerySet):
 
         objs = list(objs)
         before = audit_snapshot_many(self.model, [o.pk for o in objs])
-        result = super().bulk_update(objs, fields, *args, **kwargs)
+        # Django implements bulk_update with update(); a plain queryset keeps it from being
+        # recorded twice.
+        result = models.QuerySet(self.model, using=self.db).bulk_update(
+            objs, fields, *args, **kwargs
+        )
         audit_updated(objs, before)
         return result
 

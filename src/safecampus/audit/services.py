@@ -12,7 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from .context import current_actor
+from .context import current_actor, suppressed
 from .models import AuditAction, AuditEntry, AuditOutcome
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def _entry(action: str, obj: models.Model | None = None, **fields) -> AuditEntry
 
 
 def _suppressed() -> bool:
-    return bool(current_actor().suppressed)
+    return suppressed.get() is not None
 
 
 def audit_created(objs: Iterable[models.Model]) -> None:
@@ -93,8 +93,10 @@ def audit_updated(objs: Iterable[models.Model], before: dict) -> None:
         if changed:
             entries.append(
                 _entry(
-                    AuditAction.UPDATE, obj,
-                    before={k: old.get(k) for k in changed}, after={k: new[k] for k in changed},
+                    AuditAction.UPDATE,
+                    obj,
+                    before={k: old.get(k) for k in changed},
+                    after={k: new[k] for k in changed},
                 )
             )
     AuditEntry.objects.bulk_create(entries, batch_size=500)
@@ -122,12 +124,11 @@ def audit_event(
 @contextmanager
 def audit_suppressed(summary: str) -> Iterator[None]:
     """Bulk seeding (demo generation): one summary entry instead of one per row."""
-    actor = current_actor()
-    actor.suppressed.append(summary)
+    token = suppressed.set(summary)
     try:
         yield
     finally:
-        actor.suppressed.pop()
+        suppressed.reset(token)
     audit_event(AuditAction.GENERATE, message=summary)
 
 
@@ -138,6 +139,8 @@ def audit_entries_prune(*, now=None) -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE at < %s", [cutoff])  # noqa: S608
             deleted = cursor.rowcount
-        audit_event(AuditAction.PRUNE, message=f"清理 {deleted} 条早于 {cutoff:%Y-%m-%d} 的审计日志")
+        audit_event(
+            AuditAction.PRUNE, message=f"清理 {deleted} 条早于 {cutoff:%Y-%m-%d} 的审计日志"
+        )
     logger.info("pruned %s audit entries older than %s", deleted, cutoff)
     return deleted

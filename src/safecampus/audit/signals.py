@@ -4,7 +4,13 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 
 from .models import AuditedModel
-from .services import audit_created, audit_deleted, audit_snapshot, audit_snapshot_many, audit_updated
+from .services import (
+    audit_created,
+    audit_deleted,
+    audit_snapshot,
+    audit_snapshot_many,
+    audit_updated,
+)
 
 
 def _audited(sender) -> bool:

@@ -23,7 +23,9 @@ def entry_list(request):
         for key in sorted(bad):
             messages.warning(request, _("筛选条件“%(key)s”的值无效，已忽略。") % {"key": key})
         filters = AuditFilters(**{k: v for k, v in params.items() if k not in bad})
-    page = Paginator(audit_entry_list(user=request.user, filters=filters), 50).get_page(request.GET.get("page"))
+    page = Paginator(audit_entry_list(user=request.user, filters=filters), 50).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

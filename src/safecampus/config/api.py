@@ -28,14 +28,20 @@ api = NinjaAPI(
 
 def _error(request, status: int, code: str, message: str, details=None):
     return api.create_response(
-        request, {"error": {"code": code, "message": message, "details": details or []}}, status=status
+        request,
+        {"error": {"code": code, "message": message, "details": details or []}},
+        status=status,
     )
 
 
 @api.exception_handler(ValidationError)
 def _validation(request, exc):
     details = [
-        {"loc": [str(p) for p in e.get("loc", [])], "message": e.get("msg", ""), "type": e.get("type", "")}
+        {
+            "loc": [str(p) for p in e.get("loc", [])],
+            "message": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
         for e in exc.errors
     ]
     return _error(request, 422, "validation_error", "请求参数有误", details)

@@ -1,10 +1,11 @@
 from django.core.exceptions import PermissionDenied
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from safecampus.access.roles import PERMISSIONS
 from safecampus.access.scope import can, grants, home_unit
 from safecampus.orgs.selectors import unit_get, unit_summary
 
+from .pagination import MAX_ID
 from .schemas import Error
 
 router = Router(tags=["me"])
@@ -36,7 +37,13 @@ def me(request):
         "username": user.username,
         "full_name": user.full_name,
         "roles": [
-            {"role": g.role.value, "role_label": str(g.role.label), "unit_id": g.unit_id, "unit_path": g.path, "is_recursive": g.is_recursive}
+            {
+                "role": g.role.value,
+                "role_label": str(g.role.label),
+                "unit_id": g.unit_id,
+                "unit_path": g.path,
+                "is_recursive": g.is_recursive,
+            }
             for g in grants(user)
         ],
         "permissions": sorted(a for a in PERMISSIONS if can(user, a)),
@@ -75,10 +82,12 @@ class SummaryOut(Schema):
 
 
 @router.get(
-    "/dashboard/summary", response={200: SummaryOut, 403: Error, 404: Error}, tags=["dashboard"],
+    "/dashboard/summary",
+    response={200: SummaryOut, 403: Error, 404: Error},
+    tags=["dashboard"],
     summary="首页统计：学校、学生、教职工（按调用者范围）",
 )
-def dashboard_summary(request, unit: int | None = None):
+def dashboard_summary(request, unit: int | None = Query(None, ge=1, le=MAX_ID)):
     user = request.auth
     if not can(user, "dashboard.view"):
         raise PermissionDenied

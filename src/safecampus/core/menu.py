@@ -33,5 +33,12 @@ def menu_for(user, path: str) -> list[dict]:
         if can(user, item.action):
             prefix = item.match.rstrip("$")
             active = path == prefix if item.match.endswith("$") else path.startswith(prefix)
-            items.append({"label": item.label, "url": reverse(item.url_name), "icon": item.icon, "active": active})
+            items.append(
+                {
+                    "label": item.label,
+                    "url": reverse(item.url_name),
+                    "icon": item.icon,
+                    "active": active,
+                }
+            )
     return items

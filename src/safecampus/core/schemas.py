@@ -1,4 +1,8 @@
-from ninja import Schema
+from typing import Annotated
+
+from ninja import Path, Schema
+
+from .pagination import MAX_ID
 
 
 class ErrorDetail(Schema):
@@ -17,3 +21,7 @@ class Error(Schema):
     """The one error shape of the API."""
 
     error: ErrorBody
+
+
+# A record id in a URL path: a positive 64-bit integer, so no lookup overflows the database.
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]

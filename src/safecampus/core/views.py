@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 
 from safecampus.access.scope import can, home_unit
@@ -25,8 +25,13 @@ def home(request):
         if can(request.user, "audit.view"):
             return redirect("audit:entry_list")
         raise PermissionDenied
-    unit_id = request.GET.get("unit")
-    unit = unit_get(user=request.user, unit_id=int(unit_id)) if unit_id and unit_id.isdigit() else home_unit(request.user)
+    unit_id = request.GET.get("unit", "")
+    if unit_id.isdigit() and len(unit_id) <= 18:
+        unit = unit_get(user=request.user, unit_id=int(unit_id))
+    elif unit_id:
+        raise Http404
+    else:
+        unit = home_unit(request.user)
     summary = unit_summary(user=request.user, unit=unit)
     chart = {
         "by_type": summary["by_type"],

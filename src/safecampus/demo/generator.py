@@ -54,7 +54,9 @@ def _split(total: int, weights: list[int]) -> list[int]:
     """Split total by weights, exactly (largest remainder)."""
     raw = [total * w / sum(weights) for w in weights]
     counts = [int(r) for r in raw]
-    for i in sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)[: total - sum(counts)]:
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)[
+        : total - sum(counts)
+    ]:
         counts[i] += 1
     return counts
 
@@ -64,7 +66,15 @@ def _person(rng: random.Random) -> str:
 
 
 class _CityBuilder:
-    def __init__(self, rng: random.Random, plan: _Plan, parent: OrgUnit | None, code: str, name: str, yantai: bool):
+    def __init__(
+        self,
+        rng: random.Random,
+        plan: _Plan,
+        parent: OrgUnit | None,
+        code: str,
+        name: str,
+        yantai: bool,
+    ):
         self.rng, self.plan, self.yantai = rng, plan, yantai
         self.city = self._unit(UnitKind.CITY, parent, code, name, data.CITY[2] if yantai else None)
         self.names: dict[str, set[str]] = {}
@@ -72,9 +82,15 @@ class _CityBuilder:
 
     def _unit(self, kind, parent, code, name, point=None, feature="") -> OrgUnit:
         unit = OrgUnit(
-            kind=kind, parent=parent, name=name, code=code, map_feature=feature,
-            path=f"{parent.path if parent else '/'}{code}/", depth=parent.depth + 1 if parent else 0,
-            longitude=point[0] if point else None, latitude=point[1] if point else None,
+            kind=kind,
+            parent=parent,
+            name=name,
+            code=code,
+            map_feature=feature,
+            path=f"{parent.path if parent else '/'}{code}/",
+            depth=parent.depth + 1 if parent else 0,
+            longitude=point[0] if point else None,
+            latitude=point[1] if point else None,
         )
         self.plan.units.append(unit)
         return unit
@@ -103,28 +119,50 @@ class _CityBuilder:
         taken.add(name)
         return name
 
-    def _school(self, parent: OrgUnit, district: OrgUnit | None, district_row, school_type: str, name: str | None = None):
+    def _school(
+        self,
+        parent: OrgUnit,
+        district: OrgUnit | None,
+        district_row,
+        school_type: str,
+        name: str | None = None,
+    ):
         seq = self.sequence.setdefault(parent.code, itertools.count(1))
         code = f"{parent.code}{next(seq):04d}"
-        short = parent.name.removesuffix("综合试验区").removesuffix("经济技术开发区").removesuffix("高新区")
-        prefix = "烟台市" if parent.kind == UnitKind.CITY else short.rstrip("区市") if len(short) > 2 else short
+        short = (
+            parent.name.removesuffix("综合试验区")
+            .removesuffix("经济技术开发区")
+            .removesuffix("高新区")
+        )
+        prefix = (
+            "烟台市"
+            if parent.kind == UnitKind.CITY
+            else short.rstrip("区市")
+            if len(short) > 2
+            else short
+        )
         name = name or self._name(parent, prefix, school_type)
         point = self._point(district_row)
-        unit = self._unit(UnitKind.SCHOOL, parent, code, name, point)
+        self._unit(UnitKind.SCHOOL, parent, code, name, point)
         (low, high), ratio = data.SIZES[school_type]
         students = int(self.rng.triangular(low, high, low + (high - low) * 0.3))
         boarding = self.rng.random() < data.BOARDING_SHARE.get(school_type, 0.02)
         private = self.rng.random() < data.PRIVATE_SHARE.get(school_type, 0.0)
-        self.plan.schools.append((code, {
-            "school_type": school_type,
-            "ownership": Ownership.PRIVATE if private else Ownership.PUBLIC,
-            "boarding": boarding,
-            "students": students,
-            "boarders": int(students * self.rng.uniform(0.3, 0.9)) if boarding else 0,
-            "staff": max(3, round(students / ratio * self.rng.uniform(0.85, 1.15))),
-            "address": f"{self.city.name}{parent.name if parent.kind == UnitKind.DISTRICT else ''}{self.rng.choice(data.WORDS)}路{self.rng.randint(1, 399)}号",
-            "district_code": district.code if district else None,
-        }))
+        self.plan.schools.append(
+            (
+                code,
+                {
+                    "school_type": school_type,
+                    "ownership": Ownership.PRIVATE if private else Ownership.PUBLIC,
+                    "boarding": boarding,
+                    "students": students,
+                    "boarders": int(students * self.rng.uniform(0.3, 0.9)) if boarding else 0,
+                    "staff": max(3, round(students / ratio * self.rng.uniform(0.85, 1.15))),
+                    "address": f"{self.city.name}{parent.name if parent.kind == UnitKind.DISTRICT else ''}{self.rng.choice(data.WORDS)}路{self.rng.randint(1, 399)}号",
+                    "district_code": district.code if district else None,
+                },
+            )
+        )
         self.plan.users.append((f"p{code}", Role.PRINCIPAL, code))
         self.plan.users.append((f"s{code}", Role.SAFETY_DIRECTOR, code))
         return code
@@ -142,14 +180,27 @@ class _CityBuilder:
             direct = data.DIRECT_COUNTS.get(school_type, 0)
             for _ in range(direct):
                 self._school(self.city, None, city_row, school_type)
-            for district, row, n in zip(districts, district_rows, _split(total - direct, weights), strict=True):
+            for district, row, n in zip(
+                districts, district_rows, _split(total - direct, weights), strict=True
+            ):
                 for _ in range(n):
                     self._school(district, district, row, school_type)
         by_code = {d.code: (d, row) for d, row in zip(districts, district_rows, strict=True)}
         for index, (district_code, name) in enumerate(data.UNIVERSITIES):
-            district, row = by_code.get(district_code) or (districts[index % len(districts)], district_rows[index % len(districts)])
-            self._school(district, district, row, SchoolType.UNIVERSITY, name if self.yantai else f"{self.city.name}{name}")
-        for district, row, n in zip(districts, district_rows, _split(data.TRAINING_INSTITUTIONS, weights), strict=True):
+            district, row = by_code.get(district_code) or (
+                districts[index % len(districts)],
+                district_rows[index % len(districts)],
+            )
+            self._school(
+                district,
+                district,
+                row,
+                SchoolType.UNIVERSITY,
+                name if self.yantai else f"{self.city.name}{name}",
+            )
+        for district, row, n in zip(
+            districts, district_rows, _split(data.TRAINING_INSTITUTIONS, weights), strict=True
+        ):
             for _ in range(n):
                 self._school(district, district, row, SchoolType.TRAINING)
 
@@ -171,14 +222,27 @@ def _plan(scale: int, seed: int) -> _Plan:
         builder.build(data.DISTRICTS)
         root = builder.city
     else:
-        root = OrgUnit(kind=UnitKind.PROVINCE, name=data.PROVINCE[1], code=data.PROVINCE[0], path=f"/{data.PROVINCE[0]}/", depth=0)
+        root = OrgUnit(
+            kind=UnitKind.PROVINCE,
+            name=data.PROVINCE[1],
+            code=data.PROVINCE[0],
+            path=f"/{data.PROVINCE[0]}/",
+            depth=0,
+        )
         plan.units.append(root)
         _CityBuilder(rng, plan, root, data.CITY[0], data.CITY[1], yantai=True).build(data.DISTRICTS)
-        extra = data.OTHER_CITIES + [(f"9{i:03d}", f"第{i}示例市") for i in range(1, max(0, scale - 1 - len(data.OTHER_CITIES)) + 1)]
+        extra = data.OTHER_CITIES + [
+            (f"9{i:03d}", f"第{i}示例市")
+            for i in range(1, max(0, scale - 1 - len(data.OTHER_CITIES)) + 1)
+        ]
         for code, name in extra[: scale - 1]:
-            _CityBuilder(rng, plan, root, code, name, yantai=False).build(_synthetic_districts(code, name))
+            _CityBuilder(rng, plan, root, code, name, yantai=False).build(
+                _synthetic_districts(code, name)
+            )
     yantai_code = data.CITY[0]
-    first_school = next(code for code, fields in plan.schools if fields["district_code"] == "370602")
+    first_school = next(
+        code for code, fields in plan.schools if fields["district_code"] == "370602"
+    )
     plan.users[:0] = [
         ("admin", Role.CITY_ADMIN, root.code),
         ("city_officer", Role.CITY_OFFICER, yantai_code),
@@ -192,7 +256,10 @@ def _plan(scale: int, seed: int) -> _Plan:
 
 
 def demo_city_generate(
-    *, scale: int = 1, seed: int = DEFAULT_SEED, password: str | None = None,
+    *,
+    scale: int = 1,
+    seed: int = DEFAULT_SEED,
+    password: str | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> GenerationResult:
     """Build the demo city into an empty database, in one transaction."""
@@ -219,13 +286,23 @@ def demo_city_generate(
         for code, fields in plan.schools:
             fields = dict(fields)
             district_code = fields.pop("district_code")
-            schools.append(School(unit=by_code[code], district=by_code[district_code] if district_code else None, **fields))
+            schools.append(
+                School(
+                    unit=by_code[code],
+                    district=by_code[district_code] if district_code else None,
+                    **fields,
+                )
+            )
         School.objects.bulk_create(schools, batch_size=1000)
         step("学校", len(schools))
-        encoded = make_password(password or DEFAULT_PASSWORD)  # hashed once: the demo users share it
+        encoded = make_password(
+            password or DEFAULT_PASSWORD
+        )  # hashed once: the demo users share it
         now = timezone.now()
         users = [
-            User(username=username, full_name=_person(rng), password=encoded, password_changed_at=now)
+            User(
+                username=username, full_name=_person(rng), password=encoded, password_changed_at=now
+            )
             for username, _role, _code in plan.users
         ]
         User.objects.bulk_create(users, batch_size=1000)
@@ -239,7 +316,9 @@ def demo_city_generate(
         )
     result.cities = sum(1 for u in plan.units if u.kind == UnitKind.CITY)
     result.districts = sum(1 for u in plan.units if u.kind == UnitKind.DISTRICT)
-    result.schools = sum(1 for s in schools if s.school_type not in (SchoolType.UNIVERSITY, SchoolType.TRAINING))
+    result.schools = sum(
+        1 for s in schools if s.school_type not in (SchoolType.UNIVERSITY, SchoolType.TRAINING)
+    )
     result.universities = sum(1 for s in schools if s.school_type == SchoolType.UNIVERSITY)
     result.training_institutions = sum(1 for s in schools if s.school_type == SchoolType.TRAINING)
     result.users = len(users)

@@ -5,7 +5,9 @@ import random
 from functools import cache
 from pathlib import Path
 
-GEOJSON = Path(__file__).resolve().parents[1] / "core" / "static" / "vendor" / "yantai" / "yantai.geojson"
+GEOJSON = (
+    Path(__file__).resolve().parents[1] / "core" / "static" / "vendor" / "yantai" / "yantai.geojson"
+)
 
 
 @cache
@@ -15,8 +17,16 @@ def _polygons() -> dict[str, list[list[tuple[float, float]]]]:
     out: dict[str, list] = {}
     for feature in data["features"]:
         geometry = feature["geometry"]
-        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-        out[feature["properties"]["name"]] = [[tuple(p) for p in polygon[0]] for polygon in polygons if polygon and len(polygon[0]) >= 4]
+        polygons = (
+            geometry["coordinates"]
+            if geometry["type"] == "MultiPolygon"
+            else [geometry["coordinates"]]
+        )
+        out[feature["properties"]["name"]] = [
+            [tuple(p) for p in polygon[0]]
+            for polygon in polygons
+            if polygon and len(polygon[0]) >= 4
+        ]
     return out
 
 
@@ -52,5 +62,9 @@ def point_in_feature(rng: random.Random, feature: str) -> tuple[float, float] | 
     return None
 
 
-def point_near(rng: random.Random, centre: tuple[float, float], radius: float) -> tuple[float, float]:
-    return round(centre[0] + rng.uniform(-radius, radius), 6), round(centre[1] + rng.uniform(-radius, radius) * 0.8, 6)
+def point_near(
+    rng: random.Random, centre: tuple[float, float], radius: float
+) -> tuple[float, float]:
+    return round(centre[0] + rng.uniform(-radius, radius), 6), round(
+        centre[1] + rng.uniform(-radius, radius) * 0.8, 6
+    )

@@ -2,13 +2,14 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from safecampus.access.scope import require
-from safecampus.core.schemas import Error
+from safecampus.core.pagination import MAX_ID, LimitOffset
+from safecampus.core.schemas import Error, RecordId
 
 from . import excel
 from .choices import Ownership, SchoolType, UnitKind
@@ -91,26 +92,45 @@ class ImportRejectedOut(Schema):
 
 
 @router.get("/orgs", response={200: list[UnitOut], 403: Error}, summary="组织机构（范围内）")
-@paginate(LimitOffsetPagination)
-def org_list(request, kind: UnitKind | None = None, parent: int | None = None):
+@paginate(LimitOffset)
+def org_list(
+    request, kind: UnitKind | None = None, parent: int | None = Query(None, ge=1, le=MAX_ID)
+):
     require(request.auth, "org.view")
     return unit_list(user=request.auth, kind=kind, parent_id=parent)
 
 
-@router.get("/orgs/{unit_id}", response={200: UnitOut, 403: Error, 404: Error}, summary="组织机构详情")
-def org_detail(request, unit_id: int):
+@router.get(
+    "/orgs/{unit_id}", response={200: UnitOut, 403: Error, 404: Error}, summary="组织机构详情"
+)
+def org_detail(request, unit_id: RecordId):
     return unit_get(user=request.auth, unit_id=unit_id)
 
 
-@router.get("/schools", response={200: list[SchoolOut], 403: Error}, summary="学校名录（范围内，可筛选）")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/schools", response={200: list[SchoolOut], 403: Error}, summary="学校名录（范围内，可筛选）"
+)
+@paginate(LimitOffset)
 def school_list_api(request, filters: Query[SchoolFilters]):
     require(request.auth, "org.view")
     return school_list(user=request.auth, filters=filters)
 
 
-@router.get("/schools/export", summary="导出学校名录 Excel（与列表相同的筛选）", response={200: None, 403: Error},
-            openapi_extra={"responses": {200: {"description": "xlsx", "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}})
+@router.get(
+    "/schools/export",
+    summary="导出学校名录 Excel（与列表相同的筛选）",
+    response={200: None, 403: Error},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "xlsx",
+                "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
+                },
+            }
+        }
+    },
+)
 def school_export_api(request, filters: Query[SchoolFilters]):
     require(request.auth, "school.export")
     schools = school_list(user=request.auth, filters=filters, action="school.export")
@@ -118,11 +138,17 @@ def school_export_api(request, filters: Query[SchoolFilters]):
         schools_export(user=request.auth, schools=schools),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f"attachment; filename=schools-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = (
+        f"attachment; filename=schools-{timezone.localdate():%Y%m%d}.xlsx"
+    )
     return response
 
 
-@router.post("/schools/import", response={200: ImportOut, 400: ImportRejectedOut | Error, 403: Error}, summary="从 Excel 导入学校（全部成功或全部不导入）")
+@router.post(
+    "/schools/import",
+    response={200: ImportOut, 400: ImportRejectedOut | Error, 403: Error},
+    summary="从 Excel 导入学校（全部成功或全部不导入）",
+)
 def school_import_api(request, file: File[UploadedFile]):
     require(request.auth, "school.import")
     if file.size > 20 * 1024 * 1024:
@@ -132,16 +158,24 @@ def school_import_api(request, file: File[UploadedFile]):
     except excel.WorkbookError as exc:
         raise HttpError(400, str(exc)) from None
     except ImportRejected as exc:
-        return 400, {"error": {"code": "import_rejected", "message": str(exc), "details": exc.errors}}
+        return Status(
+            400, {"error": {"code": "import_rejected", "message": str(exc), "details": exc.errors}}
+        )
 
 
-@router.get("/schools/{school_id}", response={200: SchoolOut, 403: Error, 404: Error}, summary="学校详情")
-def school_detail_api(request, school_id: int):
+@router.get(
+    "/schools/{school_id}", response={200: SchoolOut, 403: Error, 404: Error}, summary="学校详情"
+)
+def school_detail_api(request, school_id: RecordId):
     return school_get(user=request.auth, school_id=school_id)
 
 
-@router.patch("/schools/{school_id}", response={200: SchoolOut, 400: Error, 403: Error, 404: Error, 422: Error}, summary="修改学校档案")
-def school_patch_api(request, school_id: int, payload: SchoolPatch):
+@router.patch(
+    "/schools/{school_id}",
+    response={200: SchoolOut, 400: Error, 403: Error, 404: Error, 422: Error},
+    summary="修改学校档案",
+)
+def school_patch_api(request, school_id: RecordId, payload: SchoolPatch):
     school = school_get(user=request.auth, school_id=school_id, action="school.change")
     changes = payload.dict(exclude_unset=True)
     if any(v is None for k, v in changes.items() if k not in ("longitude", "latitude", "address")):

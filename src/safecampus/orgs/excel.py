@@ -102,7 +102,9 @@ def read_rows(data: bytes) -> list[tuple[int, dict]]:
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
-        out.append((number, {k: (values[i] if i < len(values) else None) for k, i in positions.items()}))
+        out.append(
+            (number, {k: (values[i] if i < len(values) else None) for k, i in positions.items()})
+        )
     wb.close()
     return out
 

@@ -1,14 +1,23 @@
 """One filter definition for the school list page, the API and the Excel export."""
 
-from ninja import Field, FilterSchema
+from typing import Annotated
+
+from ninja import Field, FilterLookup, FilterSchema
 from pydantic import field_validator
+
+from safecampus.core.pagination import MAX_ID
 
 from .choices import Ownership, SchoolType
 
 
 class SchoolFilters(FilterSchema):
-    q: str | None = Field(None, q=["unit__name__icontains", "unit__code__icontains", "address__icontains"], description="名称、代码或地址")
-    district: int | None = Field(None, description="区市（组织机构编号）；0 表示市直属学校")
+    q: Annotated[
+        str | None,
+        FilterLookup(q=["unit__name__icontains", "unit__code__icontains", "address__icontains"]),
+    ] = Field(None, description="名称、代码或地址")
+    district: int | None = Field(
+        None, ge=0, le=MAX_ID, description="区市（组织机构编号）；0 表示市直属学校"
+    )
     school_type: SchoolType | None = Field(None, description="学校类型")
     ownership: Ownership | None = Field(None, description="办学性质")
     boarding: bool | None = Field(None, description="是否寄宿制")

@@ -6,12 +6,29 @@ from .models import School
 
 class SchoolForm(forms.ModelForm):
     name = forms.CharField(label=_("学校名称"), max_length=100)
-    longitude = forms.DecimalField(label=_("经度"), max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False)
-    latitude = forms.DecimalField(label=_("纬度"), max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False)
+    longitude = forms.DecimalField(
+        label=_("经度"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+    )
+    latitude = forms.DecimalField(
+        label=_("纬度"), max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False
+    )
 
     class Meta:
         model = School
-        fields = ["school_type", "ownership", "boarding", "students", "boarders", "staff", "address"]
+        fields = [
+            "school_type",
+            "ownership",
+            "boarding",
+            "students",
+            "boarders",
+            "staff",
+            "address",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,12 +17,21 @@ from .choices import SCHOOL_TYPE_COLOURS, Ownership, SchoolType, UnitKind
 class OrgUnit(AuditedModel):
     kind = models.CharField(_("层级"), max_length=16, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     name = models.CharField(_("名称"), max_length=100)
     code = models.CharField(
-        _("代码"), max_length=32, unique=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("代码只能包含字母、数字、下划线和连字符"))],
+        _("代码"),
+        max_length=32,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9_-]+$", _("代码只能包含字母、数字、下划线和连字符"))
+        ],
     )
     # "/<city code>/<district code>/<school code>/": "this unit and everything below it" is
     # one indexed prefix match, which the access choke point relies on.
@@ -30,7 +39,9 @@ class OrgUnit(AuditedModel):
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
     # Name of the map polygon that draws this unit (district maps); blank draws a marker.
     map_feature = models.CharField(_("地图区域"), max_length=50, blank=True)
-    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     audit_fields = ["kind", "parent_id", "name", "code", "map_feature", "longitude", "latitude"]
@@ -41,7 +52,9 @@ class OrgUnit(AuditedModel):
         verbose_name_plural = _("组织机构")
         ordering = ["path"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="orgunit_name_unique_per_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="orgunit_name_unique_per_parent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -78,9 +91,15 @@ class OrgUnit(AuditedModel):
 class School(AuditedModel):
     """The profile of a school unit; the unit itself sits in the tree."""
 
-    unit = models.OneToOneField(OrgUnit, on_delete=models.PROTECT, primary_key=True, related_name="school")
-    school_type = models.CharField(_("学校类型"), max_length=16, choices=SchoolType.choices, db_index=True)
-    ownership = models.CharField(_("办学性质"), max_length=8, choices=Ownership.choices, default=Ownership.PUBLIC)
+    unit = models.OneToOneField(
+        OrgUnit, on_delete=models.PROTECT, primary_key=True, related_name="school"
+    )
+    school_type = models.CharField(
+        _("学校类型"), max_length=16, choices=SchoolType.choices, db_index=True
+    )
+    ownership = models.CharField(
+        _("办学性质"), max_length=8, choices=Ownership.choices, default=Ownership.PUBLIC
+    )
     boarding = models.BooleanField(_("寄宿制"), default=False)
     students = models.PositiveIntegerField(_("学生数"), default=0)
     boarders = models.PositiveIntegerField(_("寄宿生数"), default=0)
@@ -89,11 +108,23 @@ class School(AuditedModel):
     # Denormalised from the tree at save time: the district filter and the roll-ups by
     # district are the hottest queries of every dashboard. NULL for directly-affiliated schools.
     district = models.ForeignKey(
-        OrgUnit, verbose_name=_("所属区市"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        OrgUnit,
+        verbose_name=_("所属区市"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     audit_fields = [
-        "school_type", "ownership", "boarding", "students", "boarders", "staff", "address", "district_id",
+        "school_type",
+        "ownership",
+        "boarding",
+        "students",
+        "boarders",
+        "staff",
+        "address",
+        "district_id",
     ]
     scope_path = "unit__path"
 

@@ -9,13 +9,20 @@ from .filters import SchoolFilters
 from .models import OrgUnit, School
 
 
-def school_list(*, user, filters: SchoolFilters | None = None, action: str = "org.view") -> QuerySet[School]:
+def school_list(
+    *, user, filters: SchoolFilters | None = None, action: str = "org.view"
+) -> QuerySet[School]:
     qs = scoped(School.objects.select_related("unit", "district"), user, action)
     return filters.filter(qs) if filters is not None else qs
 
 
 def school_get(*, user, school_id: int, action: str = "org.view") -> School:
-    return scoped_get(School.objects.select_related("unit", "unit__parent", "district"), user, action, pk=school_id)
+    return scoped_get(
+        School.objects.select_related("unit", "unit__parent", "district"),
+        user,
+        action,
+        pk=school_id,
+    )
 
 
 def unit_list(*, user, kind: str | None = None, parent_id: int | None = None) -> QuerySet[OrgUnit]:
@@ -32,12 +39,18 @@ def unit_get(*, user, unit_id: int) -> OrgUnit:
 
 
 def district_choices(*, user) -> list[OrgUnit]:
-    return list(unit_list(user=user, kind=UnitKind.DISTRICT).select_related(None).only("id", "name", "code", "path"))
+    return list(
+        unit_list(user=user, kind=UnitKind.DISTRICT)
+        .select_related(None)
+        .only("id", "name", "code", "path")
+    )
 
 
 def unit_summary(*, user, unit: OrgUnit) -> dict:
     """Counts for a dashboard at `unit`, computed from the school records in the user's scope."""
-    schools = scoped(School.objects.filter(unit__path__startswith=unit.path), user, "dashboard.view")
+    schools = scoped(
+        School.objects.filter(unit__path__startswith=unit.path), user, "dashboard.view"
+    )
     basic = Q(school_type__in=BASIC_SCHOOL_TYPES)
     totals = schools.aggregate(
         schools=Count("pk", filter=basic),
@@ -48,8 +61,14 @@ def unit_summary(*, user, unit: OrgUnit) -> dict:
         staff=Sum("staff", filter=basic),
         boarding=Count("pk", filter=basic & Q(boarding=True)),
     )
-    by_type = dict(schools.values_list("school_type").annotate(n=Count("pk")).values_list("school_type", "n"))
-    districts = scoped(OrgUnit.objects.filter(kind=UnitKind.DISTRICT, path__startswith=unit.path), user, "dashboard.view")
+    by_type = dict(
+        schools.values_list("school_type").annotate(n=Count("pk")).values_list("school_type", "n")
+    )
+    districts = scoped(
+        OrgUnit.objects.filter(kind=UnitKind.DISTRICT, path__startswith=unit.path),
+        user,
+        "dashboard.view",
+    )
     per_district = {
         row["district_id"]: row
         for row in schools.filter(basic, district__isnull=False)
@@ -81,7 +100,8 @@ def unit_summary(*, user, unit: OrgUnit) -> dict:
         "staff": totals["staff"] or 0,
         "boarding": totals["boarding"],
         "by_type": [
-            {"type": t.value, "label": str(t.label), "count": by_type.get(t.value, 0)} for t in SchoolType
+            {"type": t.value, "label": str(t.label), "count": by_type.get(t.value, 0)}
+            for t in SchoolType
         ],
         "district_rows": district_rows,
     }

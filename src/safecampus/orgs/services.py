@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from safecampus.access.scope import grants_for, require
-from safecampus.audit.models import AuditAction
+from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
 
@@ -25,7 +25,9 @@ def school_update(*, user, school: School, **changes) -> School:
     unit_changes = {k: v for k, v in changes.items() if k in unit_fields}
     school_changes = {k: v for k, v in changes.items() if k not in unit_fields}
     if "name" in unit_changes:
-        clash = OrgUnit.objects.filter(parent_id=school.unit.parent_id, name=unit_changes["name"]).exclude(pk=school.pk)
+        clash = OrgUnit.objects.filter(
+            parent_id=school.unit.parent_id, name=unit_changes["name"]
+        ).exclude(pk=school.pk)
         if clash.exists():
             raise BusinessRuleError("同一上级下已有同名学校")
     if unit_changes:
@@ -102,13 +104,18 @@ def _parse_row(number: int, raw: dict, parents: dict, errors: list) -> dict | No
     if district:
         parent = parents.get(district)
         if parent is None:
-            err("district", f"“{district}”不是您有权导入的区市（填写区市名称、代码或“{excel.DIRECT}”）")
+            err(
+                "district",
+                f"“{district}”不是您有权导入的区市（填写区市名称、代码或“{excel.DIRECT}”）",
+            )
         row["parent"] = parent
     type_label = excel.as_text(raw["school_type"])
     if type_label:
         row["school_type"] = excel.TYPE_BY_LABEL.get(type_label)
         if row["school_type"] is None:
-            err("school_type", f"“{type_label}”不是有效类型，应为：{'、'.join(excel.TYPE_BY_LABEL)}")
+            err(
+                "school_type", f"“{type_label}”不是有效类型，应为：{'、'.join(excel.TYPE_BY_LABEL)}"
+            )
     ownership = excel.as_text(raw["ownership"])
     if ownership:
         row["ownership"] = excel.OWNERSHIP_BY_LABEL.get(ownership)
@@ -139,13 +146,25 @@ def _parse_row(number: int, raw: dict, parents: dict, errors: list) -> dict | No
     return row if len(errors) == before else None
 
 
-@transaction.atomic
 def schools_import(*, user, data: bytes, filename: str = "") -> ImportResult:
     """Create or update schools from the workbook, all or nothing.
 
     Rows are matched to existing schools by code. Any bad row rejects the whole file with
-    every error listed by row and column."""
+    every error listed by row and column; the rejected attempt is audited as a failure."""
     require(user, "school.import")
+    try:
+        return _schools_import(user=user, data=data, filename=filename)
+    except (ImportRejected, excel.WorkbookError) as exc:
+        audit_event(
+            AuditAction.IMPORT,
+            outcome=AuditOutcome.FAILURE,
+            message=f"导入学校 {filename} 被拒绝：{exc}"[:500],
+        )
+        raise
+
+
+@transaction.atomic
+def _schools_import(*, user, data: bytes, filename: str) -> ImportResult:
     raw_rows = excel.read_rows(data)
     if not raw_rows:
         raise excel.WorkbookError("文件中没有数据行")
@@ -167,7 +186,11 @@ def schools_import(*, user, data: bytes, filename: str = "") -> ImportResult:
         seen_codes.setdefault(code, n)
         key = (r["parent"].pk, r["name"])
         if key in seen_names:
-            errors.append(ImportError_(n, "学校名称", f"与第 {seen_names[key]} 行同名（同一区市内名称须唯一）"))
+            errors.append(
+                ImportError_(
+                    n, "学校名称", f"与第 {seen_names[key]} 行同名（同一区市内名称须唯一）"
+                )
+            )
         seen_names.setdefault(key, n)
         unit = existing.get(code)
         if unit is not None and (
@@ -189,22 +212,42 @@ def schools_import(*, user, data: bytes, filename: str = "") -> ImportResult:
     for r in rows:
         parent = r["parent"]
         district = parent if parent.kind == UnitKind.DISTRICT else None
-        profile = {k: r[k] for k in ("school_type", "ownership", "boarding", "students", "boarders", "staff", "address")}
+        profile = {
+            k: r[k]
+            for k in (
+                "school_type",
+                "ownership",
+                "boarding",
+                "students",
+                "boarders",
+                "staff",
+                "address",
+            )
+        }
         profile["boarding"] = profile["boarding"] or profile["boarders"] > 0
         unit = existing.get(r["code"])
         if unit is None:
             unit = OrgUnit(
-                kind=UnitKind.SCHOOL, parent=parent, name=r["name"], code=r["code"],
-                path=f"{parent.path}{r['code']}/", depth=parent.depth + 1,
-                longitude=r["longitude"], latitude=r["latitude"],
+                kind=UnitKind.SCHOOL,
+                parent=parent,
+                name=r["name"],
+                code=r["code"],
+                path=f"{parent.path}{r['code']}/",
+                depth=parent.depth + 1,
+                longitude=r["longitude"],
+                latitude=r["latitude"],
             )
             new_units.append(unit)
             new_schools.append(School(unit=unit, district=district, **profile))
             continue
         school = unit.school
         unit_new = {"name": r["name"], "longitude": r["longitude"], "latitude": r["latitude"]}
-        unit_dirty = any(getattr(unit, k) != v for k, v in unit_new.items()) or unit.parent_id != parent.pk
-        school_dirty = any(getattr(school, k) != v for k, v in profile.items()) or school.district_id != (district and district.pk)
+        unit_dirty = (
+            any(getattr(unit, k) != v for k, v in unit_new.items()) or unit.parent_id != parent.pk
+        )
+        school_dirty = any(
+            getattr(school, k) != v for k, v in profile.items()
+        ) or school.district_id != (district and district.pk)
         if unit_dirty:
             for k, v in unit_new.items():
                 setattr(unit, k, v)
@@ -224,17 +267,32 @@ def schools_import(*, user, data: bytes, filename: str = "") -> ImportResult:
     OrgUnit.objects.bulk_create(new_units, batch_size=500)
     School.objects.bulk_create(new_schools, batch_size=500)
     if changed_units:
-        OrgUnit.objects.bulk_update(changed_units, ["name", "longitude", "latitude", "parent", "path", "depth"], batch_size=500)
+        OrgUnit.objects.bulk_update(
+            changed_units,
+            ["name", "longitude", "latitude", "parent", "path", "depth"],
+            batch_size=500,
+        )
     if changed_schools:
         School.objects.bulk_update(
             changed_schools,
-            ["school_type", "ownership", "boarding", "students", "boarders", "staff", "address", "district"],
+            [
+                "school_type",
+                "ownership",
+                "boarding",
+                "students",
+                "boarders",
+                "staff",
+                "address",
+                "district",
+            ],
             batch_size=500,
         )
     result.created = len(new_units)
     audit_event(
         AuditAction.IMPORT,
-        message=f"导入学校 {filename}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"[:500],
+        message=f"导入学校 {filename}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"[
+            :500
+        ],
     )
     return result
 

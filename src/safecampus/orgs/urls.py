@@ -1,5 +1,7 @@
 from django.urls import path
 
+import safecampus.core.converters  # noqa: F401  (registers <id:…>)
+
 from . import views
 
 app_name = "orgs"
@@ -8,6 +10,6 @@ urlpatterns = [
     path("schools/export.xlsx", views.school_export_view, name="school_export"),
     path("schools/import/", views.school_import_view, name="school_import"),
     path("schools/import/template.xlsx", views.school_template_view, name="school_template"),
-    path("schools/<int:school_id>/", views.school_detail_view, name="school_detail"),
-    path("schools/<int:school_id>/edit/", views.school_edit_view, name="school_edit"),
+    path("schools/<id:school_id>/", views.school_detail_view, name="school_detail"),
+    path("schools/<id:school_id>/edit/", views.school_edit_view, name="school_edit"),
 ]

@@ -32,7 +32,9 @@ def _filters(request) -> tuple[SchoolFilters, list[str]]:
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
     return response
 
@@ -57,7 +59,9 @@ def school_list_view(request):
         "type_choices": SchoolType.choices,
         "ownership_choices": Ownership.choices,
     }
-    template = "orgs/_school_table.html" if request.headers.get("HX-Request") else "orgs/school_list.html"
+    template = (
+        "orgs/_school_table.html" if request.headers.get("HX-Request") else "orgs/school_list.html"
+    )
     return render(request, template, context)
 
 
@@ -87,7 +91,11 @@ def school_edit_view(request, school_id: int):
         else:
             messages.success(request, _("学校档案已保存。"))
             return redirect("orgs:school_detail", school_id=school.pk)
-    return render(request, "orgs/school_edit.html", {"school": school, "form": form, "breadcrumbs": school.unit.ancestors()})
+    return render(
+        request,
+        "orgs/school_edit.html",
+        {"school": school, "form": form, "breadcrumbs": school.unit.ancestors()},
+    )
 
 
 @login_required
@@ -95,7 +103,10 @@ def school_export_view(request):
     require(request.user, "school.export")
     filters, _bad = _filters(request)
     schools = school_list(user=request.user, filters=filters, action="school.export")
-    return _xlsx(schools_export(user=request.user, schools=schools), f"schools-{timezone.localdate():%Y%m%d}.xlsx")
+    return _xlsx(
+        schools_export(user=request.user, schools=schools),
+        f"schools-{timezone.localdate():%Y%m%d}.xlsx",
+    )
 
 
 @login_required
@@ -117,4 +128,6 @@ def school_import_view(request):
             form.add_error("file", str(exc))
         except ImportRejected as exc:
             errors = exc.errors
-    return render(request, "orgs/school_import.html", {"form": form, "errors": errors, "result": result})
+    return render(
+        request, "orgs/school_import.html", {"form": form, "errors": errors, "result": result}
+    )

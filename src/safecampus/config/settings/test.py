@@ -13,7 +13,10 @@ if not DATABASE_URL:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
 # Hashing dominates test time otherwise; real hashers are exercised by the login tests.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 HUEY = {**HUEY, "immediate": True}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

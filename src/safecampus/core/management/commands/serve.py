@@ -7,12 +7,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=1, help="web processes (production: one or two per core)")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="web processes (production: one or two per core)"
+        )
 
     def handle(self, *args, host, port, workers, **options):
         import uvicorn
 
         uvicorn.run(
             "safecampus.config.asgi:application",
-            host=host, port=port, workers=workers, lifespan="off", log_level="warning", access_log=False,
+            host=host,
+            port=port,
+            workers=workers,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
         )

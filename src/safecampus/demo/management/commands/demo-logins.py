@@ -9,6 +9,10 @@ class Command(BaseCommand):
     help = "演示账号列表（CSV：role,username,org_code,org_name）。The demo logins as CSV."
 
     def handle(self, *args, **options):
-        writer = csv.DictWriter(self.stdout, fieldnames=["role", "username", "org_code", "org_name"], lineterminator="\n")
+        writer = csv.DictWriter(
+            self.stdout,
+            fieldnames=["role", "username", "org_code", "org_name"],
+            lineterminator="\n",
+        )
         writer.writeheader()
         writer.writerows(demo_logins())

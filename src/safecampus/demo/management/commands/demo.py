@@ -7,7 +7,12 @@ from django.core.management.base import BaseCommand
 
 from safecampus.audit.context import Actor, acting_as
 from safecampus.config.env import env
-from safecampus.demo.generator import DEFAULT_PASSWORD, DEFAULT_SEED, demo_city_generate, demo_logins
+from safecampus.demo.generator import (
+    DEFAULT_PASSWORD,
+    DEFAULT_SEED,
+    demo_city_generate,
+    demo_logins,
+)
 from safecampus.orgs.models import OrgUnit
 
 # The logins worth showing first; `safecampus demo-logins` lists all of them.
@@ -22,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--scale", type=int, default=1)
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-        parser.add_argument("--no-serve", action="store_true", help="prepare and print the logins, then stop")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="prepare and print the logins, then stop"
+        )
 
     def handle(self, *args, host, port, scale, seed, no_serve, **options):
         call_command("migrate", interactive=False, verbosity=0)
@@ -38,7 +45,9 @@ class Command(BaseCommand):
         self._print_logins(password)
         if no_serve:
             return
-        self.stdout.write(self.style.SUCCESS(f"SafeCampus 已启动：http://{host}:{port}/  （Ctrl-C 停止）"))
+        self.stdout.write(
+            self.style.SUCCESS(f"SafeCampus 已启动：http://{host}:{port}/  （Ctrl-C 停止）")
+        )
         consumer = subprocess.Popen(  # noqa: S603 - our own interpreter and command
             [sys.executable, "-m", "safecampus", "run_huey", "--quiet"], env=os.environ.copy()
         )

@@ -11,9 +11,18 @@ class Command(BaseCommand):
     help = "生成确定性的演示城市（--scale 1 为烟台规模）。Build the deterministic demo city."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=int, default=1, help="1 = one Yantai-sized city; N > 1 = a province of N cities")
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            help="1 = one Yantai-sized city; N > 1 = a province of N cities",
+        )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-        parser.add_argument("--password", default=None, help="demo users' password (default: SAFECAMPUS_DEMO_PASSWORD or the built-in one)")
+        parser.add_argument(
+            "--password",
+            default=None,
+            help="demo users' password (default: SAFECAMPUS_DEMO_PASSWORD or the built-in one)",
+        )
 
     def handle(self, *args, scale, seed, password, **options):
         from safecampus.config.env import env
@@ -32,7 +41,10 @@ class Command(BaseCommand):
         try:
             with acting_as(Actor(channel="cli", username="generate")):
                 result = demo_city_generate(
-                    scale=scale, seed=seed, password=password or env("SAFECAMPUS_DEMO_PASSWORD"), progress=progress
+                    scale=scale,
+                    seed=seed,
+                    password=password or env("SAFECAMPUS_DEMO_PASSWORD"),
+                    progress=progress,
                 )
         except BusinessRuleError as exc:
             raise CommandError(str(exc)) from None

@@ -1,0 +1,159 @@
+"""Tasks the benchmarks run inside Django, against the database in DATABASE_URL.
+
+Run by `harness.django_task()` with the bench environment (production settings); each task
+prints its result as JSON on the last line of stdout. Not meant to be run by hand, though
+
+    DATABASE_URL=... SECRET_KEY=... DJANGO_SETTINGS_MODULE=safecampus.config.settings.production \
+        .venv/bin/python bench/djtasks.py sessions city_officer
+
+works. Tasks:
+
+  sessions USER...                 a logged-in session key per user  -> {user: key}
+  capture < [{key, path, kind, token|session}]
+                                   the SQL each GET runs in-process  -> {key: {status, queries}}
+  workbook --out PATH [--types basic|all] [--user admin]
+                                   the school workbook of the user's scope -> {rows, path, bytes}
+  import --file PATH [--user admin] [--repeat N]
+                                   time orgs.services.schools_import -> {runs: [{seconds, created, ...}]}
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safecampus.config.settings.production")
+    import django
+
+    django.setup()
+
+
+def _user(username: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
+
+
+def task_sessions(args) -> dict:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from safecampus.accounts.middleware import LAST_SEEN
+
+    keys = {}
+    for username in args.users:
+        user = _user(username)
+        if getattr(user, "password_expired", None) and user.password_expired():
+            print(
+                f"warning: {username}'s password has expired; pages will redirect to the change form",
+                file=sys.stderr,
+            )
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session[LAST_SEEN] = int(time.time())
+        session.create()
+        keys[username] = session.session_key
+    return keys
+
+
+def task_capture(args) -> dict:
+    """Send each GET through Django in-process (the same middleware and views as the server)
+    and record every SQL statement it runs. The second of two requests is kept, so one-off
+    first-request work does not count."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    requests = json.load(sys.stdin)
+    out = {}
+    for item in requests:
+        client = Client(HTTP_HOST="127.0.0.1")
+        headers = {}
+        if item["kind"] == "api":
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {item['token']}"
+        else:
+            client.cookies["sessionid"] = item["session"]
+        client.get(item["path"], **headers)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(item["path"], **headers)
+        out[item["key"]] = {
+            "status": response.status_code,
+            "queries": [
+                {"sql": q["sql"], "django_ms": float(q["time"]) * 1000}
+                for q in captured.captured_queries
+            ],
+        }
+    return out
+
+
+def task_workbook(args) -> dict:
+    from safecampus.orgs import excel
+    from safecampus.orgs.choices import BASIC_SCHOOL_TYPES
+    from safecampus.orgs.selectors import school_list
+
+    user = _user(args.user)
+    schools = school_list(user=user, action="school.export")
+    if args.types == "basic":
+        schools = schools.filter(school_type__in=BASIC_SCHOOL_TYPES)
+    rows = list(schools)
+    data = excel.workbook_bytes(excel.school_row(s) for s in rows)
+    with open(args.out, "wb") as fh:
+        fh.write(data)
+    return {"rows": len(rows), "path": args.out, "bytes": len(data)}
+
+
+def task_import(args) -> dict:
+    from safecampus.audit.context import Actor, acting_as
+    from safecampus.orgs import excel
+    from safecampus.orgs.services import schools_import
+
+    user = _user(args.user)
+    with open(args.file, "rb") as fh:
+        data = fh.read()
+    started = time.perf_counter()
+    parsed = len(excel.read_rows(data))  # the workbook parse alone, for the breakdown
+    parse_seconds = time.perf_counter() - started
+    runs = []
+    for _ in range(args.repeat):
+        with acting_as(Actor(user_id=user.pk, username=user.username, channel="cli")):
+            started = time.perf_counter()
+            result = schools_import(user=user, data=data, filename=os.path.basename(args.file))
+            seconds = time.perf_counter() - started
+        runs.append(
+            {
+                "seconds": seconds,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            }
+        )
+    return {"runs": runs, "parse_seconds": parse_seconds, "parsed_rows": parsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="task", required=True)
+    p = sub.add_parser("sessions")
+    p.add_argument("users", nargs="+")
+    sub.add_parser("capture")
+    p = sub.add_parser("workbook")
+    p.add_argument("--out", required=True)
+    p.add_argument("--types", choices=["basic", "all"], default="basic")
+    p.add_argument("--user", default="admin")
+    p = sub.add_parser("import")
+    p.add_argument("--file", required=True)
+    p.add_argument("--user", default="admin")
+    p.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    _setup()
+    result = globals()[f"task_{args.task}"](args)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

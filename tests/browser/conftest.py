@@ -1,0 +1,312 @@
+"""Browser tests: Chromium (Playwright) against a real `safecampus serve` process.
+
+Not Django's live_server: its flush DELETEs the audit trail, which the audit triggers refuse.
+Instead one server per test session runs on SQLite in a temporary data directory holding the
+demo city (`safecampus demo --no-serve`, scale 1). The unit-test personas of tests/conftest.py
+are not used here, and nothing here touches the ORM or asks for a db fixture: expected figures
+are read from the server's SQLite file with the sqlite3 module (see `DemoDB`).
+
+The data directory is one of pytest's temporary directories (pytest keeps the last three runs),
+so the database, the server log and the screenshots can be looked at after a run; the path is
+printed with `-s` and shown in any failure about the server.
+"""
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PASSWORD = (
+    "Safe@Campus2026"  # the demo users' password (safecampus.demo.generator.DEFAULT_PASSWORD)
+)
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SERVER_START_TIMEOUT = 30  # seconds until /healthz must answer 200
+DEMO_TIMEOUT = 180  # seconds for migrate + demo city generation
+
+# Basic school types: the "中小学幼儿园" figure (safecampus.orgs.choices.BASIC_SCHOOL_TYPES).
+BASIC_TYPES = (
+    "kindergarten",
+    "primary",
+    "junior",
+    "senior",
+    "nine_year",
+    "twelve_year",
+    "vocational",
+    "special",
+)
+
+# Settings the server must not inherit from the developer's or CI's environment: external
+# services (the browser tests run self-contained on SQLite) and anything that changes the demo
+# logins, the lockout rule or the hosts the server answers.
+_DROPPED_ENV_PREFIXES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "MQTT_URL",
+    "SAFECAMPUS_",
+    "SECRET_KEY",
+    "DJANGO_",
+)
+_DROPPED_ENV = {"ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DEBUG"}
+
+
+def _skip_or_fail(reason: str) -> None:
+    """Without Chromium the browser tests skip, except on CI (CI is set), where they must run."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} — CI is set, so the browser tests may not be skipped", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    if not CHROMIUM.exists():
+        _skip_or_fail(f"Chromium not found at {CHROMIUM} (install Debian's chromium package)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _skip_or_fail("playwright is not installed (pip install -e '.[dev]')")
+    return str(CHROMIUM)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_env(data_dir: Path) -> dict:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _DROPPED_ENV and not k.startswith(_DROPPED_ENV_PREFIXES)
+    }
+    env.update(
+        SAFECAMPUS_DATA_DIR=str(data_dir),
+        SECRET_KEY="browser-tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        DJANGO_SETTINGS_MODULE="safecampus.config.settings",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own server
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class DemoDB:
+    """Read-only queries on the demo city in the server's SQLite file: the expected figures are
+    computed here, independently of the application code under test."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def rows(self, sql: str, params=()) -> list[tuple]:
+        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=20)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def value(self, sql: str, params=()):
+        return self.rows(sql, params)[0][0]
+
+    def unit(self, code: str) -> dict:
+        ((pk, path, name, kind),) = self.rows(
+            "SELECT id, path, name, kind FROM orgs_orgunit WHERE code = ?", (code,)
+        )
+        return {"id": pk, "path": path, "name": name, "kind": kind}
+
+    def school_units_under(self, path: str, types=None) -> int:
+        """School units (every type, or `types`) whose org unit lies under `path`."""
+        sql = (
+            "SELECT COUNT(*) FROM orgs_school s JOIN orgs_orgunit u ON u.id = s.unit_id "
+            "WHERE u.kind = 'school' AND substr(u.path, 1, length(?)) = ?"
+        )
+        params = [path, path]
+        if types is not None:
+            sql += f" AND s.school_type IN ({','.join('?' * len(types))})"
+            params += list(types)
+        return self.value(sql, params)
+
+    def basic_schools_of_district(self, code: str) -> int:
+        """The "中小学幼儿园" figure of a district: basic types whose district is `code`."""
+        return self.value(
+            "SELECT COUNT(*) FROM orgs_school s JOIN orgs_orgunit d ON d.id = s.district_id "
+            f"WHERE d.code = ? AND s.school_type IN ({','.join('?' * len(BASIC_TYPES))})",
+            [code, *BASIC_TYPES],
+        )
+
+    def first_school_of(self, district_code: str) -> dict:
+        ((pk, code, name),) = self.rows(
+            "SELECT u.id, u.code, u.name FROM orgs_school s JOIN orgs_orgunit u ON u.id = s.unit_id "
+            "JOIN orgs_orgunit d ON d.id = s.district_id WHERE d.code = ? ORDER BY u.code LIMIT 1",
+            (district_code,),
+        )
+        return {"id": pk, "code": code, "name": name}
+
+
+@pytest.fixture(scope="session")
+def browser_data_dir(tmp_path_factory) -> Path:
+    """The server's SAFECAMPUS_DATA_DIR; screenshots go to its `screenshots` folder."""
+    path = tmp_path_factory.mktemp("safecampus-browser")
+    (path / "screenshots").mkdir()
+    return path
+
+
+@pytest.fixture(scope="session")
+def server(chromium_executable, browser_data_dir):
+    """Base URL of a `safecampus serve` process with the demo city (scale 1)."""
+    data_dir = browser_data_dir
+    env = _server_env(data_dir)
+    demo_log = data_dir / "demo.log"
+    with demo_log.open("w", encoding="utf-8") as log:
+        try:
+            demo = subprocess.run(  # noqa: S603 - our own interpreter and command
+                [sys.executable, "-m", "safecampus", "demo", "--no-serve"],
+                env=env,
+                cwd=data_dir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=DEMO_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(
+                f"`safecampus demo --no-serve` took over {DEMO_TIMEOUT} s:\n{_tail(demo_log)}",
+                pytrace=False,
+            )
+    if demo.returncode != 0:
+        pytest.fail(
+            f"`safecampus demo --no-serve` failed ({demo.returncode}):\n{_tail(demo_log)}",
+            pytrace=False,
+        )
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server_log = data_dir / "server.log"
+    log = server_log.open("w", encoding="utf-8")
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "safecampus", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=data_dir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(f"{base_url}/healthz"):
+            if process.poll() is not None:
+                pytest.fail(
+                    f"the server exited ({process.returncode}) before /healthz answered:\n{_tail(server_log)}",
+                    pytrace=False,
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"/healthz did not answer 200 within {SERVER_START_TIMEOUT} s:\n{_tail(server_log)}",
+                    pytrace=False,
+                )
+            time.sleep(0.2)
+        print(f"\nSafeCampus browser-test server {base_url}, data dir {data_dir}")
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(server, browser_data_dir) -> DemoDB:
+    """The demo city's database file (read-only), once the server has it ready."""
+    return DemoDB(browser_data_dir / "safecampus.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(browser_data_dir) -> Path:
+    return browser_data_dir / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_executable):
+    """One headless Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_executable, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def login(page, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login form and wait until the browser has left the login page."""
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    if "/accounts/login/" in page.url:
+        errors = page.locator(".alert").all_inner_texts()
+        raise AssertionError(f"login of {username!r} failed: {errors or page.title()}")
+
+
+@pytest.fixture
+def page(browser, server):
+    """Factory: page(username=None, viewport=DESKTOP) -> a Playwright page in a fresh browser
+    context (own cookies) on the test server, logged in as `username` unless it is None.
+
+    Each page records uncaught JavaScript errors in `page.js_errors`."""
+    contexts = []
+
+    def _open(
+        username: str | None = None, *, viewport: dict | None = None, password: str = PASSWORD
+    ):
+        context = browser.new_context(
+            base_url=server,
+            viewport=viewport or DESKTOP,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        new_page = context.new_page()
+        new_page.js_errors = []
+        new_page.on("pageerror", lambda error: new_page.js_errors.append(str(error)))
+        if username is not None:
+            login(new_page, username, password)
+        return new_page
+
+    yield _open
+    for context in contexts:
+        context.close()

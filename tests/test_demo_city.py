@@ -1,0 +1,117 @@
+"""The demo-city generator: deterministic, and at scale 1 the figures of the article."""
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from safecampus.demo import data
+from safecampus.demo.generator import _plan, demo_city_generate
+from safecampus.orgs.choices import BASIC_SCHOOL_TYPES, SchoolType, UnitKind
+from safecampus.orgs.models import OrgUnit, School
+
+
+@pytest.fixture
+def city(db):
+    return demo_city_generate(scale=1, seed=2021, password="Demo-Pass-2026")
+
+
+def test_scale_1_builds_the_yantai_sized_city(city):
+    assert (city.cities, city.districts, city.schools, city.universities) == (1, 14, 1587, 14)
+    assert city.training_institutions == data.TRAINING_INSTITUTIONS
+    assert OrgUnit.objects.filter(kind=UnitKind.DISTRICT).count() == 14
+    assert School.objects.filter(school_type__in=BASIC_SCHOOL_TYPES).count() == 1587
+    assert School.objects.filter(
+        school_type__in=BASIC_SCHOOL_TYPES, district__isnull=True
+    ).count() == sum(data.DIRECT_COUNTS.values())
+    assert set(OrgUnit.objects.filter(kind=UnitKind.DISTRICT).values_list("name", flat=True)) == {
+        d[1] for d in data.DISTRICTS
+    }
+    for school_type, count in data.BASIC_COUNTS.items():
+        assert School.objects.filter(school_type=school_type).count() == count
+
+
+def test_every_school_lies_inside_its_district_and_names_are_unique_per_parent(city):
+    from safecampus.demo import geo
+
+    schools = School.objects.select_related("unit", "district").filter(district__map_feature__gt="")
+    checked = 0
+    for school in schools.iterator():
+        rings = geo._polygons()[school.district.map_feature]
+        point = (float(school.unit.longitude), float(school.unit.latitude))
+        assert any(geo._inside(*point, ring) for ring in rings), school.unit.name
+        checked += 1
+    assert checked > 1500
+    names = OrgUnit.objects.values_list("parent_id", "name")
+    assert len(set(names)) == len(names)
+
+
+def test_the_same_seed_gives_the_same_city_and_another_seed_another():
+    first, second, other = _plan(1, 7), _plan(1, 7), _plan(1, 8)
+    key = lambda plan: [(u.code, u.name, u.longitude, u.latitude) for u in plan.units]  # noqa: E731
+    assert key(first) == key(second)
+    assert first.schools == second.schools
+    assert key(first) != key(other)
+
+
+def test_larger_scales_build_a_province_of_cities():
+    plan = _plan(3, 2021)
+    cities = [u for u in plan.units if u.kind == UnitKind.CITY]
+    assert [c.name for c in cities] == ["烟台市", "济南市", "青岛市"]
+    assert len({u.code for u in plan.units}) == len(plan.units)
+    basic = [
+        s
+        for s in plan.schools
+        if s[1]["school_type"] not in (SchoolType.UNIVERSITY, SchoolType.TRAINING)
+    ]
+    assert len(basic) == 3 * 1587
+
+
+def test_the_city_dashboard_shows_the_figures_from_records(city):
+    client = Client()
+    assert (
+        client.post(
+            "/accounts/login/", {"username": "city_officer", "password": "Demo-Pass-2026"}
+        ).status_code
+        == 302
+    )
+    html = client.get("/").content.decode()
+    assert 'data-figure="districts">14<' in html
+    assert 'data-figure="schools">1,587<' in html
+    summary = client.get("/api/v1/dashboard/summary").json()
+    assert (summary["districts"], summary["schools"], summary["universities"]) == (14, 1587, 14)
+
+
+def test_a_district_officer_sees_exactly_their_district(city):
+    zhifu = OrgUnit.objects.get(code="370602")
+    expected = School.objects.filter(unit__path__startswith=zhifu.path).count()
+    client = Client()
+    client.post("/accounts/login/", {"username": "d370602", "password": "Demo-Pass-2026"})
+    body = client.get("/api/v1/schools?limit=500").json()
+    assert body["count"] == expected
+    assert {s["district_name"] for s in body["items"]} == {"芝罘区"}
+
+
+def test_generation_refuses_a_database_that_already_has_a_tree(city):
+    with pytest.raises(CommandError, match="已有组织机构"):
+        call_command("generate", "--scale", "1")
+
+
+def test_demo_logins_prints_csv_with_every_user(city):
+    out = io.StringIO()
+    call_command("demo-logins", stdout=out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert list(rows[0]) == ["role", "username", "org_code", "org_name"]
+    assert len(rows) == city.users
+    assert {"admin", "city_officer", "auditor", "d370602"} <= {r["username"] for r in rows}
+    assert sum(r["role"] == "principal" for r in rows) == 1587 + 14 + data.TRAINING_INSTITUTIONS
+
+
+def test_generation_leaves_one_summary_audit_entry(city):
+    from safecampus.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="generate").count() == 1
+    assert not AuditEntry.objects.filter(action="create", object_type="orgs.school").exists()

@@ -1,0 +1,131 @@
+"""Settings helpers, health check, CLI and the API's error shape."""
+
+import subprocess
+import sys
+
+from django.test import Client
+
+from safecampus.config.env import env, env_bool, env_int, env_list
+
+
+def test_env_reads_values_and_secret_files(tmp_path, monkeypatch):
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n", encoding="utf-8")
+    monkeypatch.setenv("SC_TEST_KEY_FILE", str(secret))
+    monkeypatch.setenv("SC_TEST_FLAG", "yes")
+    monkeypatch.setenv("SC_TEST_N", "42")
+    monkeypatch.setenv("SC_TEST_LIST", "a, b,,c")
+    assert env("SC_TEST_KEY") == "s3cret"
+    assert env_bool("SC_TEST_FLAG") is True
+    assert env_int("SC_TEST_N", 1) == 42
+    assert env_int("SC_TEST_MISSING", 7) == 7
+    assert env_list("SC_TEST_LIST", []) == ["a", "b", "c"]
+
+
+def test_healthz_answers_when_the_database_does(db):
+    response = Client().get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_the_openapi_schema_documents_the_endpoints(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/me",
+        "/api/v1/schools",
+        "/api/v1/schools/{school_id}",
+        "/api/v1/auth/token",
+        "/api/v1/audit/entries",
+    ):
+        assert path in paths
+    listed = paths["/api/v1/schools"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]
+    assert "items" in str(schema["components"]["schemas"]) and listed
+    assert Client().get("/api/v1/docs").status_code == 200
+
+
+def test_bad_query_values_get_the_error_shape(world, as_user):
+    response = as_user("city_admin").get("/api/v1/schools?school_type=castle")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error" and error["details"][0]["loc"][-1] == "school_type"
+
+
+def test_bad_patch_bodies_change_nothing(world, as_user):
+    client = as_user("city_admin")
+    for body in (
+        {"students": -1},
+        {"school_type": "castle"},
+        {"name": ""},
+        {"boarders": 5000},
+        {"name": "甲区幼儿园"},
+    ):
+        response = client.patch(
+            f"/api/v1/schools/{world.a1.pk}", body, content_type="application/json"
+        )
+        assert response.status_code in (400, 422), body
+        assert "error" in response.json()
+    world.a1.refresh_from_db()
+    assert (world.a1.students, world.a1.boarders, world.a1.unit.name) == (600, 0, "甲区第一小学")
+
+
+def test_the_edit_page_validates_in_chinese(world, as_user):
+    client = as_user("principal_a1")
+    response = client.post(
+        f"/schools/{world.a1.pk}/edit/",
+        {
+            "name": "甲区第一小学",
+            "school_type": "primary",
+            "ownership": "public",
+            "students": 100,
+            "boarders": 200,
+            "staff": 10,
+        },
+    )
+    assert "寄宿生数不能大于学生数" in response.content.decode()
+    ok = client.post(
+        f"/schools/{world.a1.pk}/edit/",
+        {
+            "name": "甲区第一实验小学",
+            "school_type": "primary",
+            "ownership": "public",
+            "students": 700,
+            "boarders": 0,
+            "staff": 50,
+            "address": "人民路",
+        },
+    )
+    assert ok.status_code == 302
+    world.a1.refresh_from_db()
+    assert world.a1.unit.name == "甲区第一实验小学" and world.a1.students == 700
+
+
+def test_school_list_filters_search_and_pages(world, as_user):
+    client = as_user("city_officer")
+    body = client.get("/api/v1/schools?q=甲区").json()
+    assert {s["code"] for s in body["items"]} == {"TA01", "TA02"}
+    assert client.get("/api/v1/schools?district=0").json()["count"] == 1
+    assert client.get("/api/v1/schools?boarding=true").json()["count"] == 1
+    assert client.get("/api/v1/schools?limit=1&offset=1").json()["count"] == 4
+    page = client.get("/schools/?school_type=junior").content.decode()
+    assert "乙区初级中学" in page and "甲区第一小学" not in page
+    partial = client.get("/schools/?school_type=junior", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and "乙区初级中学" in partial
+    assert "已忽略" in client.get("/schools/?school_type=castle", follow=True).content.decode()
+
+
+def test_the_console_script_runs_django_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "safecampus", "help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    for command in ("demo", "generate", "serve", "demo-logins"):
+        assert command in result.stdout
+
+
+def test_oversized_or_malformed_ids_are_404_not_server_errors(world, as_user):
+    client = as_user("city_admin")
+    for url in ("/schools/99999999999999999999/", "/?unit=99999999999999999999", "/?unit=abc", "/audit/99999999999999999999/"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/schools/?district=99999999999999999999&page=99999999999999999999").status_code == 200
