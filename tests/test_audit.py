@@ -134,3 +134,22 @@ def test_imports_and_exports_are_audited(world, as_user):
     entry = AuditEntry.objects.filter(action="export").get()
     assert entry.username == "city_officer"
     assert "4" in entry.message
+
+
+def test_events_without_an_org_unit_are_filed_where_the_auditor_sees_them(world, client, as_user):
+    client.post("/accounts/login/", {"username": "teacher_b1", "password": "wrong"})
+    client.post("/accounts/login/", {"username": "nobody-such", "password": "wrong"})
+    Client = type(client)
+    ok = Client()
+    ok.post("/accounts/login/", {"username": "district_b", "password": "Correct-Horse-42"})
+    login = AuditEntry.objects.get(action="login", username="district_b")
+    assert login.unit_path == world.district_b.path
+    failed = AuditEntry.objects.get(action="login_failed", username="nobody-such")
+    assert failed.unit_path == world.city.path
+    body = as_user("auditor").get("/api/v1/audit/entries?limit=500").json()
+    seen = {(e["action"], e["username"]) for e in body["items"]}
+    assert {
+        ("login", "district_b"),
+        ("login_failed", "nobody-such"),
+        ("login_failed", "teacher_b1"),
+    } <= seen

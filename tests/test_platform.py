@@ -126,6 +126,14 @@ def test_the_console_script_runs_django_commands():
 
 def test_oversized_or_malformed_ids_are_404_not_server_errors(world, as_user):
     client = as_user("city_admin")
-    for url in ("/schools/99999999999999999999/", "/?unit=99999999999999999999", "/?unit=abc", "/audit/99999999999999999999/"):
+    for url in (
+        "/schools/99999999999999999999/",
+        "/?unit=99999999999999999999",
+        "/?unit=abc",
+        "/audit/99999999999999999999/",
+    ):
         assert client.get(url).status_code == 404, url
-    assert client.get("/schools/?district=99999999999999999999&page=99999999999999999999").status_code == 200
+    assert (
+        client.get("/schools/?district=99999999999999999999&page=99999999999999999999").status_code
+        == 200
+    )

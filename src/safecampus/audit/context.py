@@ -13,6 +13,9 @@ class Actor:
     ip: str | None = None
     channel: str = "system"  # web, api, cli, task, system
     request_id: str = ""
+    # (unit id, unit path) that events without an org unit of their own are filed under;
+    # looked up once per actor by audit.services.
+    unit: tuple[int | None, str] | None = None
 
 
 _actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
@@ -53,4 +56,4 @@ def bind_user(user) -> None:
     """Attach a user authenticated late in the request (API bearer tokens) to the actor."""
     actor = _actor.get()
     if actor is not None:
-        actor.user_id, actor.username = user.pk, user.get_username()
+        actor.user_id, actor.username, actor.unit = user.pk, user.get_username(), None

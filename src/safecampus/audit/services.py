@@ -68,7 +68,36 @@ def _entry(action: str, obj: models.Model | None = None, **fields) -> AuditEntry
             unit_path=unit_path,
         )
     values.update(fields)
+    if not values.get("unit_path"):
+        values["unit_id"], values["unit_path"] = _actor_unit(actor)
     return AuditEntry(**values)
+
+
+def _actor_unit(actor) -> tuple[int | None, str]:
+    """Where an event without an org unit of its own (a login, an import) is filed: the
+    actor's highest assigned unit, else the root of the tree — so the auditors of that
+    unit see it."""
+    if actor.unit is None:
+        from safecampus.access.models import RoleAssignment
+        from safecampus.orgs.models import OrgUnit
+
+        row = None
+        if actor.user_id is not None:
+            row = (
+                RoleAssignment.objects.filter(user_id=actor.user_id)
+                .order_by("unit__depth", "unit__path")
+                .values_list("unit_id", "unit__path")
+                .first()
+            )
+        if row is None:
+            row = (
+                OrgUnit.objects.filter(parent__isnull=True)
+                .order_by("path")
+                .values_list("id", "path")
+                .first()
+            )
+        actor.unit = row or (None, "")
+    return actor.unit
 
 
 def _suppressed() -> bool:

@@ -5,6 +5,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 
 from safecampus.access.scope import can, home_unit
+from safecampus.orgs.choices import UnitKind
 from safecampus.orgs.selectors import unit_get, unit_summary
 
 
@@ -41,5 +42,11 @@ def home(request):
     return render(
         request,
         "core/home.html",
-        {"summary": summary, "unit": unit, "breadcrumbs": unit.ancestors(), "chart": chart},
+        {
+            "summary": summary,
+            "unit": unit,
+            "breadcrumbs": unit.ancestors(),
+            "chart": chart,
+            "school": getattr(unit, "school", None) if unit.kind == UnitKind.SCHOOL else None,
+        },
     )
