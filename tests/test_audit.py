@@ -82,6 +82,9 @@ def test_the_database_refuses_update_and_early_delete_from_any_client(world):
         cursor.execute(f"UPDATE {table} SET message = 'x' WHERE id = %s", [entry.pk])
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [entry.pk])
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table}")
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
@@ -153,3 +156,33 @@ def test_events_without_an_org_unit_are_filed_where_the_auditor_sees_them(world,
         ("login_failed", "nobody-such"),
         ("login_failed", "teacher_b1"),
     } <= seen
+
+
+def test_moving_a_school_carries_path_and_district_and_is_audited(world):
+    unit = world.a1.unit
+    unit.parent = world.district_b
+    unit.save()
+    world.a1.refresh_from_db()
+    assert unit.path == "/T1/TB/TA01/"
+    assert world.a1.district == world.district_b
+    moved = AuditEntry.objects.get(
+        action="update", object_type="orgs.orgunit", object_id=str(unit.pk)
+    )
+    assert moved.before == {"parent_id": world.district_a.pk} and moved.after == {
+        "parent_id": world.district_b.pk
+    }
+    assert AuditEntry.objects.filter(
+        action="update", object_type="orgs.school", object_id=str(unit.pk)
+    ).exists()
+
+
+def test_entries_outlive_a_deleted_account(world, as_user):
+    as_user("guard_a1").get("/")
+    user = world.users["guard_a1"]
+    user_id = user.pk
+    user.delete()
+    entry = AuditEntry.objects.filter(user_id=user_id, action="login").get()
+    assert entry.username == "guard_a1"
+    assert AuditEntry.objects.filter(
+        action="delete", object_type="accounts.user", object_id=str(user_id)
+    ).exists()

@@ -46,6 +46,21 @@ def school_column(page, index: int) -> list[str]:
     ]
 
 
+def full_page_screenshot(page, path) -> None:
+    """A screenshot of the whole page as a window that tall would show it. (Playwright's
+    full_page=True keeps the viewport height, so the fixed 100vh sidebar looks cut short.)"""
+    viewport = page.viewport_size
+    page.set_viewport_size(
+        {
+            "width": viewport["width"],
+            "height": page.evaluate("document.documentElement.scrollHeight"),
+        }
+    )
+    page.wait_for_timeout(700)  # chart animations settle
+    page.screenshot(path=path)
+    page.set_viewport_size(viewport)
+
+
 def test_district_officer_sees_their_district_dashboard_and_only_its_schools(
     page, demo_db, screenshot_dir
 ):
@@ -77,8 +92,7 @@ def test_district_officer_sees_their_district_dashboard_and_only_its_schools(
     items = sidebar_items(pg)
     assert "首页" in items and "学校" in items, items
     assert "审计日志" not in items, items
-    pg.wait_for_timeout(500)  # let the chart animations settle for the screenshot
-    pg.screenshot(path=screenshot_dir / "district-dashboard.png", full_page=True)
+    full_page_screenshot(pg, screenshot_dir / "district-dashboard.png")
     assert pg.js_errors == []
 
     # 学校: exactly this district's school units, universities and training institutions included.
@@ -196,10 +210,9 @@ def test_principal_on_a_phone(page, demo_db, screenshot_dir):
     expect(pg).to_have_title(re.compile(school["name"]))
     expect(pg.locator('[data-figure="students"]')).to_be_visible()
     pg.wait_for_load_state("networkidle")
-    pg.wait_for_timeout(300)  # charts, if any, are drawn after load
     scroll_width = pg.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE["width"] + 1, f"horizontal overflow: scrollWidth {scroll_width}"
-    pg.screenshot(path=screenshot_dir / "phone-dashboard.png", full_page=True)
+    full_page_screenshot(pg, screenshot_dir / "phone-dashboard.png")
 
     toggler = pg.locator("aside .navbar-toggler")
     expect(toggler).to_be_visible()

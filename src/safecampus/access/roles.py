@@ -41,6 +41,34 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         ),
     ),
     "audit.view": (_("查看审计日志"), frozenset({R.AUDITOR})),
+    "user.manage": (
+        _("管理用户与角色"),
+        frozenset({R.CITY_ADMIN, R.DISTRICT_OFFICER, R.PRINCIPAL}),
+    ),
+}
+
+# Which roles a manager may give (and take away) at units inside their scope: nobody hands
+# out a role above their own.
+ASSIGNABLE: dict[Role, frozenset[Role]] = {
+    R.CITY_ADMIN: frozenset(Role),
+    R.DISTRICT_OFFICER: frozenset(
+        {R.INSPECTOR, R.PRINCIPAL, R.SAFETY_DIRECTOR, R.STAFF, R.GUARD, R.COUNSELLOR}
+    ),
+    R.PRINCIPAL: frozenset({R.SAFETY_DIRECTOR, R.STAFF, R.GUARD, R.COUNSELLOR}),
+}
+
+# The level of the tree each role is held at.
+ROLE_UNIT_KINDS: dict[Role, frozenset[str]] = {
+    R.CITY_ADMIN: frozenset({"province", "city"}),
+    R.CITY_OFFICER: frozenset({"province", "city"}),
+    R.AUDITOR: frozenset({"province", "city", "district"}),
+    R.DISTRICT_OFFICER: frozenset({"district"}),
+    R.INSPECTOR: frozenset({"province", "city", "district"}),
+    R.PRINCIPAL: frozenset({"school"}),
+    R.SAFETY_DIRECTOR: frozenset({"school"}),
+    R.STAFF: frozenset({"school"}),
+    R.GUARD: frozenset({"school"}),
+    R.COUNSELLOR: frozenset({"school"}),
 }
 
 

@@ -96,6 +96,17 @@ def can(user, action: str, unit=None) -> bool:
     return any(g.covers(unit.path) for g in held)
 
 
+def assignable_roles(user, unit) -> frozenset[Role]:
+    """Roles `user` may give or take away at `unit`."""
+    from .roles import ASSIGNABLE
+
+    roles: set[Role] = set()
+    for grant in grants_for(user, "user.manage"):
+        if grant.covers(unit.path):
+            roles |= ASSIGNABLE.get(grant.role, frozenset())
+    return frozenset(roles)
+
+
 def require(user, action: str, unit=None) -> None:
     if not can(user, action, unit):
         raise PermissionDenied

@@ -32,7 +32,7 @@ class TokenIn(Schema):
     name: str = Field(
         "API", min_length=1, max_length=100, description="令牌名称，便于日后识别和吊销"
     )
-    days: int | None = Field(90, ge=1, le=365, description="有效天数；留空则不过期")
+    days: int = Field(90, ge=1, le=365, description="有效天数（1–365）")
 
 
 class TokenCreated(Schema):

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import (
     password_validators_help_texts,
@@ -7,11 +8,25 @@ from django.contrib.auth.password_validation import (
 from django.utils.translation import gettext_lazy as _
 
 
-class LoginForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": _("用户名或密码错误。连续失败 5 次账号将被锁定 30 分钟。"),
-        "inactive": _("该账号已停用，请联系管理员。"),
+def lockout_rule() -> dict:
+    """The configured lockout numbers, for the messages that state them."""
+    return {
+        "failures": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "idle": settings.IDLE_TIMEOUT_SECONDS // 60,
     }
+
+
+class LoginForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_messages = {
+            "invalid_login": _(
+                "用户名或密码错误。连续失败 %(failures)d 次账号将被锁定 %(minutes)d 分钟。"
+            )
+            % lockout_rule(),
+            "inactive": _("该账号已停用，请联系管理员。"),
+        }
 
 
 class PasswordChangeForm(forms.Form):
@@ -21,7 +36,6 @@ class PasswordChangeForm(forms.Form):
     new_password1 = forms.CharField(
         label=_("新密码"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=" ".join(str(t) for t in password_validators_help_texts()),
     )
     new_password2 = forms.CharField(
         label=_("确认新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -30,6 +44,10 @@ class PasswordChangeForm(forms.Form):
     def __init__(self, user, *args, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        # Built per form, not at import, so it follows the configured rules and the language.
+        self.fields["new_password1"].help_text = " ".join(
+            str(t) for t in password_validators_help_texts()
+        )
 
     def clean_old_password(self):
         value = self.cleaned_data["old_password"]
@@ -52,7 +70,5 @@ class PasswordChangeForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("令牌名称"), max_length=100)
-    days = forms.IntegerField(
-        label=_("有效天数"), min_value=1, max_value=365, initial=90, required=False
-    )
+    days = forms.IntegerField(label=_("有效天数"), min_value=1, max_value=365, initial=90)
     password = forms.CharField(label=_("当前密码（再次验证身份）"), widget=forms.PasswordInput)

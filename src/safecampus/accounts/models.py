@@ -11,7 +11,12 @@ from django.utils.translation import gettext_lazy as _
 class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # None: an administrator set a temporary password, which must be changed at first login.
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+
+    # Account changes go to the audit trail (never the password hash).
+    audited = True
+    audit_fields = ["username", "full_name", "phone", "email", "is_active"]
 
     class Meta:
         verbose_name = _("用户")
@@ -25,11 +30,13 @@ class User(AbstractUser):
         self.password_changed_at = timezone.now()
 
     def password_expired(self) -> bool:
-        max_age = settings.PASSWORD_MAX_AGE_DAYS
-        if not max_age or not self.has_usable_password():
+        """A temporary password, or one older than the rule, must be changed first."""
+        if not self.has_usable_password():
             return False
-        changed = self.password_changed_at or self.date_joined
-        return (timezone.now() - changed).days >= max_age
+        if self.password_changed_at is None:
+            return True
+        max_age = settings.PASSWORD_MAX_AGE_DAYS
+        return bool(max_age) and (timezone.now() - self.password_changed_at).days >= max_age
 
 
 class PasswordHistory(models.Model):

@@ -1,14 +1,21 @@
-"""Account writes: password changes, API tokens."""
+"""Account writes: password changes, API tokens, and managing other users."""
 
+import secrets
 from datetime import timedelta
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from safecampus.audit.models import AuditAction, AuditOutcome
+from safecampus.access.models import RoleAssignment
+from safecampus.access.roles import ROLE_UNIT_KINDS, Role
+from safecampus.access.scope import assignable_roles
+from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
+from safecampus.core.errors import BusinessRuleError
+from safecampus.orgs.models import OrgUnit
 
 from .models import ApiToken, PasswordHistory, User
 
@@ -28,16 +35,12 @@ def user_password_change(*, user: User, new_password: str) -> None:
 
 
 def api_token_issue(
-    *, request, username: str, password: str, name: str, days: int | None
+    *, request, username: str, password: str, name: str, days: int
 ) -> tuple[ApiToken, str]:
-    """Exchange username and password for a new token (counted by the login lockout)."""
+    """Exchange username and password for a new token (counted by the login lockout).
+    Tokens always expire: at most a year, so a forgotten token does not live for ever."""
     user = authenticate(request, username=username, password=password)
-    if user is None:
-        audit_event(
-            AuditAction.LOGIN_FAILED,
-            outcome=AuditOutcome.FAILURE,
-            message=f"API 令牌申请失败：{username}"[:500],
-        )
+    if user is None:  # the failure is audited by the user_login_failed signal
         raise PermissionError("用户名或密码错误")
     raw = ApiToken.new_key()
     token = ApiToken.objects.create(
@@ -45,7 +48,7 @@ def api_token_issue(
         name=name,
         key_hash=ApiToken.hash(raw),
         hint=raw[-4:],
-        expires_at=timezone.now() + timedelta(days=days) if days else None,
+        expires_at=timezone.now() + timedelta(days=min(max(days, 1), 365)),
     )
     audit_event(AuditAction.TOKEN_CREATE, user, message=f"令牌 {token}")
     return token, raw
@@ -65,9 +68,123 @@ def api_token_user(raw: str) -> User | None:
     token = (
         ApiToken.objects.active().select_related("user").filter(key_hash=ApiToken.hash(raw)).first()
     )
-    if token is None or not token.user.is_active:
+    # A temporary or expired password must be changed in the browser before the API works.
+    if token is None or not token.user.is_active or token.user.password_expired():
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- Managing other users (city administrators, district officers, principals) ---------------
+
+
+def _temporary_password() -> str:
+    """A one-time password that satisfies the rules; the user must change it at first login."""
+    return f"Sc{secrets.token_urlsafe(9)}#{secrets.randbelow(90) + 10}"
+
+
+def _require_manages(manager: User, target: User) -> None:
+    """Every role the target holds must be one the manager may give at that unit."""
+    if manager.pk == target.pk:
+        raise BusinessRuleError("不能管理自己的账号，请联系上级管理员")
+    for assignment in target.assignments.select_related("unit"):
+        if assignment.role not in assignable_roles(manager, assignment.unit):
+            raise PermissionDenied
+
+
+def _check_assignment(manager: User, role: str, unit: OrgUnit) -> None:
+    if role not in assignable_roles(manager, unit):
+        raise PermissionDenied
+    if unit.kind not in ROLE_UNIT_KINDS[Role(role)]:
+        raise BusinessRuleError(f"“{Role(role).label}”不能设在“{unit.get_kind_display()}”一级")
+
+
+@transaction.atomic
+def user_create(
+    *,
+    manager: User,
+    username: str,
+    full_name: str,
+    role: str,
+    unit: OrgUnit,
+    phone: str = "",
+    email: str = "",
+) -> tuple[User, str]:
+    """Create an account with one role; answers the temporary password (shown once)."""
+    _check_assignment(manager, role, unit)
+    if User.objects.filter(username__iexact=username).exists():
+        raise BusinessRuleError(f"用户名“{username}”已被使用")
+    password = _temporary_password()
+    user = User(username=username, full_name=full_name, phone=phone, email=email)
+    user.set_password(password)
+    user.password_changed_at = None
+    user.save()
+    RoleAssignment.objects.create(user=user, unit=unit, role=role)
+    return user, password
+
+
+@transaction.atomic
+def user_update(*, manager: User, target: User, **fields) -> User:
+    _require_manages(manager, target)
+    for key in ("full_name", "phone", "email"):
+        if key in fields:
+            setattr(target, key, fields[key] or "")
+    target.full_clean(exclude=["password", "username"])
+    target.save()
+    return target
+
+
+@transaction.atomic
+def user_set_active(*, manager: User, target: User, active: bool) -> User:
+    """Deactivating ends the user's sessions at their next request and stops their tokens."""
+    _require_manages(manager, target)
+    target.is_active = active
+    target.save(update_fields=["is_active"])
+    if not active:
+        ApiToken.objects.filter(user=target, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    return target
+
+
+@transaction.atomic
+def user_password_reset(*, manager: User, target: User) -> str:
+    """A new temporary password; every session and token of the user ends."""
+    _require_manages(manager, target)
+    password = _temporary_password()
+    if target.password:
+        PasswordHistory.objects.create(user=target, password=target.password)
+    target.set_password(password)
+    target.password_changed_at = None
+    target.save(update_fields=["password", "password_changed_at"])
+    ApiToken.objects.filter(user=target, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_event(AuditAction.PASSWORD_CHANGE, target, message="管理员重置密码，须在首次登录时修改")
+    return password
+
+
+def user_unlock(*, manager: User, target: User) -> None:
+    """Lift the login lockout of the target account."""
+    from axes.utils import reset
+
+    _require_manages(manager, target)
+    reset(username=target.username)
+    audit_event(AuditAction.UNLOCK, target, message="管理员解除登录锁定")
+
+
+@transaction.atomic
+def role_assignment_add(*, manager: User, target: User, role: str, unit: OrgUnit) -> RoleAssignment:
+    _require_manages(manager, target)
+    _check_assignment(manager, role, unit)
+    if RoleAssignment.objects.filter(user=target, unit=unit, role=role).exists():
+        raise BusinessRuleError("该用户在此单位已有这个角色")
+    return RoleAssignment.objects.create(user=target, unit=unit, role=role)
+
+
+@transaction.atomic
+def role_assignment_remove(*, manager: User, assignment: RoleAssignment) -> None:
+    _require_manages(manager, assignment.user)
+    if assignment.user.assignments.count() == 1:
+        raise BusinessRuleError("这是该用户唯一的角色；如不再使用，请停用账号")
+    assignment.delete()

@@ -2,7 +2,7 @@ from django.urls import path
 
 import safecampus.core.converters  # noqa: F401  (registers <id:…>)
 
-from . import views
+from . import user_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,4 +11,19 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<id:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("users/", user_views.user_list_view, name="user_list"),
+    path("users/new/", user_views.user_create_view, name="user_create"),
+    path("users/<id:user_id>/", user_views.user_detail_view, name="user_detail"),
+    path("users/<id:user_id>/active/", user_views.user_active_view, name="user_active"),
+    path(
+        "users/<id:user_id>/password-reset/",
+        user_views.user_password_reset_view,
+        name="user_password_reset",
+    ),
+    path("users/<id:user_id>/unlock/", user_views.user_unlock_view, name="user_unlock"),
+    path(
+        "users/<id:user_id>/roles/<id:assignment_id>/remove/",
+        user_views.role_remove_view,
+        name="role_remove",
+    ),
 ]

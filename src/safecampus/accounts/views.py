@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .forms import ApiTokenForm, LoginForm, PasswordChangeForm
+from .forms import ApiTokenForm, LoginForm, PasswordChangeForm, lockout_rule
 from .models import ApiToken
 from .services import api_token_issue, api_token_revoke, user_password_change
 
@@ -17,10 +17,16 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "rule": lockout_rule()}
+
 
 def locked_out(request, credentials, *args, **kwargs):
     """django-axes calls this once an account has failed too often."""
-    message = _("连续登录失败次数过多，账号已被锁定 30 分钟。如需立即解锁，请联系管理员。")
+    message = (
+        _("连续登录失败次数过多，账号已被锁定 %(minutes)d 分钟。如需立即解锁，请联系管理员。")
+        % lockout_rule()
+    )
     if request.path.startswith("/api/"):
         return JsonResponse(
             {"error": {"code": "locked_out", "message": message, "details": []}}, status=403

@@ -6,7 +6,8 @@ from .context import acting_as, actor_for_user
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is trusted when a deployment's proxy sets it (operations.md).
+    # REMOTE_ADDR only. Behind a reverse proxy, uvicorn rewrites it from X-Forwarded-For for the
+    # proxies listed in FORWARDED_ALLOW_IPS (docs/operations.md); the header is never read here.
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -24,6 +24,7 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("登录")
     LOGIN_FAILED = "login_failed", _("登录失败")
     LOCKOUT = "lockout", _("账号锁定")
+    UNLOCK = "unlock", _("解除锁定")
     LOGOUT = "logout", _("退出")
     PASSWORD_CHANGE = "password_change", _("修改密码")
     TOKEN_CREATE = "token_create", _("创建令牌")
@@ -53,7 +54,8 @@ class AuditEntry(models.Model):
         verbose_name=_("用户"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # The entry outlives the account: no cascade, no SET NULL (entries are never updated).
+        on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="+",
     )
@@ -136,6 +138,7 @@ class AuditedQuerySet(models.QuerySet):
 class AuditedModel(models.Model):
     """Base of every business record: its changes are written to the audit trail."""
 
+    audited = True
     # Fields whose values the trail keeps; None keeps every concrete field.
     audit_fields: list[str] | None = None
 

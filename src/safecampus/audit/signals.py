@@ -1,9 +1,9 @@
-"""Single saves and deletes of AuditedModel subclasses go to the audit trail."""
+"""Single saves and deletes of audited models (AuditedModel subclasses, and models that set
+`audited = True` themselves, like the user) go to the audit trail."""
 
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from .models import AuditedModel
 from .services import (
     audit_created,
     audit_deleted,
@@ -14,7 +14,7 @@ from .services import (
 
 
 def _audited(sender) -> bool:
-    return isinstance(sender, type) and issubclass(sender, AuditedModel)
+    return getattr(sender, "audited", False) is True
 
 
 @receiver(pre_save)

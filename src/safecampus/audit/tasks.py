@@ -7,7 +7,8 @@ from .context import Actor, acting_as
 from .services import audit_entries_prune
 
 
-@db_periodic_task(crontab(hour="3", minute="17"))
+# Huey reads crontabs in UTC: 19:17 UTC is 03:17 in Beijing, a quiet hour for the bureau.
+@db_periodic_task(crontab(hour="19", minute="17"))
 def prune_audit_entries():
     """Nightly: drop entries past the retention setting (never younger than 183 days)."""
     with acting_as(Actor(channel="task", username="system")):

@@ -3,6 +3,8 @@
 Errors always answer {"error": {"code": ..., "message": ..., "details": [...]}}.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
@@ -11,10 +13,13 @@ from ninja.security import django_auth
 
 from safecampus.accounts.api import TokenAuth
 from safecampus.accounts.api import router as accounts_router
+from safecampus.accounts.user_api import router as users_router
 from safecampus.audit.api import router as audit_router
 from safecampus.core.api import router as core_router
 from safecampus.core.errors import BusinessRuleError
 from safecampus.orgs.api import router as orgs_router
+
+logger = logging.getLogger("safecampus.api")
 
 api = NinjaAPI(
     title="SafeCampus 平安校园智慧管理平台 API",
@@ -67,6 +72,13 @@ def _business_rule(request, exc):
     return _error(request, 400, "invalid", str(exc))
 
 
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    # Logged with the traceback like any Django error; the client gets the one error shape.
+    logger.exception("API error on %s %s", request.method, request.path)
+    return _error(request, 500, "server_error", "服务器内部错误，已记录。请稍后重试。")
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     return _error(request, exc.status_code, "http_error", str(exc))
@@ -74,5 +86,6 @@ def _http_error(request, exc):
 
 api.add_router("/", core_router)
 api.add_router("/auth", accounts_router)
+api.add_router("/users", users_router)
 api.add_router("/", orgs_router)
 api.add_router("/audit", audit_router)

@@ -71,6 +71,9 @@ class OrgUnit(AuditedModel):
                 path=Concat(Value(self.path), Substr("path", len(old_path) + 1)),
                 depth=F("depth") + (self.depth - old_path.count("/") + 2),
             )
+            if self.kind == UnitKind.SCHOOL:
+                # The school's denormalised district follows it to its new place in the tree.
+                School.objects.filter(pk=self.pk).update(district=self.district)
 
     def ancestors(self) -> list["OrgUnit"]:
         """Units above this one, from the root down (for breadcrumbs)."""

@@ -1,11 +1,12 @@
 """Writes to the org tree. Every write is transactional and leaves audit entries."""
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from safecampus.access.scope import grants_for, require
+from safecampus.access.scope import require, scoped
 from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
@@ -68,17 +69,21 @@ class ImportRejected(Exception):
 
 
 def _parents(user) -> dict[str, OrgUnit]:
-    """Units a user may import schools into, by district name and code; 市直属 is the city."""
-    paths = [g.path for g in grants_for(user, "school.import")]
-    units = OrgUnit.objects.filter(kind__in=[UnitKind.CITY, UnitKind.DISTRICT])
-    allowed = [u for u in units if any(u.path.startswith(p) for p in paths)]
-    by_key: dict[str, OrgUnit] = {}
-    for unit in allowed:
-        if unit.kind == UnitKind.CITY:
-            by_key.setdefault(excel.DIRECT, unit)
-        else:
-            by_key[unit.name] = unit
-            by_key[unit.code] = unit
+    """Units a user may import schools into, by code, and by name where the name is unique;
+    "市直属" stands for the city when the user's scope holds exactly one city."""
+    allowed = list(
+        scoped(
+            OrgUnit.objects.filter(kind__in=[UnitKind.CITY, UnitKind.DISTRICT]),
+            user,
+            "school.import",
+        )
+    )
+    by_key: dict[str, OrgUnit] = {unit.code: unit for unit in allowed}
+    names = Counter(unit.name for unit in allowed)
+    by_key.update({unit.name: unit for unit in allowed if names[unit.name] == 1})
+    cities = [unit for unit in allowed if unit.kind == UnitKind.CITY]
+    if len(cities) == 1:
+        by_key[excel.DIRECT] = cities[0]
     return by_key
 
 
@@ -178,7 +183,11 @@ def _schools_import(*, user, data: bytes, filename: str) -> ImportResult:
     }
     seen_codes: dict[str, int] = {}
     seen_names: dict[tuple, int] = {}
-    import_paths = [g.path for g in grants_for(user, "school.import")]
+    importable = set(
+        scoped(
+            OrgUnit.objects.filter(code__in=codes, kind=UnitKind.SCHOOL), user, "school.import"
+        ).values_list("code", flat=True)
+    )
     for r in rows:
         n, code = r["number"], r["code"]
         if code in seen_codes:
@@ -193,9 +202,7 @@ def _schools_import(*, user, data: bytes, filename: str) -> ImportResult:
             )
         seen_names.setdefault(key, n)
         unit = existing.get(code)
-        if unit is not None and (
-            unit.kind != UnitKind.SCHOOL or not any(unit.path.startswith(p) for p in import_paths)
-        ):
+        if unit is not None and code not in importable:
             errors.append(ImportError_(n, "学校代码", "该代码已被您管辖范围以外的机构使用"))
     name_clashes = OrgUnit.objects.filter(
         parent_id__in={r["parent"].pk for r in rows}, name__in={r["name"] for r in rows}

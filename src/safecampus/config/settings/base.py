@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "huey.contrib.djhuey",
     "channels",
+    "ninja",  # serves the API docs page's assets locally (no CDN)
     "safecampus.core",
     "safecampus.accounts",
     "safecampus.orgs",
@@ -94,7 +95,15 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A connection pool, not persistent connections: under ASGI Django must not keep
+        # connections per thread (CONN_MAX_AGE stays 0).
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("SAFECAMPUS_DB_POOL_MIN", 2),
+            "max_size": env_int("SAFECAMPUS_DB_POOL_MAX", 10),
+            "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {
@@ -177,7 +186,7 @@ IDLE_TIMEOUT_SECONDS = env_int("SAFECAMPUS_IDLE_TIMEOUT_SECONDS", 30 * 60)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less template variable
+CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page (hx-headers), not the cookie
 
 AXES_FAILURE_LIMIT = env_int("SAFECAMPUS_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SAFECAMPUS_LOCKOUT_MINUTES", 30))

@@ -1,0 +1,52 @@
+"""Reads of accounts for the people who manage them; scoped through the role assignments."""
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+
+from safecampus.access.models import RoleAssignment
+from safecampus.access.scope import scoped
+
+from .models import User
+
+
+def _managed_assignments(manager) -> QuerySet[RoleAssignment]:
+    return scoped(RoleAssignment.objects.all(), manager, "user.manage")
+
+
+def user_list(
+    *, manager, q: str = "", role: str = "", active: bool | None = None
+) -> QuerySet[User]:
+    """Users with at least one role assignment inside the manager's scope."""
+    qs = User.objects.filter(pk__in=_managed_assignments(manager).values("user_id"))
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q) | Q(phone__icontains=q))
+    if role:
+        qs = qs.filter(assignments__role=role).distinct()
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("username").prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=RoleAssignment.objects.select_related("unit").order_by("unit__path"),
+        )
+    )
+
+
+def user_get(*, manager, user_id: int) -> User:
+    from django.http import Http404
+
+    try:
+        return user_list(manager=manager).get(pk=user_id)
+    except User.DoesNotExist:
+        raise Http404 from None
+
+
+def locked_usernames(usernames) -> set[str]:
+    """Which of these accounts the login lockout currently holds."""
+    from axes.models import AccessAttempt
+
+    return set(
+        AccessAttempt.objects.filter(
+            username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        ).values_list("username", flat=True)
+    )
