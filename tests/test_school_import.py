@@ -156,3 +156,21 @@ def test_the_api_import_answers_row_errors_in_the_error_shape(world, as_user):
     assert ok.status_code == 200 and ok.json() == {"created": 2, "updated": 0, "unchanged": 0}
     bad = client.post("/api/v1/schools/import", {"file": SimpleUploadedFile("s.xlsx", b"junk")})
     assert bad.status_code == 400 and "Excel" in bad.json()["error"]["message"]
+
+
+def test_the_import_command_imports_or_lists_every_error(world, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(_xlsx(GOOD))
+    out = io.StringIO()
+    call_command("import_schools", str(good), "--user", "district_a", stdout=out)
+    assert "新增 2" in out.getvalue()
+    assert AuditEntry.objects.filter(action="create", object_type="orgs.school", username="district_a").count() == 2
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(_xlsx([["TA20", "甲区新校", "乙区", "小学", "公办", "否", 1, 0, 1, "", None, None]]))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="未导入任何数据"):
+        call_command("import_schools", str(bad), "--user", "district_a", stderr=err)
+    assert "第 2 行 [所属区市]" in err.getvalue()

@@ -86,9 +86,10 @@ def test_a_created_user_gets_a_temporary_password_and_must_change_it(world, as_u
 @pytest.mark.parametrize(
     ("manager", "role", "unit", "message"),
     [
-        ("district_a", "city_officer", "city", "无权"),
+        # A role the manager can never give is not even offered.
+        ("district_a", "city_officer", "city", "不在可用的选项中"),
         ("district_a", "principal", "b1", "无权"),
-        ("principal_a1", "principal", "a1", "无权"),
+        ("principal_a1", "principal", "a1", "不在可用的选项中"),
         ("principal_a1", "guard", "a2", "无权"),
         ("city_admin", "district_officer", "a1", "不能设在"),
     ],
@@ -253,3 +254,12 @@ def test_bad_user_input_is_refused_with_a_clear_message(world, as_user):
     )
     assert "没有代码为“NOPE”的组织机构" in page.content.decode()
     assert not User.objects.filter(username="ok").exists()
+
+
+def test_the_api_refuses_roles_above_the_managers_own(world, as_user):
+    client = as_user("principal_a1")
+    body = {"username": "boss", "full_name": "x", "role": "principal", "unit_id": world.a1.pk}
+    assert client.post("/api/v1/users", body, content_type="application/json").status_code == 403
+    body = {"username": "boss", "full_name": "x", "role": "guard", "unit_id": world.b1.pk}
+    assert client.post("/api/v1/users", body, content_type="application/json").status_code == 403
+    assert not User.objects.filter(username="boss").exists()

@@ -107,6 +107,15 @@ def assignable_roles(user, unit) -> frozenset[Role]:
     return frozenset(roles)
 
 
+def assignable_roles_anywhere(user) -> frozenset[Role]:
+    """Roles `user` may give at some unit of their scope (to offer in forms)."""
+    from .roles import ASSIGNABLE
+
+    return frozenset().union(
+        *(ASSIGNABLE.get(g.role, frozenset()) for g in grants_for(user, "user.manage"))
+    )
+
+
 def require(user, action: str, unit=None) -> None:
     if not can(user, action, unit):
         raise PermissionDenied

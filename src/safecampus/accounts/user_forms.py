@@ -26,7 +26,16 @@ class UnitCodeField(forms.CharField):
             ) from None
 
 
-class UserCreateForm(forms.Form):
+class _RoleChoices:
+    """Offers only the roles the manager may hand out somewhere in their scope."""
+
+    def __init__(self, *args, roles=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].choices = [(r.value, r.label) for r in Role if r in roles]
+
+
+class UserCreateForm(_RoleChoices, forms.Form):
     username = forms.RegexField(
         label=_("用户名"),
         max_length=150,
@@ -46,6 +55,6 @@ class UserEditForm(forms.Form):
     email = forms.EmailField(label=_("电子邮箱"), required=False)
 
 
-class RoleAssignmentForm(forms.Form):
+class RoleAssignmentForm(_RoleChoices, forms.Form):
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     unit = UnitCodeField()

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.roles import Role
-from safecampus.access.scope import require, scoped
+from safecampus.access.scope import assignable_roles_anywhere, require, scoped
 from safecampus.core.errors import BusinessRuleError
 from safecampus.orgs.models import OrgUnit
 
@@ -64,7 +64,7 @@ def user_list_view(request):
 @login_required
 def user_create_view(request):
     require(request.user, "user.manage")
-    form = UserCreateForm(request.POST or None)
+    form = UserCreateForm(request.POST or None, roles=assignable_roles_anywhere(request.user))
     if request.method == "POST" and form.is_valid():
         created = _run(
             request, form, lambda: services.user_create(manager=request.user, **form.cleaned_data)
@@ -89,7 +89,10 @@ def user_detail_view(request, user_id: int):
         request.POST if request.POST.get("form") == "edit" else None,
         initial={"full_name": target.full_name, "phone": target.phone, "email": target.email},
     )
-    role_form = RoleAssignmentForm(request.POST if request.POST.get("form") == "role" else None)
+    role_form = RoleAssignmentForm(
+        request.POST if request.POST.get("form") == "role" else None,
+        roles=assignable_roles_anywhere(request.user),
+    )
     posted = edit_form if edit_form.is_bound else role_form if role_form.is_bound else None
     if posted is not None and posted.is_valid():
         if posted is edit_form:

@@ -151,14 +151,16 @@ def _parse_row(number: int, raw: dict, parents: dict, errors: list) -> dict | No
     return row if len(errors) == before else None
 
 
-def schools_import(*, user, data: bytes, filename: str = "") -> ImportResult:
+def schools_import(*, user, data: bytes, filename: str = "", progress=None) -> ImportResult:
     """Create or update schools from the workbook, all or nothing.
 
     Rows are matched to existing schools by code. Any bad row rejects the whole file with
     every error listed by row and column; the rejected attempt is audited as a failure."""
     require(user, "school.import")
     try:
-        return _schools_import(user=user, data=data, filename=filename)
+        return _schools_import(
+            user=user, data=data, filename=filename, progress=progress or _no_progress
+        )
     except (ImportRejected, excel.WorkbookError) as exc:
         audit_event(
             AuditAction.IMPORT,
@@ -168,14 +170,25 @@ def schools_import(*, user, data: bytes, filename: str = "") -> ImportResult:
         raise
 
 
+def _no_progress(step: str, done: int, total: int) -> None:
+    pass
+
+
 @transaction.atomic
-def _schools_import(*, user, data: bytes, filename: str) -> ImportResult:
+def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResult:
     raw_rows = excel.read_rows(data)
     if not raw_rows:
         raise excel.WorkbookError("文件中没有数据行")
+    total = len(raw_rows)
+    progress("读取", total, total)
     parents = _parents(user)
     errors: list[ImportError_] = []
-    rows = [r for number, raw in raw_rows if (r := _parse_row(number, raw, parents, errors))]
+    rows = []
+    for done, (number, raw) in enumerate(raw_rows, start=1):
+        if row := _parse_row(number, raw, parents, errors):
+            rows.append(row)
+        if done % 200 == 0 or done == total:
+            progress("校验", done, total)
 
     codes = [r["code"] for r in rows]
     existing = {
@@ -295,6 +308,7 @@ def _schools_import(*, user, data: bytes, filename: str) -> ImportResult:
             batch_size=500,
         )
     result.created = len(new_units)
+    progress("写入", total, total)
     audit_event(
         AuditAction.IMPORT,
         message=f"导入学校 {filename}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"[

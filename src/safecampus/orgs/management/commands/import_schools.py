@@ -1,0 +1,57 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from safecampus.accounts.models import User
+from safecampus.audit.context import actor_for_user, acting_as
+from safecampus.orgs import excel
+from safecampus.orgs.services import ImportRejected, schools_import
+
+
+class Command(BaseCommand):
+    help = "从 Excel 导入学校（全部成功或全部不导入）。Import schools from an .xlsx file, all or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--user", required=True, help="the account the import is done as (its scope applies)"
+        )
+
+    def handle(self, *args, file: Path, user: str, **options):
+        try:
+            account = User.objects.get(username=user, is_active=True)
+        except User.DoesNotExist:
+            raise CommandError(f"没有启用的用户“{user}”") from None
+        if not file.is_file():
+            raise CommandError(f"文件不存在：{file}")
+        bar = None
+        if sys.stdout.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(unit="行", desc="导入学校")
+
+        def progress(step, done, total):
+            if bar is not None:
+                bar.total = total
+                bar.set_description(f"导入学校·{step}")
+                bar.n = done
+                bar.refresh()
+
+        try:
+            with acting_as(actor_for_user(account, channel="cli")):
+                result = schools_import(
+                    user=account, data=file.read_bytes(), filename=file.name, progress=progress
+                )
+        except excel.WorkbookError as exc:
+            raise CommandError(str(exc)) from None
+        except ImportRejected as exc:
+            for error in exc.errors:
+                self.stderr.write(f"第 {error.row} 行 [{error.column}] {error.message}")
+            raise CommandError(str(exc)) from None
+        finally:
+            if bar is not None:
+                bar.close()
+        self.stdout.write(
+            f"导入完成：新增 {result.created}，更新 {result.updated}，未变化 {result.unchanged}"
+        )
