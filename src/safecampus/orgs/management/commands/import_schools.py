@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from safecampus.accounts.models import User
-from safecampus.audit.context import actor_for_user, acting_as
+from safecampus.audit.context import acting_as, actor_for_user
 from safecampus.orgs import excel
 from safecampus.orgs.services import ImportRejected, schools_import
 
