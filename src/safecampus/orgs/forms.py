@@ -20,15 +20,7 @@ class SchoolForm(forms.ModelForm):
 
     class Meta:
         model = School
-        fields = [
-            "school_type",
-            "ownership",
-            "boarding",
-            "students",
-            "boarders",
-            "staff",
-            "address",
-        ]
+        fields = School.PROFILE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

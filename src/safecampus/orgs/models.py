@@ -119,7 +119,8 @@ class School(AuditedModel):
         related_name="+",
     )
 
-    audit_fields = [
+    # The profile a school keeps itself (form, import, API); district follows the tree.
+    PROFILE_FIELDS = [
         "school_type",
         "ownership",
         "boarding",
@@ -127,8 +128,8 @@ class School(AuditedModel):
         "boarders",
         "staff",
         "address",
-        "district_id",
     ]
+    audit_fields = [*PROFILE_FIELDS, "district_id"]
     scope_path = "unit__path"
 
     class Meta:

@@ -232,18 +232,7 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
     for r in rows:
         parent = r["parent"]
         district = parent if parent.kind == UnitKind.DISTRICT else None
-        profile = {
-            k: r[k]
-            for k in (
-                "school_type",
-                "ownership",
-                "boarding",
-                "students",
-                "boarders",
-                "staff",
-                "address",
-            )
-        }
+        profile = {k: r[k] for k in School.PROFILE_FIELDS}
         profile["boarding"] = profile["boarding"] or profile["boarders"] > 0
         unit = existing.get(r["code"])
         if unit is None:
@@ -295,16 +284,7 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
     if changed_schools:
         School.objects.bulk_update(
             changed_schools,
-            [
-                "school_type",
-                "ownership",
-                "boarding",
-                "students",
-                "boarders",
-                "staff",
-                "address",
-                "district",
-            ],
+            [*School.PROFILE_FIELDS, "district"],
             batch_size=500,
         )
     result.created = len(new_units)
