@@ -167,9 +167,16 @@ def test_the_import_command_imports_or_lists_every_error(world, tmp_path):
     out = io.StringIO()
     call_command("import_schools", str(good), "--user", "district_a", stdout=out)
     assert "新增 2" in out.getvalue()
-    assert AuditEntry.objects.filter(action="create", object_type="orgs.school", username="district_a").count() == 2
+    assert (
+        AuditEntry.objects.filter(
+            action="create", object_type="orgs.school", username="district_a"
+        ).count()
+        == 2
+    )
     bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(_xlsx([["TA20", "甲区新校", "乙区", "小学", "公办", "否", 1, 0, 1, "", None, None]]))
+    bad.write_bytes(
+        _xlsx([["TA20", "甲区新校", "乙区", "小学", "公办", "否", 1, 0, 1, "", None, None]])
+    )
     err = io.StringIO()
     with pytest.raises(CommandError, match="未导入任何数据"):
         call_command("import_schools", str(bad), "--user", "district_a", stderr=err)

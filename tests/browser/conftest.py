@@ -6,9 +6,11 @@ demo city (`safecampus demo --no-serve`, scale 1). The unit-test personas of tes
 are not used here, and nothing here touches the ORM or asks for a db fixture: expected figures
 are read from the server's SQLite file with the sqlite3 module (see `DemoDB`).
 
-The data directory is one of pytest's temporary directories (pytest keeps the last three runs),
-so the database, the server log and the screenshots can be looked at after a run; the path is
-printed with `-s` and shown in any failure about the server.
+The data directory is one of pytest's temporary directories, so the database, the server log
+(server.log, demo.log) and the screenshots (screenshots/*.png) can be looked at after a run; the
+path is printed with `-s` or `-rA` and shown in any failure about the server. pytest keeps only
+the last three runs' directories (of any pytest run by the same user); to keep them for sure,
+run with `--basetemp=/some/dir`.
 """
 
 import os
