@@ -1,0 +1,37 @@
+"""Lists and dashboards run a fixed number of queries, however many rows they show (no N+1)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from .factories import RoleAssignmentFactory, SchoolFactory, UserFactory
+
+URLS = [
+    ("city_officer", "/"),
+    ("city_officer", "/schools/"),
+    ("city_officer", "/api/v1/schools?limit=100"),
+    ("city_officer", "/api/v1/orgs?limit=100"),
+    ("city_officer", "/api/v1/dashboard/summary"),
+    ("district_a", "/"),
+    ("auditor", "/audit/"),
+    ("auditor", "/api/v1/audit/entries?limit=100"),
+    ("city_admin", "/accounts/users/"),
+    ("city_admin", "/api/v1/users?limit=100"),
+]
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(("persona", "url"), URLS)
+def test_the_query_count_does_not_grow_with_the_rows(world, as_user, persona, url):
+    client = as_user(persona)
+    _count(client, url)  # warm: session, caches
+    before = _count(client, url)
+    for n in range(20):
+        school = SchoolFactory(unit__parent=world.district_a, unit__name=f"新增学校{n}", unit__code=f"TX{n:02d}")
+        RoleAssignmentFactory(user=UserFactory(), unit=school.unit, role="principal")
+    assert _count(client, url) == before
