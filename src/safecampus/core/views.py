@@ -71,7 +71,8 @@ def _figures(unit, summary, school) -> list[dict]:
                 "key": "staff",
                 "label": _("教职工"),
                 "value": summary["staff"],
-                "note": _("另有") + others,
+                "note": _("另有高校 %(u)s 所、校外培训机构 %(t)s 家")
+                % {"u": summary["universities"], "t": summary["training_institutions"]},
             }
         )
     return figures
