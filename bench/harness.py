@@ -6,9 +6,12 @@ Everything here talks to 127.0.0.1 only and cleans up after itself:
                                 (kept between runs; ``fresh=True`` rebuilds it)
 * ``Server``                    the production ASGI server (``safecampus serve``) as a subprocess
 * ``api_token`` / ``sessions``  bearer tokens through the API, browser sessions through Django
-* ``drive``                     a concurrent HTTP driver (threads + httpx) returning latencies
+* ``check`` / ``drive``         one checked request; a concurrent HTTP driver (threads + httpx)
+                                returning latencies
 * ``summarize`` / ``print_table``  percentiles and a plain aligned table
 * ``time_sql``                  median time of SQL statements run directly through psycopg
+* ``is_data_query``             tells a request's data SQL from its auth/session/audit overhead
+* ``ConnectionCounter``         new PostgreSQL connections (does the server reuse them?)
 * ``django_task``               run a task of ``bench/djtasks.py`` inside Django against a database
 
 The CLIs (``bench/web.py``, ``bench/import_schools.py``) are thin layers over these.
@@ -464,22 +467,44 @@ def drive(
     return sample
 
 
+class CheckFailed(RuntimeError):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 def check(
-    base_url: str, path: str, *, expect: int = 200, client_kwargs: dict | None = None
+    base_url: str,
+    path: str,
+    *,
+    expect: int = 200,
+    client_kwargs: dict | None = None,
+    retries: int = 3,
+    pause: float = 2.0,
 ) -> httpx.Response:  # noqa: F821
-    """One request that must answer `expect`; raises with the start of the body otherwise."""
+    """One request that must answer `expect`; raises with the start of the body otherwise.
+
+    A 5xx is retried `retries` times, `pause` seconds apart (a server error under load, e.g. the
+    database out of connection slots, says nothing about whether the endpoint is set up right);
+    any other unexpected status (a redirect to the login page, 403, 404) raises at once."""
     import httpx
 
-    with httpx.Client(
-        base_url=base_url, timeout=60, follow_redirects=False, **(client_kwargs or {})
-    ) as client:
-        response = client.get(path)
-    if response.status_code != expect:
-        where = response.headers.get("location", "")
-        raise RuntimeError(
-            f"GET {path}: HTTP {response.status_code} {where} {response.text[:300]!r}"
-        )
-    return response
+    for attempt in range(retries + 1):
+        with httpx.Client(
+            base_url=base_url, timeout=60, follow_redirects=False, **(client_kwargs or {})
+        ) as client:
+            response = client.get(path)
+        if response.status_code == expect:
+            return response
+        if response.status_code < 500 or attempt == retries:
+            break
+        log(f"GET {path}: HTTP {response.status_code}, retrying in {pause:g} s")
+        time.sleep(pause)
+    where = response.headers.get("location", "")
+    raise CheckFailed(
+        f"GET {path}: HTTP {response.status_code} {where} {response.text[:300]!r}",
+        response.status_code,
+    )
 
 
 # --- Statistics and the table ---------------------------------------------------------------
@@ -549,13 +574,19 @@ def print_table(rows: list[dict], columns: list[tuple], file=None) -> None:
 # --- Raw SQL ------------------------------------------------------------------------------------
 
 
-def time_sql(db: BenchDB, statements: list[str], *, runs: int = 30, warmup: int = 3) -> list[float]:
+def time_sql(
+    db: BenchDB, statements: list[str], *, runs: int = 30, warmup: int = 3, conn=None
+) -> list[float]:
     """Median wall time (ms) of each statement run directly through psycopg on `db`: execute and
     fetch every row, on one connection, `runs` times after `warmup` untimed runs.
 
-    The statements are literal SQL as Django sent it (parameters already inlined)."""
+    The statements are literal SQL as Django sent it (parameters already inlined). Pass an open
+    autocommit `conn` to reuse it (e.g. one opened before the server could fill the database's
+    connection slots)."""
+    own = conn is None
+    conn = db.connect() if own else conn
     medians = []
-    with db.connect() as conn:
+    try:
         conn.execute("SET TIME ZONE 'UTC'")  # as Django's connections do with USE_TZ
         with conn.cursor() as cur:
             for sql in statements:
@@ -568,6 +599,9 @@ def time_sql(db: BenchDB, statements: list[str], *, runs: int = 30, warmup: int 
                     if i >= warmup:
                         times.append((time.perf_counter() - started) * 1000)
                 medians.append(statistics.median(times))
+    finally:
+        if own:
+            conn.close()
     return medians
 
 
@@ -576,8 +610,9 @@ class ConnectionCounter:
     e.g. to see whether the server reuses connections or opens one per request. Backends
     report the counter with a delay of up to about a second, hence `settle`."""
 
-    def __init__(self, db: BenchDB, settle: float = 1.1):
-        self.conn = db.connect()
+    def __init__(self, db: BenchDB, settle: float = 1.1, conn=None):
+        self.own = conn is None
+        self.conn = db.connect() if self.own else conn
         self.settle = settle
 
     def read(self) -> int:
@@ -590,7 +625,8 @@ class ConnectionCounter:
         )
 
     def close(self) -> None:
-        self.conn.close()
+        if self.own:
+            self.conn.close()
 
 
 # Queries on these tables are the request's fixed cost (authentication, session, the caller's
@@ -617,6 +653,7 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "loadavg": os.getloadavg(),
     }
     with contextlib.suppress(OSError, StopIteration), open("/proc/cpuinfo") as cpuinfo:
         info["cpu_model"] = next(

@@ -12,6 +12,7 @@ and the ratios of endpoint p50 to that SQL. Results also go to bench/results/web
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -53,6 +54,7 @@ COLUMNS = [
     ("endpoint", "endpoint"),
     ("user", "user"),
     ("n", "n"),
+    ("failed", "fail"),
     ("p50_ms", "p50 ms"),
     ("p95_ms", "p95 ms"),
     ("max_ms", "max ms"),
@@ -64,6 +66,19 @@ COLUMNS = [
     ("ratio", "ratio"),
     ("ratio_c1", "ratio c1"),
 ]
+
+
+def results_name(args, variant: dict) -> str:
+    """web-s<scale>.json for the default run; a suffix for other users, endpoints or variants,
+    so that a partial run does not overwrite the full one."""
+    name = f"web-s{args.scale}"
+    if args.users != ",".join(DEFAULT_USERS):
+        name += "-" + re.sub(r"[^A-Za-z0-9_]+", "_", args.users)
+    if args.only:
+        name += "-only"
+    if variant:
+        name += "-variant"
+    return name + ".json"
 
 
 def main() -> None:
@@ -96,6 +111,14 @@ def main() -> None:
     )
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the server, e.g. SAFECAMPUS_DB_POOL_MAX=20 (repeatable); "
+        "labelled in the output and the results file name",
+    )
+    parser.add_argument(
         "--no-count-connections",
         dest="count_connections",
         action="store_false",
@@ -103,6 +126,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    load_start = os.getloadavg()
     users = [u.strip() for u in args.users.split(",") if u.strip()]
     endpoints = [e for e in ENDPOINTS if not args.only or re.search(args.only, e.path)]
     db = harness.prepare_database(args.scale, seed=args.seed, fresh=args.fresh)
@@ -117,8 +141,12 @@ def main() -> None:
     }
     harness.log(f"{db.name}: {counts}")
 
+    # Opened before the server starts, so it still works if the server fills every
+    # connection slot of the database.
+    own_conn = db.connect()
+    variant = dict(item.split("=", 1) for item in args.server_env)
     rows = []
-    with harness.Server(db, workers=args.workers, port=args.port) as server:
+    with harness.Server(db, workers=args.workers, port=args.port, env=variant) as server:
         tokens = {u: harness.api_token(server.base_url, u) for u in users}
         session_keys = harness.sessions(db, users)
         plan = [
@@ -146,10 +174,15 @@ def main() -> None:
                 for user, e, path, _auth in plan
             ],
         )
-        counter = harness.ConnectionCounter(db) if args.count_connections else None
+        counter = harness.ConnectionCounter(db, conn=own_conn) if args.count_connections else None
         for user, endpoint, path, auth in plan:
             sessions_before = counter.read() if counter else 0
-            harness.check(server.base_url, path, client_kwargs=auth)
+            try:
+                harness.check(server.base_url, path, client_kwargs=auth)
+            except harness.CheckFailed as exc:
+                if exc.status < 500:
+                    raise  # set-up problem (login redirect, 403, 404): stop
+                harness.log(f"{exc} — measuring anyway")
             sent = 1
             c1 = None
             if args.c1:
@@ -173,7 +206,11 @@ def main() -> None:
             conns = (counter.read() - sessions_before) / sent if counter else None
             queries = captured[f"{user} {path}"]["queries"]
             data_sql = [q["sql"] for q in queries if q["sql"] and harness.is_data_query(q["sql"])]
-            sql_each = harness.time_sql(db, data_sql, runs=args.sql_runs) if data_sql else []
+            sql_each = (
+                harness.time_sql(db, data_sql, runs=args.sql_runs, conn=own_conn)
+                if data_sql
+                else []
+            )
             sql_ms = sum(sql_each) if sql_each else None
             row = {
                 "endpoint": path,
@@ -183,6 +220,8 @@ def main() -> None:
                 **loaded,
                 "c1_p50_ms": c1["p50_ms"] if c1 else None,
                 "c1": c1,
+                "failed": sum(v for k, v in loaded["statuses"].items() if k != "200")
+                + sum(loaded["errors"].values()),
                 "queries": len(queries),
                 "conn_per_req": conns,
                 "sql_ms": sql_ms,
@@ -206,11 +245,14 @@ def main() -> None:
 
     mode = f"{args.duration:g} s" if args.duration else f"{args.requests} requests"
     print(
-        f"\nSafeCampus web benchmark — scale {args.scale} on PostgreSQL ({db.name}: {counts['schools']} schools, "
+        (f"\nVARIANT — server environment: {' '.join(args.server_env)}" if variant else "")
+        + f"\nSafeCampus web benchmark — scale {args.scale} on PostgreSQL ({db.name}: {counts['schools']} schools, "
         f"{counts['units']} org units, {counts['users']} users)\n"
         f"{mode} per row at concurrency {args.concurrency}, server workers {args.workers}; c1 = p50 of {args.c1} sequential requests; "
-        f"q = SQL statements per request; conn/req = new PostgreSQL connections per request; sql = data SELECTs run directly via psycopg (median of {args.sql_runs});\n"
-        f"ratio = p50 / sql, ratio c1 = c1 p50 / sql (lists and aggregates only)\n"
+        f"fail = non-200 responses or transport errors under load; q = SQL statements per request; conn/req = new PostgreSQL connections per request; sql = data SELECTs run directly via psycopg (median of {args.sql_runs});\n"
+        f"ratio = p50 / sql, ratio c1 = c1 p50 / sql (lists and aggregates only); "
+        f"load average {load_start[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end "
+        f"on {os.cpu_count()} CPUs (other processes skew the numbers)\n"
     )
     harness.print_table(rows, COLUMNS)
     slow = [r for r in rows if r["p95_ms"] > args.slow_ms]
@@ -226,19 +268,18 @@ def main() -> None:
         for r in failed:
             print(f"  {r['user']} {r['endpoint']}: {r['statuses']} {r['errors']}")
     path = harness.write_results(
-        f"web-s{args.scale}.json",
+        results_name(args, variant),
         {
             "benchmark": "web",
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "args": vars(args),
             "database": {"name": db.name, **counts},
             "ids": ids,
-            "machine": harness.machine_info(),
+            "machine": {**harness.machine_info(), "loadavg_start": load_start},
             "rows": rows,
         },
     )
-    if counter:
-        counter.close()
+    own_conn.close()
     print(f"\nresults: {path.relative_to(harness.REPO)}")
 
 

@@ -59,3 +59,20 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     unit = factory.SubFactory(OrgUnitFactory)
     role = "staff"
+
+
+def api_token(user, days: int = 30) -> str:
+    """A valid bearer token of `user` (the raw value; only its hash is stored)."""
+    from datetime import timedelta
+
+    from safecampus.accounts.models import ApiToken
+
+    raw = ApiToken.new_key()
+    ApiToken.objects.create(
+        user=user,
+        name="test",
+        key_hash=ApiToken.hash(raw),
+        hint=raw[-4:],
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return raw

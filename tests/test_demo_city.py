@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Sum
 from django.test import Client
 
 from safecampus.demo import data
@@ -83,6 +84,21 @@ def test_the_city_dashboard_shows_the_figures_from_records(city):
     assert 'data-figure="schools">1,587<' in html
     summary = client.get("/api/v1/dashboard/summary").json()
     assert (summary["districts"], summary["schools"], summary["universities"]) == (14, 1587, 14)
+    # Every figure equals a direct query of the records.
+    basic = School.objects.filter(school_type__in=BASIC_SCHOOL_TYPES)
+    direct = basic.aggregate(students=Sum("students"), staff=Sum("staff"))
+    assert summary["students"] == direct["students"] and summary["staff"] == direct["staff"]
+    assert summary["boarding"] == basic.filter(boarding=True).count()
+    assert summary["directly_affiliated"] == basic.filter(district__isnull=True).count()
+    assert (
+        summary["training_institutions"]
+        == School.objects.filter(school_type=SchoolType.TRAINING).count()
+    )
+    for row in summary["district_rows"]:
+        mine = basic.filter(district_id=row["id"])
+        assert row["schools"] == mine.count()
+        assert row["students"] == mine.aggregate(n=Sum("students"))["n"]
+    assert {t["type"]: t["count"] for t in summary["by_type"]}["kindergarten"] == 830
 
 
 def test_a_district_officer_sees_exactly_their_district(city):

@@ -32,6 +32,8 @@ def test_the_query_count_does_not_grow_with_the_rows(world, as_user, persona, ur
     _count(client, url)  # warm: session, caches
     before = _count(client, url)
     for n in range(20):
-        school = SchoolFactory(unit__parent=world.district_a, unit__name=f"新增学校{n}", unit__code=f"TX{n:02d}")
+        school = SchoolFactory(
+            unit__parent=world.district_a, unit__name=f"新增学校{n}", unit__code=f"TX{n:02d}"
+        )
         RoleAssignmentFactory(user=UserFactory(), unit=school.unit, role="principal")
     assert _count(client, url) == before

@@ -105,7 +105,7 @@ def test_duplicates_in_the_file_and_against_the_database_are_refused(world, as_u
     html = response.content.decode()
     assert "与第 2 行重复" in html
     assert "该区市已有同名学校" in html
-    assert "该代码已被您管辖范围以外的机构使用" in html
+    assert "该代码已被另一个组织机构使用" in html
     assert not OrgUnit.objects.filter(code="TA13").exists()
 
 

@@ -4,11 +4,11 @@ import pytest
 from django.test import Client
 
 from safecampus.access.models import RoleAssignment
-from safecampus.accounts.models import ApiToken, User
+from safecampus.accounts.models import User
 from safecampus.audit.models import AuditEntry
 
 from .conftest import PERSONAS
-from .factories import PASSWORD
+from .factories import PASSWORD, api_token
 
 SCHOOL_A1 = {"principal_a1", "director_a1", "staff_a1", "guard_a1", "counsellor_a1"}
 LISTED = {
@@ -88,9 +88,9 @@ def test_a_created_user_gets_a_temporary_password_and_must_change_it(world, as_u
     [
         # A role the manager can never give is not even offered.
         ("district_a", "city_officer", "city", "不在可用的选项中"),
-        ("district_a", "principal", "b1", "无权"),
+        ("district_a", "principal", "b1", "管辖范围内没有代码为"),
         ("principal_a1", "principal", "a1", "不在可用的选项中"),
-        ("principal_a1", "guard", "a2", "无权"),
+        ("principal_a1", "guard", "a2", "管辖范围内没有代码为"),
         ("city_admin", "district_officer", "a1", "不能设在"),
     ],
 )
@@ -144,8 +144,8 @@ def test_deactivation_ends_sessions_and_tokens(world, as_user):
     target = world.users["staff_a1"]
     session = Client()
     session.force_login(target)
-    raw = ApiToken.new_key()
-    ApiToken.objects.create(user=target, name="t", key_hash=ApiToken.hash(raw), hint=raw[-4:])
+    raw = api_token(target)
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     response = as_user("principal_a1").patch(
         f"/api/v1/users/{target.pk}", {"is_active": False}, content_type="application/json"
     )
@@ -260,6 +260,63 @@ def test_the_api_refuses_roles_above_the_managers_own(world, as_user):
     client = as_user("principal_a1")
     body = {"username": "boss", "full_name": "x", "role": "principal", "unit_id": world.a1.pk}
     assert client.post("/api/v1/users", body, content_type="application/json").status_code == 403
+    # A unit outside the scope is as unknown as one that does not exist.
     body = {"username": "boss", "full_name": "x", "role": "guard", "unit_id": world.b1.pk}
-    assert client.post("/api/v1/users", body, content_type="application/json").status_code == 403
+    assert client.post("/api/v1/users", body, content_type="application/json").status_code == 404
     assert not User.objects.filter(username="boss").exists()
+
+
+def test_a_temporary_password_gets_no_api_until_changed(world, as_user):
+    created = as_user("principal_a1").post(
+        "/api/v1/users",
+        {"username": "newstaff", "full_name": "新教师", "role": "staff", "unit_id": world.a1.pk},
+        content_type="application/json",
+    )
+    temporary = created.json()["temporary_password"]
+    token = Client().post(
+        "/api/v1/auth/token",
+        {"username": "newstaff", "password": temporary},
+        content_type="application/json",
+    )
+    assert token.status_code == 403 and token.json()["error"]["code"] == "password_expired"
+    session = Client()
+    session.post("/accounts/login/", {"username": "newstaff", "password": temporary})
+    api = session.get("/api/v1/schools")
+    assert api.status_code == 403 and api.json()["error"]["code"] == "password_expired"
+    assert "临时密码" in session.get("/", follow=True).content.decode()
+
+
+def test_no_administrator_appoints_an_auditor(world, as_user):
+    client = as_user("city_admin")
+    page = client.get("/accounts/users/new/").content.decode()
+    assert 'value="auditor"' not in page and 'value="city_officer"' in page
+    body = {"username": "aud2", "full_name": "x", "role": "auditor", "unit_id": world.city.pk}
+    assert client.post("/api/v1/users", body, content_type="application/json").status_code == 403
+    # Nor may the administrator reset or deactivate the auditor.
+    auditor = world.users["auditor"]
+    assert client.post(f"/api/v1/users/{auditor.pk}/password-reset").status_code == 403
+
+
+def test_the_operator_grants_roles_from_the_command_line(world):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("grant_role", "auditor2", "auditor", "T1", "--full-name", "审计二", stdout=out)
+    assert "临时密码" in out.getvalue()
+    user = User.objects.get(username="auditor2")
+    assert user.password_changed_at is None and user.assignments.get().role == "auditor"
+    assert AuditEntry.objects.filter(
+        action="create", object_type="access.roleassignment", username="operator"
+    ).exists()
+
+
+def test_changes_to_an_account_are_filed_under_its_unit(world, as_user):
+    as_user("city_admin").patch(
+        f"/api/v1/users/{world.users['teacher_b1'].pk}",
+        {"phone": "13800000000"},
+        content_type="application/json",
+    )
+    entry = AuditEntry.objects.get(action="update", object_type="accounts.user")
+    assert entry.unit_path == world.b1.unit.path

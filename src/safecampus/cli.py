@@ -9,7 +9,7 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safecampus.config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safecampus.config.settings.base")
     from django.core.management import execute_from_command_line
 
     argv = list(sys.argv)

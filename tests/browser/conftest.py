@@ -100,7 +100,7 @@ def _server_env(data_dir: Path) -> dict:
     env.update(
         SAFECAMPUS_DATA_DIR=str(data_dir),
         SECRET_KEY="browser-tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        DJANGO_SETTINGS_MODULE="safecampus.config.settings",
+        DJANGO_SETTINGS_MODULE="safecampus.config.settings.base",
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -50,7 +50,9 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
 # Which roles a manager may give (and take away) at units inside their scope: nobody hands
 # out a role above their own.
 ASSIGNABLE: dict[Role, frozenset[Role]] = {
-    R.CITY_ADMIN: frozenset(Role),
+    # Not the auditor: whoever administers the platform must not control who audits it
+    # (等保 separation of duties). Auditors are appointed by the operator: `safecampus grant_role`.
+    R.CITY_ADMIN: _EVERY_BUSINESS_ROLE,
     R.DISTRICT_OFFICER: frozenset(
         {R.INSPECTOR, R.PRINCIPAL, R.SAFETY_DIRECTOR, R.STAFF, R.GUARD, R.COUNSELLOR}
     ),

@@ -3,13 +3,14 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from safecampus.audit.context import bind_user
 from safecampus.core.schemas import Error, RecordId
 
 from .models import ApiToken
-from .services import api_token_issue, api_token_revoke, api_token_user
+from .services import PasswordChangeRequired, api_token_issue, api_token_revoke, api_token_user
 
 
 class TokenAuth(HttpBearer):
@@ -68,11 +69,13 @@ def token_create(request, payload: TokenIn):
             name=payload.name,
             days=payload.days,
         )
+    except PasswordChangeRequired as exc:
+        return Status(
+            403, {"error": {"code": "password_expired", "message": str(exc), "details": []}}
+        )
     except PermissionError:
         if getattr(request, "axes_locked_out", False):
             raise PermissionDenied from None
-        from ninja.errors import AuthenticationError
-
         raise AuthenticationError from None
     return Status(
         201, {"id": token.pk, "name": token.name, "token": raw, "expires_at": token.expires_at}

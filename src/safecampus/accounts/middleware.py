@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -51,14 +52,22 @@ class PasswordExpiryMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not request.path.startswith(("/api/", "/static/", "/healthz"))
+            and not request.path.startswith(("/static/", "/healthz"))
             and request.path not in {reverse(name) for name in self.ALLOWED}
             and user.password_expired()
         ):
-            messages.warning(
-                request,
-                _("您的密码已超过 %(d)d 天未修改，请先修改密码。")
-                % {"d": settings.PASSWORD_MAX_AGE_DAYS},
-            )
+            if user.password_changed_at is None:
+                message = _("请先修改管理员为您设置的临时密码。")
+            else:
+                message = _("您的密码已超过 %(d)d 天未修改，请先修改密码。") % {
+                    "d": settings.PASSWORD_MAX_AGE_DAYS
+                }
+            if request.path.startswith("/api/"):
+                # A browser session with a password that must change gets no API either.
+                return JsonResponse(
+                    {"error": {"code": "password_expired", "message": message, "details": []}},
+                    status=403,
+                )
+            messages.warning(request, message)
             return redirect("accounts:password_change")
         return self.get_response(request)

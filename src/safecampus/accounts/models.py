@@ -25,6 +25,16 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def audit_unit(self) -> tuple[int | None, str]:
+        """Changes to an account are filed under its highest role's unit, so that the auditors
+        of that unit see them."""
+        row = (
+            self.assignments.order_by("unit__depth", "unit__path")
+            .values_list("unit_id", "unit__path")
+            .first()
+        )
+        return row or (None, "")
+
     def set_password(self, raw_password):
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
@@ -57,10 +67,7 @@ class PasswordHistory(models.Model):
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
-        now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
-        )
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 class ApiToken(models.Model):
@@ -75,7 +82,7 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     hint = models.CharField(_("令牌尾号"), max_length=8)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
-    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("过期时间"))  # every token expires (at most a year)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
@@ -99,6 +106,4 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and (
-            self.expires_at is None or self.expires_at > timezone.now()
-        )
+        return self.revoked_at is None and self.expires_at > timezone.now()

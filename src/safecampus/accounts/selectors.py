@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.scope import scoped
@@ -32,6 +33,13 @@ def user_list(
     )
 
 
+def manageable_units(manager) -> QuerySet:
+    """Units at which the manager may give roles."""
+    from safecampus.orgs.models import OrgUnit
+
+    return scoped(OrgUnit.objects.all(), manager, "user.manage")
+
+
 def user_get(*, manager, user_id: int) -> User:
     from django.http import Http404
 
@@ -47,6 +55,8 @@ def locked_usernames(usernames) -> set[str]:
 
     return set(
         AccessAttempt.objects.filter(
-            username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+            username__in=list(usernames),
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+            attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
         ).values_list("username", flat=True)
     )

@@ -20,6 +20,10 @@ from safecampus.orgs.models import OrgUnit
 from .models import ApiToken, PasswordHistory, User
 
 
+class PasswordChangeRequired(PermissionError):
+    """The password is temporary or expired: it must be changed in the browser first."""
+
+
 @transaction.atomic
 def user_password_change(*, user: User, new_password: str) -> None:
     """Set a new password: validated against the rules, remembered, and every session and
@@ -42,6 +46,10 @@ def api_token_issue(
     user = authenticate(request, username=username, password=password)
     if user is None:  # the failure is audited by the user_login_failed signal
         raise PermissionError("用户名或密码错误")
+    if user.password_expired():
+        raise PasswordChangeRequired(
+            "请先在网页上修改密码（临时密码或密码已过期），再申请 API 令牌"
+        )
     raw = ApiToken.new_key()
     token = ApiToken.objects.create(
         user=user,
@@ -50,7 +58,13 @@ def api_token_issue(
         hint=raw[-4:],
         expires_at=timezone.now() + timedelta(days=min(max(days, 1), 365)),
     )
-    audit_event(AuditAction.TOKEN_CREATE, user, message=f"令牌 {token}")
+    audit_event(
+        AuditAction.TOKEN_CREATE,
+        user,
+        message=f"令牌 {token}",
+        user_id=user.pk,
+        username=user.get_username(),
+    )
     return token, raw
 
 

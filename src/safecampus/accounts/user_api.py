@@ -5,6 +5,7 @@ from datetime import datetime
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from safecampus.access.models import RoleAssignment
@@ -15,7 +16,7 @@ from safecampus.core.schemas import Error, RecordId
 from safecampus.orgs.models import OrgUnit
 
 from . import services
-from .selectors import locked_usernames, user_get, user_list
+from .selectors import locked_usernames, manageable_units, user_get, user_list
 
 router = Router(tags=["users"])
 
@@ -83,9 +84,10 @@ class RoleIn(Schema):
     unit_id: int = Field(..., ge=1, le=MAX_ID)
 
 
-def _unit(unit_id: int) -> OrgUnit:
+def _unit(manager, unit_id: int) -> OrgUnit:
+    """A unit of the manager's scope; any other id is 404, whether it exists or not."""
     try:
-        return OrgUnit.objects.get(pk=unit_id)
+        return manageable_units(manager).get(pk=unit_id)
     except OrgUnit.DoesNotExist:
         raise Http404 from None
 
@@ -111,7 +113,7 @@ def user_create(request, payload: UserIn):
     require(request.auth, "user.manage")
     data = payload.dict()
     user, password = services.user_create(
-        manager=request.auth, unit=_unit(data.pop("unit_id")), **data
+        manager=request.auth, unit=_unit(request.auth, data.pop("unit_id")), **data
     )
     return Status(201, {"user": user, "temporary_password": password})
 
@@ -131,6 +133,10 @@ def user_patch(request, user_id: RecordId, payload: UserPatch):
     require(request.auth, "user.manage")
     target = user_get(manager=request.auth, user_id=user_id)
     changes = payload.dict(exclude_unset=True)
+    if changes.get("full_name", "") is None or (
+        "is_active" in changes and changes["is_active"] is None
+    ):
+        raise HttpError(400, "姓名和启用状态不能为空值")
     active = changes.pop("is_active", None)
     if changes:
         services.user_update(manager=request.auth, target=target, **changes)
@@ -171,7 +177,10 @@ def role_add(request, user_id: RecordId, payload: RoleIn):
     require(request.auth, "user.manage")
     target = user_get(manager=request.auth, user_id=user_id)
     assignment = services.role_assignment_add(
-        manager=request.auth, target=target, role=payload.role, unit=_unit(payload.unit_id)
+        manager=request.auth,
+        target=target,
+        role=payload.role,
+        unit=_unit(request.auth, payload.unit_id),
     )
     return Status(201, assignment)
 

@@ -4,38 +4,44 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.roles import Role
+from safecampus.access.scope import assignable_roles_anywhere
 from safecampus.orgs.models import OrgUnit
+
+from .selectors import manageable_units
 
 
 class UnitCodeField(forms.CharField):
-    """An org unit picked by its code (the page offers the codes in scope as suggestions)."""
+    """An org unit of the manager's scope, picked by its code (the page offers the codes as
+    suggestions). A unit outside the scope reads as unknown: its existence is not revealed."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label", _("组织机构代码"))
         kwargs.setdefault("max_length", 32)
+        self.units = OrgUnit.objects.none()
         super().__init__(*args, **kwargs)
 
     def clean(self, value):
         code = super().clean(value).strip()
         code = code.split(" ", 1)[0]  # "3706020001 芝罘…幼儿园" from the suggestion list
         try:
-            return OrgUnit.objects.get(code=code)
+            return self.units.get(code=code)
         except OrgUnit.DoesNotExist:
             raise forms.ValidationError(
-                _("没有代码为“%(code)s”的组织机构。") % {"code": code}
+                _("您的管辖范围内没有代码为“%(code)s”的组织机构。") % {"code": code}
             ) from None
 
 
-class _RoleChoices:
-    """Offers only the roles the manager may hand out somewhere in their scope."""
+class _ManagerChoices:
+    """Offers only the roles the manager may hand out, at units of the manager's scope."""
 
-    def __init__(self, *args, roles=None, **kwargs):
+    def __init__(self, *args, manager, **kwargs):
         super().__init__(*args, **kwargs)
-        if roles is not None:
-            self.fields["role"].choices = [(r.value, r.label) for r in Role if r in roles]
+        roles = assignable_roles_anywhere(manager)
+        self.fields["role"].choices = [(r.value, r.label) for r in Role if r in roles]
+        self.fields["unit"].units = manageable_units(manager)
 
 
-class UserCreateForm(_RoleChoices, forms.Form):
+class UserCreateForm(_ManagerChoices, forms.Form):
     username = forms.RegexField(
         label=_("用户名"),
         max_length=150,
@@ -55,6 +61,6 @@ class UserEditForm(forms.Form):
     email = forms.EmailField(label=_("电子邮箱"), required=False)
 
 
-class RoleAssignmentForm(_RoleChoices, forms.Form):
+class RoleAssignmentForm(_ManagerChoices, forms.Form):
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     unit = UnitCodeField()

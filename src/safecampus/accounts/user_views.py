@@ -10,19 +10,17 @@ from django.views.decorators.http import require_POST
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.roles import Role
-from safecampus.access.scope import assignable_roles_anywhere, require, scoped
+from safecampus.access.scope import require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.orgs.models import OrgUnit
 
 from . import services
-from .selectors import locked_usernames, user_get, user_list
+from .selectors import locked_usernames, manageable_units, user_get, user_list
 from .user_forms import RoleAssignmentForm, UserCreateForm, UserEditForm
 
 
 def _unit_suggestions(manager) -> list[OrgUnit]:
-    return list(
-        scoped(OrgUnit.objects.all(), manager, "user.manage").only("code", "name", "path")[:3000]
-    )
+    return list(manageable_units(manager).only("code", "name", "path")[:3000])
 
 
 def _run(request, form, action):
@@ -64,7 +62,7 @@ def user_list_view(request):
 @login_required
 def user_create_view(request):
     require(request.user, "user.manage")
-    form = UserCreateForm(request.POST or None, roles=assignable_roles_anywhere(request.user))
+    form = UserCreateForm(request.POST or None, manager=request.user)
     if request.method == "POST" and form.is_valid():
         created = _run(
             request, form, lambda: services.user_create(manager=request.user, **form.cleaned_data)
@@ -91,7 +89,7 @@ def user_detail_view(request, user_id: int):
     )
     role_form = RoleAssignmentForm(
         request.POST if request.POST.get("form") == "role" else None,
-        roles=assignable_roles_anywhere(request.user),
+        manager=request.user,
     )
     posted = edit_form if edit_form.is_bound else role_form if role_form.is_bound else None
     if posted is not None and posted.is_valid():

@@ -35,7 +35,9 @@ def audit_snapshot_many(model, pks: Iterable) -> dict:
 
 
 def _unit_of(obj: models.Model) -> tuple[int | None, str]:
-    """The org node an object belongs to, following its model's scope path."""
+    """The org node an object belongs to: its model's `audit_unit()`, or its scope path."""
+    if hasattr(obj, "audit_unit"):
+        return obj.audit_unit()
     lookup = getattr(type(obj), "scope_path", None)
     if lookup is None:
         return None, ""

@@ -2,7 +2,7 @@
 
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safecampus.config.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safecampus.config.settings.base")
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402

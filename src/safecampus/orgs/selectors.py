@@ -1,6 +1,8 @@
 """Reads of the org tree; each takes the user and goes through the access choke point."""
 
-from django.db.models import Count, Q, QuerySet, Sum
+from collections import Counter
+
+from django.db.models import Count, QuerySet, Sum
 
 from safecampus.access.scope import scoped, scoped_get
 
@@ -47,34 +49,38 @@ def district_choices(*, user) -> list[OrgUnit]:
 
 
 def unit_summary(*, user, unit: OrgUnit) -> dict:
-    """Counts for a dashboard at `unit`, computed from the school records in the user's scope."""
+    """Counts for a dashboard at `unit`, computed from the school records in the user's scope.
+
+    One grouped scan of the schools (by type, district and boarding) feeds every figure:
+    at province scale the school table is the cost, so it is read once."""
     schools = scoped(
         School.objects.filter(unit__path__startswith=unit.path), user, "dashboard.view"
     )
-    basic = Q(school_type__in=BASIC_SCHOOL_TYPES)
-    totals = schools.aggregate(
-        schools=Count("pk", filter=basic),
-        universities=Count("pk", filter=Q(school_type=SchoolType.UNIVERSITY)),
-        training=Count("pk", filter=Q(school_type=SchoolType.TRAINING)),
-        directly_affiliated=Count("pk", filter=basic & Q(district__isnull=True)),
-        students=Sum("students", filter=basic),
-        staff=Sum("staff", filter=basic),
-        boarding=Count("pk", filter=basic & Q(boarding=True)),
+    groups = schools.values("school_type", "district_id", "boarding").annotate(
+        n=Count("pk"), students=Sum("students"), staff=Sum("staff")
     )
-    by_type = dict(
-        schools.values_list("school_type").annotate(n=Count("pk")).values_list("school_type", "n")
-    )
+    basic_types = {t.value for t in BASIC_SCHOOL_TYPES}
+    by_type: Counter = Counter()
+    totals: Counter = Counter()
+    per_district: dict[int, Counter] = {}
+    for group in groups:
+        by_type[group["school_type"]] += group["n"]
+        if group["school_type"] not in basic_types:
+            continue
+        basic = Counter(
+            schools=group["n"], students=group["students"] or 0, staff=group["staff"] or 0
+        )
+        totals += basic
+        totals["boarding"] += group["n"] if group["boarding"] else 0
+        if group["district_id"] is None:
+            totals["directly_affiliated"] += group["n"]
+        else:
+            per_district.setdefault(group["district_id"], Counter()).update(basic)
     districts = scoped(
         OrgUnit.objects.filter(kind=UnitKind.DISTRICT, path__startswith=unit.path),
         user,
         "dashboard.view",
     )
-    per_district = {
-        row["district_id"]: row
-        for row in schools.filter(basic, district__isnull=False)
-        .values("district_id")
-        .annotate(schools=Count("pk"), students=Sum("students"), staff=Sum("staff"))
-    }
     district_rows = [
         {
             "id": d.pk,
@@ -84,8 +90,8 @@ def unit_summary(*, user, unit: OrgUnit) -> dict:
             "longitude": float(d.longitude) if d.longitude is not None else None,
             "latitude": float(d.latitude) if d.latitude is not None else None,
             "schools": per_district.get(d.pk, {}).get("schools", 0),
-            "students": per_district.get(d.pk, {}).get("students") or 0,
-            "staff": per_district.get(d.pk, {}).get("staff") or 0,
+            "students": per_district.get(d.pk, {}).get("students", 0),
+            "staff": per_district.get(d.pk, {}).get("staff", 0),
         }
         for d in districts.order_by("code")
     ]
@@ -93,11 +99,11 @@ def unit_summary(*, user, unit: OrgUnit) -> dict:
         "unit": unit,
         "districts": len(district_rows),
         "schools": totals["schools"],
-        "universities": totals["universities"],
-        "training_institutions": totals["training"],
+        "universities": by_type[SchoolType.UNIVERSITY.value],
+        "training_institutions": by_type[SchoolType.TRAINING.value],
         "directly_affiliated": totals["directly_affiliated"],
-        "students": totals["students"] or 0,
-        "staff": totals["staff"] or 0,
+        "students": totals["students"],
+        "staff": totals["staff"],
         "boarding": totals["boarding"],
         "by_type": [
             {"type": t.value, "label": str(t.label), "count": by_type.get(t.value, 0)}

@@ -216,7 +216,11 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
         seen_names.setdefault(key, n)
         unit = existing.get(code)
         if unit is not None and code not in importable:
-            errors.append(ImportError_(n, "学校代码", "该代码已被您管辖范围以外的机构使用"))
+            errors.append(
+                ImportError_(
+                    n, "学校代码", "该代码已被另一个组织机构使用（不是您管辖范围内的学校）"
+                )
+            )
     name_clashes = OrgUnit.objects.filter(
         parent_id__in={r["parent"].pk for r in rows}, name__in={r["name"] for r in rows}
     ).values_list("parent_id", "name", "code")

@@ -1,3 +1,3 @@
-"""Default settings module: the base settings, configured from the environment."""
-
-from .base import *  # noqa: F403
+"""Settings modules: `base` (the default, configured from the environment), `production`
+and `test`. This package imports none of them, so choosing `production` never runs `base`
+first on its own."""

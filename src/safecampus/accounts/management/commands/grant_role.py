@@ -1,0 +1,44 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from safecampus.access.models import RoleAssignment
+from safecampus.access.roles import ROLE_UNIT_KINDS, Role
+from safecampus.accounts.models import User
+from safecampus.accounts.services import _temporary_password
+from safecampus.audit.context import Actor, acting_as
+from safecampus.orgs.models import OrgUnit
+
+
+class Command(BaseCommand):
+    help = (
+        "由运维人员授予角色（首个市级管理员、审计员）。Grant a role as the operator: the first city "
+        "administrator, and auditors, whom no administrator may appoint (separation of duties)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("role", choices=[r.value for r in Role])
+        parser.add_argument("unit_code", help="code of the org unit the role is held at")
+        parser.add_argument("--full-name", default="")
+
+    @transaction.atomic
+    def handle(self, *args, username, role, unit_code, full_name, **options):
+        try:
+            unit = OrgUnit.objects.get(code=unit_code)
+        except OrgUnit.DoesNotExist:
+            raise CommandError(f"没有代码为“{unit_code}”的组织机构") from None
+        if unit.kind not in ROLE_UNIT_KINDS[Role(role)]:
+            raise CommandError(f"“{Role(role).label}”不能设在“{unit.get_kind_display()}”一级")
+        with acting_as(Actor(channel="cli", username="operator")):
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                password = _temporary_password()
+                user = User(username=username, full_name=full_name)
+                user.set_password(password)
+                user.password_changed_at = None  # a temporary password: changed at first login
+                user.save()
+                self.stdout.write(f"已创建用户 {username}，临时密码（仅显示一次）：{password}")
+            _, created = RoleAssignment.objects.get_or_create(user=user, unit=unit, role=role)
+        self.stdout.write(
+            f"{username} 在 {unit.name} 的角色“{Role(role).label}”{'已授予' if created else '已存在'}"
+        )
