@@ -137,3 +137,24 @@ def test_oversized_or_malformed_ids_are_404_not_server_errors(world, as_user):
         client.get("/schools/?district=99999999999999999999&page=99999999999999999999").status_code
         == 200
     )
+
+
+def test_null_characters_are_refused_before_any_query(world, as_user):
+    client = as_user("city_admin")
+    api = client.get("/api/v1/schools?q=a%00b")
+    assert api.status_code == 400 and api.json()["error"]["code"] == "invalid"
+    assert client.get("/schools/?q=a%00b").status_code == 400
+    body = client.patch(
+        f"/api/v1/schools/{world.a1.pk}",
+        '{"address": "x\\u0000y"}',
+        content_type="application/json",
+    )
+    assert body.status_code == 400
+    world.a1.refresh_from_db()
+    assert world.a1.address == ""
+
+
+def test_a_cookie_that_decodes_to_a_null_character_is_refused(db, client):
+    cookie = 'sessionid="a\\000b"'  # RFC 2109 quoting: \000 decodes to NUL
+    assert client.get("/api/v1/me", HTTP_COOKIE=cookie).status_code == 400
+    assert client.get("/", HTTP_COOKIE=cookie).status_code == 400
