@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.roles import ROLE_UNIT_KINDS, Role
@@ -45,10 +46,10 @@ def api_token_issue(
     Tokens always expire: at most a year, so a forgotten token does not live for ever."""
     user = authenticate(request, username=username, password=password)
     if user is None:  # the failure is audited by the user_login_failed signal
-        raise PermissionError("用户名或密码错误")
+        raise PermissionError(_("用户名或密码错误"))
     if user.password_expired():
         raise PasswordChangeRequired(
-            "请先在网页上修改密码（临时密码或密码已过期），再申请 API 令牌"
+            _("请先在网页上修改密码（临时密码或密码已过期），再申请 API 令牌")
         )
     raw = ApiToken.new_key()
     token = ApiToken.objects.create(
@@ -102,7 +103,7 @@ def _temporary_password() -> str:
 def _require_manages(manager: User, target: User) -> None:
     """Every role the target holds must be one the manager may give at that unit."""
     if manager.pk == target.pk:
-        raise BusinessRuleError("不能管理自己的账号，请联系上级管理员")
+        raise BusinessRuleError(_("不能管理自己的账号，请联系上级管理员"))
     for assignment in target.assignments.select_related("unit"):
         if assignment.role not in assignable_roles(manager, assignment.unit):
             raise PermissionDenied
@@ -112,7 +113,10 @@ def _check_assignment(manager: User, role: str, unit: OrgUnit) -> None:
     if role not in assignable_roles(manager, unit):
         raise PermissionDenied
     if unit.kind not in ROLE_UNIT_KINDS[Role(role)]:
-        raise BusinessRuleError(f"“{Role(role).label}”不能设在“{unit.get_kind_display()}”一级")
+        raise BusinessRuleError(
+            _("“%(role)s”不能设在“%(level)s”一级")
+            % {"role": Role(role).label, "level": unit.get_kind_display()}
+        )
 
 
 @transaction.atomic
@@ -129,7 +133,7 @@ def user_create(
     """Create an account with one role; answers the temporary password (shown once)."""
     _check_assignment(manager, role, unit)
     if User.objects.filter(username__iexact=username).exists():
-        raise BusinessRuleError(f"用户名“{username}”已被使用")
+        raise BusinessRuleError(_("用户名“%(name)s”已被使用") % {"name": username})
     password = _temporary_password()
     user = User(username=username, full_name=full_name, phone=phone, email=email)
     user.set_password(password)
@@ -192,7 +196,7 @@ def role_assignment_add(*, manager: User, target: User, role: str, unit: OrgUnit
     _require_manages(manager, target)
     _check_assignment(manager, role, unit)
     if RoleAssignment.objects.filter(user=target, unit=unit, role=role).exists():
-        raise BusinessRuleError("该用户在此单位已有这个角色")
+        raise BusinessRuleError(_("该用户在此单位已有这个角色"))
     return RoleAssignment.objects.create(user=target, unit=unit, role=role)
 
 
@@ -200,5 +204,5 @@ def role_assignment_add(*, manager: User, target: User, role: str, unit: OrgUnit
 def role_assignment_remove(*, manager: User, assignment: RoleAssignment) -> None:
     _require_manages(manager, assignment.user)
     if assignment.user.assignments.count() == 1:
-        raise BusinessRuleError("这是该用户唯一的角色；如不再使用，请停用账号")
+        raise BusinessRuleError(_("这是该用户唯一的角色；如不再使用，请停用账号"))
     assignment.delete()

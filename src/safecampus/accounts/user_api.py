@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -136,7 +137,7 @@ def user_patch(request, user_id: RecordId, payload: UserPatch):
     if changes.get("full_name", "") is None or (
         "is_active" in changes and changes["is_active"] is None
     ):
-        raise HttpError(400, "姓名和启用状态不能为空值")
+        raise HttpError(400, _("姓名和启用状态不能为空值"))
     active = changes.pop("is_active", None)
     if changes:
         services.user_update(manager=request.auth, target=target, **changes)

@@ -7,6 +7,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
@@ -49,22 +50,22 @@ def _validation(request, exc):
         }
         for e in exc.errors
     ]
-    return _error(request, 422, "validation_error", "请求参数有误", details)
+    return _error(request, 422, "validation_error", _("请求参数有误"), details)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return _error(request, 401, "unauthorized", "未登录或令牌无效")
+    return _error(request, 401, "unauthorized", _("未登录或令牌无效"))
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return _error(request, 403, "forbidden", "无权执行此操作")
+    return _error(request, 403, "forbidden", _("无权执行此操作"))
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return _error(request, 404, "not_found", "资源不存在或不在您的权限范围内")
+    return _error(request, 404, "not_found", _("资源不存在或不在您的权限范围内"))
 
 
 @api.exception_handler(BusinessRuleError)
@@ -76,7 +77,7 @@ def _business_rule(request, exc):
 def _server_error(request, exc):
     # Logged with the traceback like any Django error; the client gets the one error shape.
     logger.exception("API error on %s %s", request.method, request.path)
-    return _error(request, 500, "server_error", "服务器内部错误，已记录。请稍后重试。")
+    return _error(request, 500, "server_error", _("服务器内部错误，已记录。请稍后重试。"))
 
 
 @api.exception_handler(HttpError)

@@ -1,4 +1,5 @@
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
 
 
 class ChineseByDefaultMiddleware:
@@ -14,12 +15,14 @@ class ChineseByDefaultMiddleware:
         return self.get_response(request)
 
 
+def _nul_message() -> str:
+    return _("请求中含有不允许的空字符（\\x00），请检查输入。")
+
+
 class RejectNullCharactersMiddleware:
     """Refuse input with NUL characters before it reaches a query: PostgreSQL text cannot hold
     them, and no form, filter or JSON field of the platform has a use for one. File uploads
     (multipart bodies) are binary and not inspected here."""
-
-    MESSAGE = "请求中含有不允许的空字符（\\x00），请检查输入。"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -27,9 +30,9 @@ class RejectNullCharactersMiddleware:
     def __call__(self, request):
         if self._has_nul(request):
             if request.path.startswith("/api/"):
-                body = {"error": {"code": "invalid", "message": self.MESSAGE, "details": []}}
+                body = {"error": {"code": "invalid", "message": _nul_message(), "details": []}}
                 return JsonResponse(body, status=400)
-            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
+            return HttpResponseBadRequest(_nul_message(), content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
     @staticmethod

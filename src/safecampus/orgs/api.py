@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -152,7 +153,7 @@ def school_export_api(request, filters: Query[SchoolFilters]):
 def school_import_api(request, file: File[UploadedFile]):
     require(request.auth, "school.import")
     if file.size > 20 * 1024 * 1024:
-        raise HttpError(400, "文件不能超过 20 MB")
+        raise HttpError(400, _("文件不能超过 20 MB"))
     try:
         return schools_import(user=request.auth, data=file.read(), filename=file.name or "")
     except excel.WorkbookError as exc:
@@ -179,7 +180,7 @@ def school_patch_api(request, school_id: RecordId, payload: SchoolPatch):
     school = school_get(user=request.auth, school_id=school_id, action="school.change")
     changes = payload.dict(exclude_unset=True)
     if any(v is None for k, v in changes.items() if k not in ("longitude", "latitude", "address")):
-        raise HttpError(400, "字段不能为空值")
+        raise HttpError(400, _("字段不能为空值"))
     if "address" in changes and changes["address"] is None:
         changes["address"] = ""
     return school_update(user=request.auth, school=school, **changes)

@@ -4,6 +4,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -87,16 +88,18 @@ def read_rows(data: bytes) -> list[tuple[int, dict]]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
-        raise WorkbookError("文件不是有效的 Excel（.xlsx）文件") from exc
+        raise WorkbookError(_("文件不是有效的 Excel（.xlsx）文件")) from exc
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
-        raise WorkbookError("工作表为空")
+        raise WorkbookError(_("工作表为空"))
     header = [str(h).strip() if h is not None else "" for h in header]
     missing = [h for h in HEADERS if h not in header]
     if missing:
-        raise WorkbookError(f"缺少列：{'、'.join(missing)}（请使用导出的模板）")
+        raise WorkbookError(
+            _("缺少列：%(columns)s（请使用导出的模板）") % {"columns": "、".join(missing)}
+        )
     positions = {c.key: header.index(c.header) for c in COLUMNS}
     out = []
     for number, values in enumerate(rows, start=2):
@@ -120,7 +123,7 @@ def as_text(value) -> str:
 def as_count(value) -> int:
     text = as_text(value)
     if not text.isdigit():
-        raise ValueError("须为非负整数")
+        raise ValueError(_("须为非负整数"))
     return int(text)
 
 
@@ -131,7 +134,7 @@ def as_coordinate(value, low: float, high: float) -> Decimal | None:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValueError("须为数字") from None
+        raise ValueError(_("须为数字")) from None
     if not (low <= number <= high):
-        raise ValueError(f"须在 {low} 到 {high} 之间")
+        raise ValueError(_("须在 %(low)s 到 %(high)s 之间") % {"low": low, "high": high})
     return number.quantize(Decimal("0.000001"))

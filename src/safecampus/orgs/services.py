@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from safecampus.access.scope import require, scoped
 from safecampus.audit.models import AuditAction, AuditOutcome
@@ -30,7 +31,7 @@ def school_update(*, user, school: School, **changes) -> School:
             parent_id=school.unit.parent_id, name=unit_changes["name"]
         ).exclude(pk=school.pk)
         if clash.exists():
-            raise BusinessRuleError("同一上级下已有同名学校")
+            raise BusinessRuleError(_("同一上级下已有同名学校"))
     if unit_changes:
         for key, value in unit_changes.items():
             setattr(school.unit, key, value)
@@ -40,7 +41,7 @@ def school_update(*, user, school: School, **changes) -> School:
         for key, value in school_changes.items():
             setattr(school, key, value)
         if school.boarders > school.students:
-            raise BusinessRuleError("寄宿生数不能大于学生数")
+            raise BusinessRuleError(_("寄宿生数不能大于学生数"))
         school.boarding = school.boarding or school.boarders > 0
         school.full_clean()
         school.save()
@@ -65,7 +66,7 @@ class ImportResult:
 class ImportRejected(Exception):
     def __init__(self, errors: list[ImportError_]):
         self.errors = errors
-        super().__init__(f"{len(errors)} 处错误，未导入任何数据")
+        super().__init__(_("%(n)d 处错误，未导入任何数据") % {"n": len(errors)})
 
 
 def _parents(user) -> dict[str, OrgUnit]:
@@ -96,14 +97,14 @@ def _parse_row(number: int, raw: dict, parents: dict, errors: list) -> dict | No
     row = {"number": number}
     for column in excel.COLUMNS:
         if column.required and excel.as_text(raw[column.key]) == "":
-            err(column.key, "必填")
+            err(column.key, _("必填"))
     code = excel.as_text(raw["code"])
     if code and not CODE_RE.match(code):
-        err("code", "只能包含字母、数字、下划线和连字符，最长 32 位")
+        err("code", _("只能包含字母、数字、下划线和连字符，最长 32 位"))
     row["code"] = code
     name = excel.as_text(raw["name"])
     if len(name) > 100:
-        err("name", "最长 100 字")
+        err("name", _("最长 100 字"))
     row["name"] = name
     district = excel.as_text(raw["district"])
     if district:
@@ -111,7 +112,8 @@ def _parse_row(number: int, raw: dict, parents: dict, errors: list) -> dict | No
         if parent is None:
             err(
                 "district",
-                f"“{district}”不是您有权导入的区市（填写区市名称、代码或“{excel.DIRECT}”）",
+                _("“%(value)s”不是您有权导入的区市（填写区市名称、代码或“%(direct)s”）")
+                % {"value": district, "direct": excel.DIRECT},
             )
         row["parent"] = parent
     type_label = excel.as_text(raw["school_type"])
@@ -119,17 +121,19 @@ def _parse_row(number: int, raw: dict, parents: dict, errors: list) -> dict | No
         row["school_type"] = excel.TYPE_BY_LABEL.get(type_label)
         if row["school_type"] is None:
             err(
-                "school_type", f"“{type_label}”不是有效类型，应为：{'、'.join(excel.TYPE_BY_LABEL)}"
+                "school_type",
+                _("“%(value)s”不是有效类型，应为：%(types)s")
+                % {"value": type_label, "types": "、".join(excel.TYPE_BY_LABEL)},
             )
     ownership = excel.as_text(raw["ownership"])
     if ownership:
         row["ownership"] = excel.OWNERSHIP_BY_LABEL.get(ownership)
         if row["ownership"] is None:
-            err("ownership", "应为“公办”或“民办”")
+            err("ownership", _("应为“公办”或“民办”"))
     boarding = excel.as_text(raw["boarding"])
     if boarding:
         if boarding not in (excel.YES, excel.NO):
-            err("boarding", "应为“是”或“否”")
+            err("boarding", _("应为“是”或“否”"))
         row["boarding"] = boarding == excel.YES
     for key in ("students", "boarders", "staff"):
         text = excel.as_text(raw[key])
@@ -141,7 +145,7 @@ def _parse_row(number: int, raw: dict, parents: dict, errors: list) -> dict | No
         else:
             row[key] = 0
     if row.get("boarders", 0) > row.get("students", 0):
-        err("boarders", "寄宿生数不能大于学生数")
+        err("boarders", _("寄宿生数不能大于学生数"))
     row["address"] = excel.as_text(raw["address"])[:200]
     for key, low, high in (("longitude", -180, 180), ("latitude", -90, 90)):
         try:
@@ -178,7 +182,7 @@ def _no_progress(step: str, done: int, total: int) -> None:
 def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResult:
     raw_rows = excel.read_rows(data)
     if not raw_rows:
-        raise excel.WorkbookError("文件中没有数据行")
+        raise excel.WorkbookError(_("文件中没有数据行"))
     total = len(raw_rows)
     progress("读取", total, total)
     parents = _parents(user)
@@ -204,13 +208,17 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
     for r in rows:
         n, code = r["number"], r["code"]
         if code in seen_codes:
-            errors.append(ImportError_(n, "学校代码", f"与第 {seen_codes[code]} 行重复"))
+            errors.append(
+                ImportError_(n, "学校代码", _("与第 %(row)d 行重复") % {"row": seen_codes[code]})
+            )
         seen_codes.setdefault(code, n)
         key = (r["parent"].pk, r["name"])
         if key in seen_names:
             errors.append(
                 ImportError_(
-                    n, "学校名称", f"与第 {seen_names[key]} 行同名（同一区市内名称须唯一）"
+                    n,
+                    "学校名称",
+                    _("与第 %(row)d 行同名（同一区市内名称须唯一）") % {"row": seen_names[key]},
                 )
             )
         seen_names.setdefault(key, n)
@@ -218,7 +226,7 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
         if unit is not None and code not in importable:
             errors.append(
                 ImportError_(
-                    n, "学校代码", "该代码已被另一个组织机构使用（不是您管辖范围内的学校）"
+                    n, "学校代码", _("该代码已被另一个组织机构使用（不是您管辖范围内的学校）")
                 )
             )
     name_clashes = OrgUnit.objects.filter(
@@ -227,7 +235,11 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
     for parent_id, name, code in name_clashes:
         n = seen_names.get((parent_id, name))
         if n is not None and code not in seen_codes:
-            errors.append(ImportError_(n, "学校名称", f"该区市已有同名学校（代码 {code}）"))
+            errors.append(
+                ImportError_(
+                    n, "学校名称", _("该区市已有同名学校（代码 %(code)s）") % {"code": code}
+                )
+            )
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
 
