@@ -181,3 +181,11 @@ def test_the_import_command_imports_or_lists_every_error(world, tmp_path):
     with pytest.raises(CommandError, match="未导入任何数据"):
         call_command("import_schools", str(bad), "--user", "district_a", stderr=err)
     assert "第 2 行 [所属区市]" in err.getvalue()
+
+
+def test_row_errors_follow_the_users_language(world, as_user):
+    client = as_user("district_a")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    rows = [["TA30", "甲区新校", "甲区", "大学堂", "公办", "否", 1, 0, 1, "", None, None]]
+    html = _upload(client, _xlsx(rows)).content.decode()
+    assert "is not a valid type" in html and "nothing was imported" in html
