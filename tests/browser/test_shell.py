@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PHONE, login
+from .conftest import BASIC_TYPES, PHONE, login
 
 pytestmark = pytest.mark.browser
 
@@ -131,19 +131,7 @@ def test_district_officer_sees_their_district_dashboard_and_only_its_schools(
 def test_city_officer_sees_the_whole_city(page, demo_db):
     districts = demo_db.value("SELECT COUNT(*) FROM orgs_orgunit WHERE kind = 'district'")
     city_path = demo_db.unit("3706")["path"]
-    basic = demo_db.school_units_under(
-        city_path,
-        [
-            "kindergarten",
-            "primary",
-            "junior",
-            "senior",
-            "nine_year",
-            "twelve_year",
-            "vocational",
-            "special",
-        ],
-    )
+    basic = demo_db.school_units_under(city_path, BASIC_TYPES)
     assert (districts, basic) == (14, 1587)  # the Yantai figures of PRODUCT.md
 
     pg = page("city_officer")

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from safecampus.access.models import RoleAssignment
 from safecampus.access.roles import Role
 from safecampus.access.scope import require
 from safecampus.core.errors import BusinessRuleError
+from safecampus.core.listing import page_of
 from safecampus.orgs.models import OrgUnit
 
 from . import services
@@ -44,9 +44,7 @@ def user_list_view(request):
         role=request.GET.get("role", ""),
         active=active,
     )
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = page_of(request, users)
     return render(
         request,
         "accounts/user_list.html",
@@ -54,7 +52,7 @@ def user_list_view(request):
             "page": page,
             "locked": locked_usernames(u.username for u in page),
             "roles": Role.choices,
-            "query": query.urlencode(),
+            "query": query,
         },
     )
 

@@ -1,14 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import ValidationError
 
 from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
+from safecampus.core.listing import filters_from_query, page_of
 
 from . import excel
 from .choices import Ownership, SchoolType
@@ -16,19 +15,6 @@ from .filters import SchoolFilters
 from .forms import SchoolForm, SchoolImportForm
 from .selectors import district_choices, school_get, school_list
 from .services import ImportRejected, school_update, schools_export, schools_import
-
-PAGE_SIZE = 50
-
-
-def _filters(request) -> tuple[SchoolFilters, list[str]]:
-    """The list filters from the query string; a bad value is reported and ignored."""
-    params = {k: v for k, v in request.GET.items() if k in SchoolFilters.model_fields}
-    try:
-        return SchoolFilters(**params), []
-    except ValidationError as exc:
-        bad = {str(e["loc"][0]) for e in exc.errors()}
-        clean = {k: v for k, v in params.items() if k not in bad}
-        return SchoolFilters(**clean), sorted(bad)
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
@@ -42,18 +28,14 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
 @login_required
 def school_list_view(request):
     require(request.user, "org.view")
-    filters, bad = _filters(request)
-    for key in bad:
-        messages.warning(request, _("筛选条件“%(key)s”的值无效，已忽略。") % {"key": key})
+    filters = filters_from_query(request, SchoolFilters)
     schools = school_list(user=request.user, filters=filters)
-    page = Paginator(schools, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = page_of(request, schools)
     context = {
         "page": page,
         "filters": filters,
         "districts": district_choices(user=request.user),
-        "query": query.urlencode(),
+        "query": query,
         "can_import": can(request.user, "school.import"),
         "can_export": can(request.user, "school.export"),
         "type_choices": SchoolType.choices,
@@ -101,7 +83,7 @@ def school_edit_view(request, school_id: int):
 @login_required
 def school_export_view(request):
     require(request.user, "school.export")
-    filters, _bad = _filters(request)
+    filters = filters_from_query(request, SchoolFilters, warn=False)
     schools = school_list(user=request.user, filters=filters, action="school.export")
     return _xlsx(
         schools_export(user=request.user, schools=schools),

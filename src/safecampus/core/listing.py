@@ -1,0 +1,30 @@
+"""Shared pieces of the list pages: filters from the query string, and pages of rows."""
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+PAGE_SIZE = 50
+
+
+def filters_from_query(request, schema, *, warn: bool = True):
+    """The page's FilterSchema from the query string (the same schema the API uses). A bad
+    value is reported to the user and ignored rather than failing the whole page."""
+    params = {k: v for k, v in request.GET.items() if k in schema.model_fields}
+    try:
+        return schema(**params)
+    except ValidationError as exc:
+        bad = sorted({str(e["loc"][0]) for e in exc.errors()})
+        if warn:
+            for key in bad:
+                messages.warning(request, _("筛选条件“%(key)s”的值无效，已忽略。") % {"key": key})
+        return schema(**{k: v for k, v in params.items() if k not in bad})
+
+
+def page_of(request, rows, per_page: int = PAGE_SIZE) -> tuple[Page, str]:
+    """The requested page of rows, and the query string without `page` for the page links."""
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
