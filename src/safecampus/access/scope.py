@@ -3,6 +3,9 @@ passes its queryset through `scoped()`; nothing else filters by org unit.
 
 A model takes part by declaring `scope_path`, the lookup from the model to the materialised
 path of the org unit it belongs to (for example "unit__path" or "school__unit__path").
+Reference data that units below its publisher read (`scope_inherited = True`) is visible
+from every unit under the publisher as well; `scope_view_action` names the action that
+merely sees a row (default "org.view"), so that acting without the right answers 403.
 
 Rules that hide rows from users who are otherwise in scope — "an unannounced spot check is
 invisible to its target school and district until it starts" — register here with
@@ -62,15 +65,26 @@ def grants_for(user, action: str) -> list[Grant]:
     return [g for g in grants(user) if g.role in allowed]
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """ "/a/b/c/" -> ["/a/", "/a/b/"]: the units above the one at `path`."""
+    codes = path.strip("/").split("/")
+    return [f"/{'/'.join(codes[:n])}/" for n in range(1, len(codes))]
+
+
 def scoped(queryset: QuerySet, user, action: str) -> QuerySet:
     """Rows of `queryset` that `user` may `action`: inside an assignment whose role allows it."""
     lookup = queryset.model.scope_path
+    inherited = getattr(queryset.model, "scope_inherited", False)
     condition = Q(pk__in=[])
     for grant in grants_for(user, action):
         if grant.is_recursive:
             condition |= Q(**{f"{lookup}__startswith": grant.path})
         else:
             condition |= Q(**{lookup: grant.path})
+        if inherited:
+            # Reference data published higher up (a city's risk catalog, rule set) is read
+            # by every unit below the publisher.
+            condition |= Q(**{f"{lookup}__in": ancestor_paths(grant.path)})
     queryset = queryset.filter(condition)
     for rule in _visibility_rules.get(queryset.model, []):
         queryset = rule(queryset, user, action, grants(user))
@@ -83,7 +97,8 @@ def scoped_get(queryset: QuerySet, user, action: str, **lookup):
     try:
         return scoped(queryset, user, action).get(**lookup)
     except queryset.model.DoesNotExist:
-        if action != "org.view" and scoped(queryset, user, "org.view").filter(**lookup).exists():
+        view = getattr(queryset.model, "scope_view_action", "org.view")
+        if action != view and scoped(queryset, user, view).filter(**lookup).exists():
             raise PermissionDenied from None
         raise Http404 from None
 

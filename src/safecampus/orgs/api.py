@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
@@ -9,14 +8,14 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require
+from safecampus.core.excel import MAX_UPLOAD_BYTES, ImportRejected, WorkbookError, xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, RecordId
+from safecampus.core.schemas import Error, ImportRejectedOut, RecordId, import_rejected
 
-from . import excel
 from .choices import Ownership, SchoolType, UnitKind
 from .filters import SchoolFilters
 from .selectors import school_get, school_list, unit_get, unit_list
-from .services import ImportRejected, school_update, schools_export, schools_import
+from .services import school_update, schools_export, schools_import
 
 router = Router(tags=["orgs"])
 
@@ -70,26 +69,10 @@ class SchoolPatch(Schema):
     latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
 
 
-class ImportErrorOut(Schema):
-    row: int
-    column: str
-    message: str
-
-
 class ImportOut(Schema):
     created: int
     updated: int
     unchanged: int
-
-
-class ImportRejectedBody(Schema):
-    code: str
-    message: str
-    details: list[ImportErrorOut]
-
-
-class ImportRejectedOut(Schema):
-    error: ImportRejectedBody
 
 
 @router.get("/orgs", response={200: list[UnitOut], 403: Error}, summary="组织机构（范围内）")
@@ -135,14 +118,10 @@ def school_list_api(request, filters: Query[SchoolFilters]):
 def school_export_api(request, filters: Query[SchoolFilters]):
     require(request.auth, "school.export")
     schools = school_list(user=request.auth, filters=filters, action="school.export")
-    response = HttpResponse(
+    return xlsx_response(
         schools_export(user=request.auth, schools=schools),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"schools-{timezone.localdate():%Y%m%d}.xlsx",
     )
-    response["Content-Disposition"] = (
-        f"attachment; filename=schools-{timezone.localdate():%Y%m%d}.xlsx"
-    )
-    return response
 
 
 @router.post(
@@ -152,16 +131,14 @@ def school_export_api(request, filters: Query[SchoolFilters]):
 )
 def school_import_api(request, file: File[UploadedFile]):
     require(request.auth, "school.import")
-    if file.size > 20 * 1024 * 1024:
+    if file.size > MAX_UPLOAD_BYTES:
         raise HttpError(400, _("文件不能超过 20 MB"))
     try:
         return schools_import(user=request.auth, data=file.read(), filename=file.name or "")
-    except excel.WorkbookError as exc:
+    except WorkbookError as exc:
         raise HttpError(400, str(exc)) from None
     except ImportRejected as exc:
-        return Status(
-            400, {"error": {"code": "import_rejected", "message": str(exc), "details": exc.errors}}
-        )
+        return Status(400, import_rejected(exc))
 
 
 @router.get(

@@ -1,27 +1,12 @@
 """The school workbook: one layout for export, the import template and import."""
 
-import io
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-
-from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from safecampus.core import excel as workbook
+from safecampus.core.excel import Column
 
 from .choices import Ownership, SchoolType
 
 DIRECT = "市直属"
 YES, NO = "是", "否"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    width: int
-    required: bool = True
-
 
 COLUMNS = [
     Column("code", "学校代码", 14),
@@ -37,7 +22,6 @@ COLUMNS = [
     Column("longitude", "经度", 12, required=False),
     Column("latitude", "纬度", 12, required=False),
 ]
-HEADERS = [c.header for c in COLUMNS]
 TYPE_BY_LABEL = {str(t.label): t.value for t in SchoolType}
 OWNERSHIP_BY_LABEL = {str(o.label): o.value for o in Ownership}
 
@@ -59,82 +43,9 @@ def school_row(school) -> list:
     ]
 
 
-def workbook_bytes(rows, title: str = "学校") -> bytes:
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = title
-    ws.append(HEADERS)
-    header_fill = PatternFill("solid", fgColor="DCE6F1")
-    for idx, column in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=idx)
-        cell.font = Font(bold=True, color="C00000" if column.required else "000000")
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center")
-        ws.column_dimensions[get_column_letter(idx)].width = column.width
-    for row in rows:
-        ws.append(row)
-    ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-class WorkbookError(ValueError):
-    """The file cannot be read as the school workbook at all."""
+def workbook_bytes(rows) -> bytes:
+    return workbook.workbook_bytes(COLUMNS, rows, title="学校")
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict]]:
-    """(row number, {column key: raw cell value}) for every non-empty data row."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
-        raise WorkbookError(_("文件不是有效的 Excel（.xlsx）文件")) from exc
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise WorkbookError(_("工作表为空"))
-    header = [str(h).strip() if h is not None else "" for h in header]
-    missing = [h for h in HEADERS if h not in header]
-    if missing:
-        raise WorkbookError(
-            _("缺少列：%(columns)s（请使用导出的模板）") % {"columns": "、".join(missing)}
-        )
-    positions = {c.key: header.index(c.header) for c in COLUMNS}
-    out = []
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
-            continue
-        out.append(
-            (number, {k: (values[i] if i < len(values) else None) for k, i in positions.items()})
-        )
-    wb.close()
-    return out
-
-
-def as_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def as_count(value) -> int:
-    text = as_text(value)
-    if not text.isdigit():
-        raise ValueError(_("须为非负整数"))
-    return int(text)
-
-
-def as_coordinate(value, low: float, high: float) -> Decimal | None:
-    text = as_text(value)
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("须为数字")) from None
-    if not (low <= number <= high):
-        raise ValueError(_("须在 %(low)s 到 %(high)s 之间") % {"low": low, "high": high})
-    return number.quantize(Decimal("0.000001"))
+    return workbook.read_rows(data, COLUMNS)

@@ -33,15 +33,3 @@ class SchoolForm(forms.ModelForm):
         if (data.get("boarders") or 0) > (data.get("students") or 0):
             self.add_error("boarders", _("寄宿生数不能大于学生数。"))
         return data
-
-
-class SchoolImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件。"))
-        if upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError(_("文件不能超过 20 MB。"))
-        return upload

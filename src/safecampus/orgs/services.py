@@ -2,7 +2,7 @@
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -11,6 +11,14 @@ from safecampus.access.scope import require, scoped
 from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
+from safecampus.core.excel import (
+    ImportRejected,
+    RowError,
+    WorkbookError,
+    as_coordinate,
+    as_count,
+    as_text,
+)
 
 from . import excel
 from .choices import UnitKind
@@ -49,24 +57,10 @@ def school_update(*, user, school: School, **changes) -> School:
 
 
 @dataclass
-class ImportError_:
-    row: int
-    column: str
-    message: str
-
-
-@dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[ImportError_] = field(default_factory=list)
-
-
-class ImportRejected(Exception):
-    def __init__(self, errors: list[ImportError_]):
-        self.errors = errors
-        super().__init__(_("%(n)d 处错误，未导入任何数据") % {"n": len(errors)})
 
 
 def _parents(user) -> dict[str, OrgUnit]:
@@ -91,22 +85,22 @@ def _parents(user) -> dict[str, OrgUnit]:
 def _parse_row(number: int, raw: dict, parents: dict, errors: list) -> dict | None:
     def err(key, message):
         header = next(c.header for c in excel.COLUMNS if c.key == key)
-        errors.append(ImportError_(number, header, message))
+        errors.append(RowError(number, header, message))
 
     before = len(errors)
     row = {"number": number}
     for column in excel.COLUMNS:
-        if column.required and excel.as_text(raw[column.key]) == "":
+        if column.required and as_text(raw[column.key]) == "":
             err(column.key, _("必填"))
-    code = excel.as_text(raw["code"])
+    code = as_text(raw["code"])
     if code and not CODE_RE.match(code):
         err("code", _("只能包含字母、数字、下划线和连字符，最长 32 位"))
     row["code"] = code
-    name = excel.as_text(raw["name"])
+    name = as_text(raw["name"])
     if len(name) > 100:
         err("name", _("最长 100 字"))
     row["name"] = name
-    district = excel.as_text(raw["district"])
+    district = as_text(raw["district"])
     if district:
         parent = parents.get(district)
         if parent is None:
@@ -116,7 +110,7 @@ def _parse_row(number: int, raw: dict, parents: dict, errors: list) -> dict | No
                 % {"value": district, "direct": excel.DIRECT},
             )
         row["parent"] = parent
-    type_label = excel.as_text(raw["school_type"])
+    type_label = as_text(raw["school_type"])
     if type_label:
         row["school_type"] = excel.TYPE_BY_LABEL.get(type_label)
         if row["school_type"] is None:
@@ -125,31 +119,31 @@ def _parse_row(number: int, raw: dict, parents: dict, errors: list) -> dict | No
                 _("“%(value)s”不是有效类型，应为：%(types)s")
                 % {"value": type_label, "types": "、".join(excel.TYPE_BY_LABEL)},
             )
-    ownership = excel.as_text(raw["ownership"])
+    ownership = as_text(raw["ownership"])
     if ownership:
         row["ownership"] = excel.OWNERSHIP_BY_LABEL.get(ownership)
         if row["ownership"] is None:
             err("ownership", _("应为“公办”或“民办”"))
-    boarding = excel.as_text(raw["boarding"])
+    boarding = as_text(raw["boarding"])
     if boarding:
         if boarding not in (excel.YES, excel.NO):
             err("boarding", _("应为“是”或“否”"))
         row["boarding"] = boarding == excel.YES
     for key in ("students", "boarders", "staff"):
-        text = excel.as_text(raw[key])
+        text = as_text(raw[key])
         if text or key != "boarders":
             try:
-                row[key] = excel.as_count(raw[key]) if text else 0
+                row[key] = as_count(raw[key]) if text else 0
             except ValueError as exc:
                 err(key, str(exc))
         else:
             row[key] = 0
     if row.get("boarders", 0) > row.get("students", 0):
         err("boarders", _("寄宿生数不能大于学生数"))
-    row["address"] = excel.as_text(raw["address"])[:200]
+    row["address"] = as_text(raw["address"])[:200]
     for key, low, high in (("longitude", -180, 180), ("latitude", -90, 90)):
         try:
-            row[key] = excel.as_coordinate(raw[key], low, high)
+            row[key] = as_coordinate(raw[key], low, high)
         except ValueError as exc:
             err(key, str(exc))
     return row if len(errors) == before else None
@@ -165,7 +159,7 @@ def schools_import(*, user, data: bytes, filename: str = "", progress=None) -> I
         return _schools_import(
             user=user, data=data, filename=filename, progress=progress or _no_progress
         )
-    except (ImportRejected, excel.WorkbookError) as exc:
+    except (ImportRejected, WorkbookError) as exc:
         audit_event(
             AuditAction.IMPORT,
             outcome=AuditOutcome.FAILURE,
@@ -181,12 +175,10 @@ def _no_progress(step: str, done: int, total: int) -> None:
 @transaction.atomic
 def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResult:
     raw_rows = excel.read_rows(data)
-    if not raw_rows:
-        raise excel.WorkbookError(_("文件中没有数据行"))
     total = len(raw_rows)
     progress("读取", total, total)
     parents = _parents(user)
-    errors: list[ImportError_] = []
+    errors: list[RowError] = []
     rows = []
     for done, (number, raw) in enumerate(raw_rows, start=1):
         if row := _parse_row(number, raw, parents, errors):
@@ -209,13 +201,13 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
         n, code = r["number"], r["code"]
         if code in seen_codes:
             errors.append(
-                ImportError_(n, "学校代码", _("与第 %(row)d 行重复") % {"row": seen_codes[code]})
+                RowError(n, "学校代码", _("与第 %(row)d 行重复") % {"row": seen_codes[code]})
             )
         seen_codes.setdefault(code, n)
         key = (r["parent"].pk, r["name"])
         if key in seen_names:
             errors.append(
-                ImportError_(
+                RowError(
                     n,
                     "学校名称",
                     _("与第 %(row)d 行同名（同一区市内名称须唯一）") % {"row": seen_names[key]},
@@ -225,9 +217,7 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
         unit = existing.get(code)
         if unit is not None and code not in importable:
             errors.append(
-                ImportError_(
-                    n, "学校代码", _("该代码已被另一个组织机构使用（不是您管辖范围内的学校）")
-                )
+                RowError(n, "学校代码", _("该代码已被另一个组织机构使用（不是您管辖范围内的学校）"))
             )
     name_clashes = OrgUnit.objects.filter(
         parent_id__in={r["parent"].pk for r in rows}, name__in={r["name"] for r in rows}
@@ -236,12 +226,10 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
         n = seen_names.get((parent_id, name))
         if n is not None and code not in seen_codes:
             errors.append(
-                ImportError_(
-                    n, "学校名称", _("该区市已有同名学校（代码 %(code)s）") % {"code": code}
-                )
+                RowError(n, "学校名称", _("该区市已有同名学校（代码 %(code)s）") % {"code": code})
             )
     if errors:
-        raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
+        raise ImportRejected(errors)
 
     result = ImportResult()
     new_units, new_schools, changed_units, changed_schools = [], [], [], []

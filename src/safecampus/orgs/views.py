@@ -1,28 +1,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
+from safecampus.core.excel import ImportRejected, WorkbookError, xlsx_response
+from safecampus.core.forms import XlsxUploadForm
 from safecampus.core.listing import filters_from_query, page_of
 
 from . import excel
 from .choices import Ownership, SchoolType
 from .filters import SchoolFilters
-from .forms import SchoolForm, SchoolImportForm
+from .forms import SchoolForm
 from .selectors import district_choices, school_get, school_list
-from .services import ImportRejected, school_update, schools_export, schools_import
-
-
-def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-    return response
+from .services import school_update, schools_export, schools_import
 
 
 @login_required
@@ -85,7 +78,7 @@ def school_export_view(request):
     require(request.user, "school.export")
     filters = filters_from_query(request, SchoolFilters, warn=False)
     schools = school_list(user=request.user, filters=filters, action="school.export")
-    return _xlsx(
+    return xlsx_response(
         schools_export(user=request.user, schools=schools),
         f"schools-{timezone.localdate():%Y%m%d}.xlsx",
     )
@@ -94,19 +87,19 @@ def school_export_view(request):
 @login_required
 def school_template_view(request):
     require(request.user, "school.import")
-    return _xlsx(excel.workbook_bytes([]), "schools-template.xlsx")
+    return xlsx_response(excel.workbook_bytes([]), "schools-template.xlsx")
 
 
 @login_required
 def school_import_view(request):
     require(request.user, "school.import")
-    form = SchoolImportForm(request.POST or None, request.FILES or None)
+    form = XlsxUploadForm(request.POST or None, request.FILES or None)
     errors, result = None, None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             result = schools_import(user=request.user, data=upload.read(), filename=upload.name)
-        except excel.WorkbookError as exc:
+        except WorkbookError as exc:
             form.add_error("file", str(exc))
         except ImportRejected as exc:
             errors = exc.errors

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "safecampus.orgs",
     "safecampus.access",
     "safecampus.audit",
+    "safecampus.risks",
     "safecampus.demo",
 ]
 

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from safecampus.accounts.models import User
 from safecampus.audit.context import acting_as, actor_for_user
-from safecampus.orgs import excel
-from safecampus.orgs.services import ImportRejected, schools_import
+from safecampus.core.excel import ImportRejected, WorkbookError
+from safecampus.orgs.services import schools_import
 
 
 class Command(BaseCommand):
@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 result = schools_import(
                     user=account, data=file.read_bytes(), filename=file.name, progress=progress
                 )
-        except excel.WorkbookError as exc:
+        except WorkbookError as exc:
             raise CommandError(str(exc)) from None
         except ImportRejected as exc:
             for error in exc.errors:

@@ -1,0 +1,18 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .excel import MAX_UPLOAD_BYTES
+
+
+class XlsxUploadForm(forms.Form):
+    """The upload of every Excel import page."""
+
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件。"))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("文件不能超过 20 MB。"))
+        return upload

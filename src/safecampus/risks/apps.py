@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RisksConfig(AppConfig):
+    name = "safecampus.risks"
+    verbose_name = "风险清单"

@@ -1,0 +1,53 @@
+"""Choice sets of the risk catalogs and the three lists."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from safecampus.orgs.choices import SchoolType
+
+
+class CatalogGroup(models.TextChoices):
+    """Which schools a catalog is written for."""
+
+    K12 = "k12", _("中小学")
+    KINDERGARTEN = "kindergarten", _("幼儿园")
+    TRAINING = "training", _("校外培训机构")
+    UNIVERSITY = "university", _("高校")
+
+
+GROUP_OF_SCHOOL_TYPE = {
+    SchoolType.KINDERGARTEN: CatalogGroup.KINDERGARTEN,
+    SchoolType.TRAINING: CatalogGroup.TRAINING,
+    SchoolType.UNIVERSITY: CatalogGroup.UNIVERSITY,
+}
+
+
+def catalog_group_for(school_type: str) -> str:
+    """The catalog group of a school type: every other type is a K-12 school."""
+    return GROUP_OF_SCHOOL_TYPE.get(school_type, CatalogGroup.K12)
+
+
+class RiskLevel(models.TextChoices):
+    """The four colours of the national risk-grading practice."""
+
+    MAJOR = "major", _("重大")
+    SIGNIFICANT = "significant", _("较大")
+    GENERAL = "general", _("一般")
+    LOW = "low", _("低")
+
+
+RISK_LEVEL_COLOURS = {
+    RiskLevel.MAJOR: "red",
+    RiskLevel.SIGNIFICANT: "orange",
+    RiskLevel.GENERAL: "yellow",
+    RiskLevel.LOW: "blue",
+}
+
+
+class CheckFrequency(models.TextChoices):
+    DAILY = "daily", _("每日")
+    WEEKLY = "weekly", _("每周")
+    MONTHLY = "monthly", _("每月")
+    QUARTERLY = "quarterly", _("每季度")
+    SEMESTER = "semester", _("每学期")
+    YEARLY = "yearly", _("每年")
