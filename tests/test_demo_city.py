@@ -131,3 +131,16 @@ def test_generation_leaves_one_summary_audit_entry(city):
 
     assert AuditEntry.objects.filter(action="generate").count() == 1
     assert not AuditEntry.objects.filter(action="create", object_type="orgs.school").exists()
+
+
+def test_the_demo_catalogs_have_the_official_counts(city):
+    client = Client()
+    client.post("/accounts/login/", {"username": "p3706020001", "password": "Demo-Pass-2026"})
+    body = client.get("/api/v1/risk-catalogs?current=true").json()
+    counts = {c["school_type"]: (c["points"], c["measures"]) for c in body["items"]}
+    assert counts["k12"] == (372, 798)
+    assert counts["kindergarten"] == (351, 703)
+    assert set(counts) == {"k12", "kindergarten", "training", "university"}
+    # The shipped starter entries are official; only the padding is marked as generated.
+    generated = {c["school_type"]: c["generated_points"] for c in body["items"]}
+    assert generated["training"] == 0 and 0 < generated["k12"] < 372

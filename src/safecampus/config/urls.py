@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("safecampus.accounts.urls")),
     path("", include("safecampus.audit.urls")),
     path("", include("safecampus.orgs.urls")),
+    path("", include("safecampus.risks.urls")),
     path("", include("safecampus.core.urls")),
 ]

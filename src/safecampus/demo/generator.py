@@ -25,6 +25,7 @@ from safecampus.orgs.choices import Ownership, SchoolType, UnitKind
 from safecampus.orgs.models import OrgUnit, School
 
 from . import data, geo
+from .catalogs import demo_catalogs_publish
 
 DEFAULT_PASSWORD = "Safe@Campus2026"
 DEFAULT_SEED = 2021
@@ -314,6 +315,8 @@ def demo_city_generate(
             ],
             batch_size=1000,
         )
+        demo_catalogs_publish(unit=plan.units[0], rng=random.Random(seed + 2))
+        step("风险清单库", 4)
     result.cities = sum(1 for u in plan.units if u.kind == UnitKind.CITY)
     result.districts = sum(1 for u in plan.units if u.kind == UnitKind.DISTRICT)
     result.schools = sum(

@@ -1,0 +1,160 @@
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from safecampus.access.scope import require, scoped_get
+from safecampus.core.excel import MAX_UPLOAD_BYTES, ImportRejected, WorkbookError, xlsx_response
+from safecampus.core.pagination import MAX_ID, LimitOffset
+from safecampus.core.schemas import Error, ImportRejectedOut, RecordId, import_rejected
+from safecampus.orgs.models import OrgUnit
+
+from .choices import CatalogGroup, CheckFrequency, RiskLevel
+from .filters import PointFilters
+from .models import Aspect
+from .selectors import catalog_get, catalog_list, catalog_points
+from .services import catalog_export, catalog_import
+
+router = Router(tags=["risks"])
+
+
+class AspectOut(Schema):
+    code: str
+    name: str
+
+
+class CatalogOut(Schema):
+    id: int
+    school_type: CatalogGroup = Field(
+        ..., alias="group", description="适用学校：k12、kindergarten、training、university"
+    )
+    school_type_label: str = Field(..., alias="get_group_display")
+    name: str
+    version: str
+    source: str
+    is_current: bool
+    unit_id: int
+    unit_name: str = Field(..., alias="unit.name")
+    points: int = Field(..., alias="point_count")
+    measures: int = Field(..., alias="measure_count")
+    generated_points: int = Field(..., alias="generated_count", description="演示生成的风险点数")
+    created_at: datetime
+
+
+class MeasureOut(Schema):
+    id: int
+    text: str
+    department: str
+    post: str
+    frequency: CheckFrequency
+    generated: bool
+
+
+class PointOut(Schema):
+    id: int
+    code: str
+    aspect: str = Field(..., alias="aspect.code")
+    aspect_name: str = Field(..., alias="aspect.name")
+    place: str
+    name: str
+    hazard: str
+    accident: str
+    level: RiskLevel
+    generated: bool
+    measures: list[MeasureOut]
+
+    @staticmethod
+    def resolve_measures(obj):
+        return list(obj.measures.all())
+
+
+class CatalogImportIn(Schema):
+    unit_id: int = Field(..., ge=1, le=MAX_ID, description="发布单位（通常为市）")
+    group: CatalogGroup
+    name: str = Field(..., min_length=1, max_length=100)
+    version: str = Field(..., min_length=1, max_length=20)
+
+
+@router.get("/aspects", response=list[AspectOut], summary="安全工作十六个方面")
+def aspects(request):
+    return list(Aspect.objects.all())
+
+
+@router.get(
+    "/risk-catalogs",
+    response={200: list[CatalogOut], 403: Error},
+    summary="风险清单库（各类学校的清单及其风险点、措施数）",
+)
+@paginate(LimitOffset)
+def catalogs(request, current: bool = False):
+    require(request.auth, "catalog.view")
+    return catalog_list(user=request.auth, current_only=current)
+
+
+# Registered before the /{catalog_id} routes, which would otherwise match "import".
+@router.post(
+    "/risk-catalogs/import",
+    response={201: CatalogOut, 400: ImportRejectedOut | Error, 403: Error, 404: Error, 422: Error},
+    summary="从 Excel 发布新版本的风险清单（全部成功或全部不导入）",
+)
+def catalog_import_api(request, meta: Form[CatalogImportIn], file: File[UploadedFile]):
+    require(request.auth, "catalog.manage")
+    unit = scoped_get(OrgUnit.objects.all(), request.auth, "catalog.manage", pk=meta.unit_id)
+    if file.size > MAX_UPLOAD_BYTES:
+        raise HttpError(400, _("文件不能超过 20 MB"))
+    try:
+        catalog = catalog_import(
+            user=request.auth,
+            unit=unit,
+            group=meta.group,
+            name=meta.name,
+            version=meta.version,
+            data=file.read(),
+            filename=file.name or "",
+        )
+    except WorkbookError as exc:
+        raise HttpError(400, str(exc)) from None
+    except ImportRejected as exc:
+        return Status(400, import_rejected(exc))
+    return Status(201, catalog_list(user=request.auth).get(pk=catalog.pk))
+
+
+@router.get(
+    "/risk-catalogs/{catalog_id}",
+    response={200: CatalogOut, 403: Error, 404: Error},
+    summary="风险清单详情",
+)
+def catalog_detail(request, catalog_id: RecordId):
+    return (
+        catalog_list(user=request.auth)
+        .filter(pk=catalog_get(user=request.auth, catalog_id=catalog_id).pk)
+        .get()
+    )
+
+
+@router.get(
+    "/risk-catalogs/{catalog_id}/points",
+    response={200: list[PointOut], 403: Error, 404: Error},
+    summary="清单中的风险点及管控措施",
+)
+@paginate(LimitOffset)
+def catalog_point_list(request, catalog_id: RecordId, filters: Query[PointFilters]):
+    catalog = catalog_get(user=request.auth, catalog_id=catalog_id)
+    return catalog_points(user=request.auth, catalog=catalog, filters=filters)
+
+
+@router.get(
+    "/risk-catalogs/{catalog_id}/export",
+    response={200: None, 403: Error, 404: Error},
+    summary="导出风险清单 Excel",
+    openapi_extra={"responses": {200: {"description": "xlsx"}}},
+)
+def catalog_export_api(request, catalog_id: RecordId):
+    catalog = catalog_get(user=request.auth, catalog_id=catalog_id)
+    return xlsx_response(
+        catalog_export(user=request.auth, catalog=catalog),
+        f"risk-catalog-{catalog.group}-{catalog.version}.xlsx",
+    )

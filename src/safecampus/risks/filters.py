@@ -1,0 +1,27 @@
+"""One filter definition for the catalog page and the catalog API."""
+
+from typing import Annotated
+
+from ninja import Field, FilterLookup, FilterSchema
+from pydantic import field_validator
+
+from .choices import RiskLevel
+
+
+class PointFilters(FilterSchema):
+    q: Annotated[
+        str | None,
+        FilterLookup(
+            q=["code__icontains", "name__icontains", "place__icontains", "hazard__icontains"]
+        ),
+    ] = Field(None, max_length=100, description="编码、风险点、场所或隐患")
+    aspect: Annotated[str | None, FilterLookup(q="aspect__code")] = Field(
+        None, pattern=r"^\d{2}$", description="方面编号，如 03"
+    )
+    level: RiskLevel | None = Field(None, description="风险等级")
+    generated: bool | None = Field(None, description="是否为演示生成的条目")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return None if isinstance(value, str) and value.strip() == "" else value
