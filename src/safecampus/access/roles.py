@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
     "audit.view": (_("查看审计日志"), frozenset({R.AUDITOR})),
     "catalog.view": (_("查看风险清单库"), _EVERY_BUSINESS_ROLE),
     "catalog.manage": (_("发布风险清单库"), frozenset({R.CITY_ADMIN, R.CITY_OFFICER})),
+    "rules.view": (_("查看规则集"), _EVERY_BUSINESS_ROLE),
+    "rules.manage": (_("配置规则集"), frozenset({R.CITY_ADMIN})),
     "user.manage": (
         _("管理用户与角色"),
         frozenset({R.CITY_ADMIN, R.DISTRICT_OFFICER, R.PRINCIPAL}),

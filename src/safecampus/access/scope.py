@@ -76,7 +76,11 @@ def scoped(queryset: QuerySet, user, action: str) -> QuerySet:
     lookup = queryset.model.scope_path
     inherited = getattr(queryset.model, "scope_inherited", False)
     condition = Q(pk__in=[])
-    for grant in grants_for(user, action):
+    held = grants_for(user, action)
+    if inherited and held:
+        # Reference data shipped with the platform (no publisher) is read by everyone.
+        condition |= Q(**{f"{lookup}__isnull": True})
+    for grant in held:
         if grant.is_recursive:
             condition |= Q(**{f"{lookup}__startswith": grant.path})
         else:

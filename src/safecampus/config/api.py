@@ -20,6 +20,7 @@ from safecampus.core.api import router as core_router
 from safecampus.core.errors import BusinessRuleError
 from safecampus.orgs.api import router as orgs_router
 from safecampus.risks.api import router as risks_router
+from safecampus.rules.api import router as rules_router
 
 logger = logging.getLogger("safecampus.api")
 
@@ -91,4 +92,5 @@ api.add_router("/auth", accounts_router)
 api.add_router("/users", users_router)
 api.add_router("/", orgs_router)
 api.add_router("/", risks_router)
+api.add_router("/", rules_router)
 api.add_router("/audit", audit_router)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("safecampus.audit.urls")),
     path("", include("safecampus.orgs.urls")),
     path("", include("safecampus.risks.urls")),
+    path("", include("safecampus.rules.urls")),
     path("", include("safecampus.core.urls")),
 ]

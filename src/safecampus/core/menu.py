@@ -24,6 +24,7 @@ MENU = [
     MenuItem(_("首页"), "core:home", "dashboard.view", "home", "/$"),
     MenuItem(_("学校"), "orgs:school_list", "org.view", "school", "/schools/"),
     MenuItem(_("风险清单库"), "risks:catalog_list", "catalog.view", "list", "/risks/"),
+    MenuItem(_("规则集"), "rules:rule_set_list", "rules.view", "settings", "/rules/"),
     MenuItem(_("用户与角色"), "accounts:user_list", "user.manage", "users", "/accounts/users/"),
     MenuItem(_("审计日志"), "audit:entry_list", "audit.view", "shield", "/audit/"),
 ]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "safecampus.access",
     "safecampus.audit",
     "safecampus.risks",
+    "safecampus.rules",
     "safecampus.demo",
 ]
 

@@ -1,0 +1,56 @@
+"""Reads of rule sets through the access choke point, and the rule set in force at a unit."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from safecampus.access.scope import ancestor_paths, scoped, scoped_get
+
+from .kinds import KINDS
+from .models import RuleSet, RuleSetAssignment
+
+
+def rule_set_list(*, user, kind: str | None = None) -> QuerySet[RuleSet]:
+    qs = scoped(RuleSet.objects.select_related("unit"), user, "rules.view")
+    return qs.filter(kind=kind) if kind else qs
+
+
+def rule_set_get(*, user, rule_set_id: int, action: str = "rules.view") -> RuleSet:
+    return scoped_get(RuleSet.objects.select_related("unit"), user, action, pk=rule_set_id)
+
+
+def assignment_list(*, user, kind: str | None = None) -> QuerySet[RuleSetAssignment]:
+    qs = scoped(RuleSetAssignment.objects.select_related("unit", "rule_set"), user, "rules.view")
+    return (qs.filter(kind=kind) if kind else qs).order_by("kind", "unit__path")
+
+
+@dataclass(frozen=True)
+class EffectiveRule:
+    """The rule set in force for a kind at a unit, and why (which unit chose it)."""
+
+    rule_set: RuleSet
+    chosen_at: object  # the OrgUnit whose assignment applies, None for the shipped default
+
+    @property
+    def rules(self):
+        """The data as its kind's typed model (e.g. RiskMatrix.level(...))."""
+        return KINDS[self.rule_set.kind].schema.model_validate(self.rule_set.data)
+
+    def explain(self) -> str:
+        where = f"{self.chosen_at.name}选用" if self.chosen_at is not None else "平台默认"
+        return f"按{self.rule_set}（{where}）"
+
+
+def effective_rule_set(kind: str, unit) -> EffectiveRule:
+    """Nearest assignment at or above `unit` for `kind`; else the shipped default. Not scoped:
+    it answers which rules govern a unit, for any caller that already may see the unit."""
+    paths = [*ancestor_paths(unit.path), unit.path]
+    assignment = (
+        RuleSetAssignment.objects.filter(kind=kind, unit__path__in=paths)
+        .select_related("rule_set", "unit")
+        .order_by("-unit__depth")
+        .first()
+    )
+    if assignment is not None:
+        return EffectiveRule(assignment.rule_set, assignment.unit)
+    return EffectiveRule(RuleSet.objects.get(kind=kind, is_default=True), None)

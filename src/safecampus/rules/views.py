@@ -1,0 +1,132 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from safecampus.access.scope import can, require, scoped, scoped_get
+from safecampus.core.errors import BusinessRuleError
+
+from .forms import AssignForm, RuleSetCopyForm
+from .kinds import KINDS
+from .models import RuleSetAssignment
+from .selectors import assignment_list, rule_set_get, rule_set_list
+from .services import rule_set_assign, rule_set_copy, rule_set_unassign
+
+
+@login_required
+def rule_set_list_view(request):
+    require(request.user, "rules.view")
+    rule_sets, assignments = rule_set_list(user=request.user), assignment_list(user=request.user)
+    kinds = [
+        {
+            "kind": kind,
+            "label": spec.label,
+            "rule_sets": [r for r in rule_sets if r.kind == kind],
+            "assignments": [a for a in assignments if a.kind == kind],
+        }
+        for kind, spec in KINDS.items()
+    ]
+    return render(
+        request,
+        "rules/rule_set_list.html",
+        {"kinds": kinds, "can_manage": can(request.user, "rules.manage")},
+    )
+
+
+def _fields(rule_set) -> list[dict]:
+    """The data with the descriptions its kind's schema gives each field."""
+    schema = KINDS[rule_set.kind].schema
+    return [
+        {"name": name, "label": field.description or name, "value": rule_set.data.get(name)}
+        for name, field in schema.model_fields.items()
+    ]
+
+
+def _matrix_rows(rule_set) -> list[dict]:
+    from safecampus.risks.choices import RISK_LEVEL_COLOURS, RiskLevel
+
+    data = rule_set.data
+    return [
+        {
+            "label": label,
+            "cells": [
+                {"label": RiskLevel(c).label, "colour": RISK_LEVEL_COLOURS[RiskLevel(c)]}
+                for c in row
+            ],
+        }
+        for label, row in zip(data["likelihood"], data["matrix"], strict=True)
+    ]
+
+
+@login_required
+def rule_set_detail_view(request, rule_set_id: int):
+    rule_set = rule_set_get(user=request.user, rule_set_id=rule_set_id)
+    form = AssignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rule_set_assign(user=request.user, unit=form.cleaned_data["unit"], rule_set=rule_set)
+        except BusinessRuleError as exc:
+            form.add_error("unit", str(exc))
+        else:
+            messages.success(
+                request,
+                _("已为 %(unit)s 及其下级选用该规则集。")
+                % {"unit": form.cleaned_data["unit"].name},
+            )
+            return redirect("rules:rule_set_detail", rule_set_id=rule_set.pk)
+    return render(
+        request,
+        "rules/rule_set_detail.html",
+        {
+            "rule_set": rule_set,
+            "fields": _fields(rule_set),
+            "matrix_rows": _matrix_rows(rule_set) if rule_set.kind == "risk_matrix" else [],
+            "form": form,
+            "can_manage": can(request.user, "rules.manage"),
+            "assignments": scoped(
+                rule_set.assignments.select_related("unit"), request.user, "rules.view"
+            ),
+        },
+    )
+
+
+@login_required
+def rule_set_copy_view(request, rule_set_id: int):
+    require(request.user, "rules.manage")
+    source = rule_set_get(user=request.user, rule_set_id=rule_set_id)
+    initial = {
+        "name": source.name,
+        "version": "",
+        "effective_from": source.effective_from,
+        "authority": source.authority,
+        "data": json.dumps(source.data, ensure_ascii=False, indent=2),
+    }
+    form = RuleSetCopyForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = rule_set_copy(user=request.user, source=source, **form.cleaned_data)
+        except BusinessRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已发布新规则集；在详情页为需要的单位选用它。"))
+            return redirect("rules:rule_set_detail", rule_set_id=copy.pk)
+    return render(request, "rules/rule_set_copy.html", {"form": form, "source": source})
+
+
+@login_required
+@require_POST
+def assignment_remove_view(request, assignment_id: int):
+    assignment = scoped_get(
+        RuleSetAssignment.objects.select_related("unit", "rule_set"),
+        request.user,
+        "rules.manage",
+        pk=assignment_id,
+    )
+    rule_set_unassign(user=request.user, assignment=assignment)
+    messages.success(
+        request, _("%(unit)s 已恢复使用上级或默认规则集。") % {"unit": assignment.unit.name}
+    )
+    return redirect("rules:rule_set_list")
