@@ -86,6 +86,7 @@ def rule_set_detail_view(request, rule_set_id: int):
             "matrix_rows": _matrix_rows(rule_set) if rule_set.kind == "risk_matrix" else [],
             "form": form,
             "can_manage": can(request.user, "rules.manage"),
+            "units": form.fields["unit"].units.only("code", "name", "path")[:3000],
             "assignments": scoped(
                 rule_set.assignments.select_related("unit"), request.user, "rules.view"
             ),
