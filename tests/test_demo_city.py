@@ -144,3 +144,24 @@ def test_the_demo_catalogs_have_the_official_counts(city):
     # The shipped starter entries are official; only the padding is marked as generated.
     generated = {c["school_type"]: c["generated_points"] for c in body["items"]}
     assert generated["training"] == 0 and 0 < generated["k12"] < 372
+
+
+def test_the_2021_campaign_figures_are_computed_from_hazard_records(city):
+    client = Client()
+    client.post("/accounts/login/", {"username": "city_officer", "password": "Demo-Pass-2026"})
+    stats = client.get("/api/v1/hazards/stats?year=2021").json()
+    assert (stats["found"], stats["rectified"], stats["rate"]) == (16835, 16712, 99.26)
+    page = client.get("/hazards/?year=2021").content.decode()
+    assert 'data-figure="found">16,835<' in page and 'data-figure="rate">99.26%<' in page
+    # A district sees its own share, which adds up across the districts.
+    from safecampus.hazards.models import Hazard
+
+    assert Hazard.objects.filter(found_at__year=2021).count() == 16835
+    by_district = (
+        sum(
+            client.get(f"/api/v1/hazards/stats?year=2021&district={d.pk}").json()["found"]
+            for d in OrgUnit.objects.filter(kind=UnitKind.DISTRICT)
+        )
+        + client.get("/api/v1/hazards/stats?year=2021&district=0").json()["found"]
+    )
+    assert by_district == 16835

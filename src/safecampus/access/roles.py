@@ -43,6 +43,13 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
     "audit.view": (_("查看审计日志"), frozenset({R.AUDITOR})),
     "catalog.view": (_("查看风险清单库"), _EVERY_BUSINESS_ROLE),
     "catalog.manage": (_("发布风险清单库"), frozenset({R.CITY_ADMIN, R.CITY_OFFICER})),
+    "hazard.view": (_("查看隐患"), _EVERY_BUSINESS_ROLE),
+    "hazard.report": (_("上报隐患"), _EVERY_BUSINESS_ROLE),
+    "hazard.manage": (
+        _("派发与验收隐患"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.DISTRICT_OFFICER, R.CITY_OFFICER}),
+    ),
+    "hazard.supervise": (_("挂牌督办重大隐患"), frozenset({R.DISTRICT_OFFICER, R.CITY_OFFICER})),
     "rules.view": (_("查看规则集"), _EVERY_BUSINESS_ROLE),
     "rules.manage": (_("配置规则集"), frozenset({R.CITY_ADMIN})),
     "user.manage": (

@@ -18,6 +18,7 @@ from safecampus.accounts.user_api import router as users_router
 from safecampus.audit.api import router as audit_router
 from safecampus.core.api import router as core_router
 from safecampus.core.errors import BusinessRuleError
+from safecampus.hazards.api import router as hazards_router
 from safecampus.orgs.api import router as orgs_router
 from safecampus.risks.api import router as risks_router
 from safecampus.rules.api import router as rules_router
@@ -93,4 +94,5 @@ api.add_router("/users", users_router)
 api.add_router("/", orgs_router)
 api.add_router("/", risks_router)
 api.add_router("/", rules_router)
+api.add_router("/", hazards_router)
 api.add_router("/audit", audit_router)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("safecampus.orgs.urls")),
     path("", include("safecampus.risks.urls")),
     path("", include("safecampus.rules.urls")),
+    path("", include("safecampus.hazards.urls")),
     path("", include("safecampus.core.urls")),
 ]

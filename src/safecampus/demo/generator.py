@@ -26,6 +26,7 @@ from safecampus.orgs.models import OrgUnit, School
 
 from . import data, geo
 from .catalogs import demo_catalogs_publish
+from .hazards import demo_campaign_2021
 
 DEFAULT_PASSWORD = "Safe@Campus2026"
 DEFAULT_SEED = 2021
@@ -39,6 +40,7 @@ class GenerationResult:
     universities: int = 0
     training_institutions: int = 0
     users: int = 0
+    hazards: int = 0
     seconds: float = 0.0
 
 
@@ -317,6 +319,19 @@ def demo_city_generate(
         )
         demo_catalogs_publish(unit=plan.units[0], rng=random.Random(seed + 2))
         step("风险清单库", 4)
+        principals = {
+            by_code[code].pk: user
+            for user, (_u, role, code) in zip(users, plan.users, strict=True)
+            if role == Role.PRINCIPAL
+        }
+        for city in (u for u in plan.units if u.kind == UnitKind.CITY):
+            result.hazards += demo_campaign_2021(
+                city=city,
+                catalog_unit=plan.units[0],
+                principals=principals,
+                rng=random.Random(f"{seed}-{city.code}"),
+            )
+        step("2021 年隐患排查", result.hazards)
     result.cities = sum(1 for u in plan.units if u.kind == UnitKind.CITY)
     result.districts = sum(1 for u in plan.units if u.kind == UnitKind.DISTRICT)
     result.schools = sum(

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "safecampus.audit",
     "safecampus.risks",
     "safecampus.rules",
+    "safecampus.hazards",
     "safecampus.demo",
 ]
 

@@ -53,5 +53,5 @@ class Command(BaseCommand):
                 bar.close()
         self.stdout.write(
             f"城市 {result.cities}，区市 {result.districts}，中小学幼儿园 {result.schools}，高校 {result.universities}，"
-            f"校外培训机构 {result.training_institutions}，用户 {result.users}；用时 {result.seconds:.1f} 秒"
+            f"校外培训机构 {result.training_institutions}，用户 {result.users}，2021 年隐患 {result.hazards}；用时 {result.seconds:.1f} 秒"
         )

@@ -1,0 +1,60 @@
+"""One filter definition for the hazard ledger page, its API and its Excel export, and the
+statistics."""
+
+from typing import Annotated
+
+from django.db.models import Q
+from django.utils import timezone
+from ninja import Field, FilterLookup, FilterSchema
+from pydantic import field_validator
+
+from safecampus.core.pagination import MAX_ID
+
+from .choices import HazardLevel, HazardSource, HazardStatus
+
+
+class HazardFilters(FilterSchema):
+    q: Annotated[
+        str | None,
+        FilterLookup(
+            q=["description__icontains", "place__icontains", "school__unit__name__icontains"]
+        ),
+    ] = Field(None, max_length=100, description="隐患描述、部位或学校名称")
+    year: Annotated[int | None, FilterLookup(q="found_at__year")] = Field(
+        None, ge=2000, le=2100, description="发现年份"
+    )
+    district: int | None = Field(
+        None, ge=0, le=MAX_ID, description="区市（组织机构编号）；0 表示市直属学校"
+    )
+    school: Annotated[int | None, FilterLookup(q="school_id")] = Field(
+        None, ge=1, le=MAX_ID, description="学校编号"
+    )
+    aspect: Annotated[str | None, FilterLookup(q="aspect__code")] = Field(
+        None, pattern=r"^\d{2}$", description="方面编号"
+    )
+    level: HazardLevel | None = Field(None, description="隐患等级")
+    status: HazardStatus | None = Field(None, description="状态")
+    source: HazardSource | None = Field(None, description="来源")
+    overdue: bool | None = Field(None, description="是否逾期（未销号且已过整改期限）")
+    supervised: bool | None = Field(None, description="是否挂牌督办")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return None if isinstance(value, str) and value.strip() == "" else value
+
+    def filter_district(self, value):
+        if value is None:
+            return Q()
+        return Q(district__isnull=True) if value == 0 else Q(district_id=value)
+
+    def filter_overdue(self, value):
+        if value is None:
+            return Q()
+        late = Q(deadline__lt=timezone.localdate()) & ~Q(status=HazardStatus.CLOSED)
+        return late if value else ~late
+
+    def filter_supervised(self, value):
+        if value is None:
+            return Q()
+        return Q(supervised_by__isnull=not value)

@@ -1,0 +1,182 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safecampus.access.scope import can, require
+from safecampus.audit.models import AuditAction
+from safecampus.audit.services import audit_event
+from safecampus.core.errors import BusinessRuleError
+from safecampus.core.excel import xlsx_response
+from safecampus.core.listing import filters_from_query, page_of
+from safecampus.orgs.selectors import district_choices
+from safecampus.risks.models import Aspect
+
+from . import services
+from .choices import HazardLevel, HazardSource, HazardStatus
+from .excel import ledger_bytes
+from .filters import HazardFilters
+from .forms import AssignForm, HazardReportForm, StartForm, SubmitForm, SuperviseForm, VerifyForm
+from .selectors import hazard_get, hazard_list, hazard_stats, hazard_stats_by, owner_candidates
+
+
+def _choices(request) -> dict:
+    return {
+        "districts": district_choices(user=request.user),
+        "aspects": Aspect.objects.all(),
+        "levels": HazardLevel.choices,
+        "statuses": HazardStatus.choices,
+        "sources": HazardSource.choices,
+    }
+
+
+@login_required
+def ledger_view(request):
+    require(request.user, "hazard.view")
+    filters = filters_from_query(request, HazardFilters)
+    page, query = page_of(request, hazard_list(user=request.user, filters=filters))
+    context = {
+        "page": page,
+        "query": query,
+        "filters": filters,
+        "stats": hazard_stats(user=request.user, filters=filters),
+        "can_report": can(request.user, "hazard.report"),
+        **_choices(request),
+    }
+    return render(request, "hazards/ledger.html", context)
+
+
+@login_required
+def stats_view(request):
+    require(request.user, "hazard.view")
+    filters = filters_from_query(request, HazardFilters)
+    group = (
+        request.GET.get("group")
+        if request.GET.get("group") in ("district", "school", "aspect")
+        else "district"
+    )
+    query = request.GET.copy()
+    query.pop("group", None)
+    return render(
+        request,
+        "hazards/stats.html",
+        {
+            "filters": filters,
+            "group": group,
+            "query": query.urlencode(),
+            "stats": hazard_stats(user=request.user, filters=filters),
+            "rows": hazard_stats_by(user=request.user, filters=filters, group=group),
+            **_choices(request),
+        },
+    )
+
+
+@login_required
+def export_view(request):
+    require(request.user, "hazard.view")
+    rows = hazard_list(
+        user=request.user, filters=filters_from_query(request, HazardFilters, warn=False)
+    )
+    audit_event(AuditAction.EXPORT, message=f"导出隐患台账 {rows.count()} 条")
+    return xlsx_response(ledger_bytes(rows), f"hazards-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+def report_view(request):
+    require(request.user, "hazard.report")
+    form = HazardReportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            hazard, _created = services.hazard_report(
+                user=request.user,
+                school=data["school"],
+                description=data["description"],
+                level=data["level"],
+                source=data["source"],
+                place=data["place"],
+                aspect=data["aspect"],
+                found_at=data["found_at"],
+                client_key=data["client_key"] or None,
+            )
+        except BusinessRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("隐患已上报，整改期限 %(d)s。") % {"d": hazard.deadline})
+            return redirect("hazards:detail", hazard_id=hazard.pk)
+    return render(request, "hazards/report.html", {"form": form})
+
+
+def _forms(request, hazard, data=None, posted=None) -> dict:
+    """The step forms this user may use on this hazard now (only those)."""
+    user, unit = request.user, hazard.school.unit
+    manage = can(user, "hazard.manage", unit)
+    rectifier = manage or hazard.owner_id == user.pk
+    forms = {}
+    if hazard.status == HazardStatus.REPORTED and manage:
+        forms["assign"] = AssignForm(
+            data if posted == "assign" else None,
+            candidates=owner_candidates(hazard),
+            initial={"deadline": hazard.deadline},
+        )
+    if hazard.status == HazardStatus.ASSIGNED and rectifier:
+        forms["start"] = StartForm(data if posted == "start" else None)
+    if hazard.status == HazardStatus.RECTIFYING and rectifier:
+        forms["submit"] = SubmitForm(data if posted == "submit" else None)
+    if hazard.status == HazardStatus.AWAITING_VERIFICATION and manage:
+        forms["verify"] = VerifyForm(data if posted == "verify" else None)
+    if (
+        hazard.level == HazardLevel.MAJOR
+        and hazard.status != HazardStatus.CLOSED
+        and can(user, "hazard.supervise")
+    ):
+        form = SuperviseForm(data if posted == "supervise" else None, user=user, hazard=hazard)
+        if form.fields["unit"].queryset.exists():
+            forms["supervise"] = form
+    return forms
+
+
+@login_required
+def detail_view(request, hazard_id: int):
+    hazard = hazard_get(user=request.user, hazard_id=hazard_id)
+    posted = request.POST.get("step") if request.method == "POST" else None
+    forms = _forms(request, hazard, request.POST, posted)
+    if posted:
+        form = forms.get(posted)
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            steps = {
+                "assign": lambda: services.hazard_assign(user=request.user, hazard=hazard, **data),
+                "start": lambda: services.hazard_start(user=request.user, hazard=hazard, **data),
+                "submit": lambda: services.hazard_submit(user=request.user, hazard=hazard, **data),
+                "verify": lambda: services.hazard_verify(
+                    user=request.user,
+                    hazard=hazard,
+                    accept=request.POST.get("accept") == "1",
+                    note=data["note"],
+                ),
+                "supervise": lambda: services.hazard_supervise(
+                    user=request.user, hazard=hazard, **data
+                ),
+            }
+            try:
+                steps[posted]()
+            except BusinessRuleError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect("hazards:detail", hazard_id=hazard.pk)
+    return render(
+        request,
+        "hazards/detail.html",
+        {
+            "hazard": hazard,
+            "events": hazard.events.select_related("by"),
+            "forms": forms,
+            "breadcrumbs": hazard.school.unit.ancestors(),
+        },
+    )

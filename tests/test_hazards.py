@@ -1,0 +1,322 @@
+"""The rectification list: every hazard tracked from report to closing, scoped, audited."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from safecampus.audit.models import AuditEntry
+from safecampus.hazards.models import Hazard
+from safecampus.hazards.services import hazard_report
+from safecampus.rules.models import RuleSet, RuleSetAssignment
+
+from .conftest import PERSONAS
+from .factories import api_token
+
+
+def _report(world, school=None, user="staff_a1", **kwargs):
+    hazard, _created = hazard_report(
+        user=world.users[user],
+        school=school or world.a1,
+        description=kwargs.pop("description", "楼梯扶手松动"),
+        source=kwargs.pop("source", "report"),
+        **kwargs,
+    )
+    return hazard
+
+
+def _post(client, url, body):
+    return client.post(url, body, content_type="application/json")
+
+
+def test_a_hazard_goes_through_every_state_including_a_rejected_verification(world, as_user):
+    reporter = as_user("staff_a1")
+    created = _post(
+        reporter,
+        "/api/v1/hazards",
+        {"school_id": world.a1.pk, "description": "二楼楼梯扶手松动", "place": "教学楼二楼"},
+    )
+    assert created.status_code == 201
+    hazard_id = created.json()["id"]
+    assert created.json()["status"] == "reported"
+    director = as_user("director_a1")
+    base = f"/api/v1/hazards/{hazard_id}"
+    owner = world.users["staff_a1"]
+    assert _post(director, f"{base}/assign", {"owner_id": owner.pk}).json()["status"] == "assigned"
+    assert (
+        _post(
+            reporter,
+            f"{base}/start",
+            {"plan": "更换扶手固定件", "measures": "加固并复查", "money": "350.00"},
+        ).json()["status"]
+        == "rectifying"
+    )
+    assert (
+        _post(reporter, f"{base}/submit", {"result": "已加固"}).json()["status"]
+        == "awaiting_verification"
+    )
+    rejected = _post(director, f"{base}/verify", {"accept": False, "note": "仍有晃动"})
+    assert rejected.json()["status"] == "rectifying"
+    assert (
+        _post(reporter, f"{base}/submit", {"result": "更换全部固定件"}).json()["status"]
+        == "awaiting_verification"
+    )
+    closed = _post(director, f"{base}/verify", {"accept": True}).json()
+    assert closed["status"] == "closed" and closed["closed_at"]
+    actions = [e["action"] for e in closed["events"]]
+    assert actions == ["report", "assign", "start", "submit", "reject", "submit", "accept"]
+    assert closed["events"][4]["note"] == "仍有晃动"
+    assert (
+        AuditEntry.objects.filter(
+            object_type="hazards.hazard", object_id=str(hazard_id), action="update"
+        ).count()
+        == 6
+    )
+
+
+def test_illegal_steps_are_refused_in_words_and_change_nothing(world, as_user):
+    hazard = _report(world)
+    director = as_user("director_a1")
+    response = _post(director, f"/api/v1/hazards/{hazard.pk}/verify", {"accept": True})
+    assert response.status_code == 400
+    assert "当前状态为“已上报”，不能执行“验收通过，销号”" in response.json()["error"]["message"]
+    page = director.post(f"/hazards/{hazard.pk}/", {"step": "verify", "accept": "1"})
+    assert page.status_code == 403  # no such step is offered in this state
+    hazard.refresh_from_db()
+    assert hazard.status == "reported" and hazard.events.count() == 1
+
+
+def test_who_may_do_what(world, as_user):
+    hazard = _report(world)
+    base = f"/api/v1/hazards/{hazard.pk}"
+    staff = as_user("staff_a1")
+    assert (
+        _post(staff, f"{base}/assign", {"owner_id": world.users["staff_a1"].pk}).status_code == 403
+    )
+    assert (
+        _post(
+            as_user("teacher_b1"), f"{base}/assign", {"owner_id": world.users["staff_a1"].pk}
+        ).status_code
+        == 404
+    )
+    assert (
+        _post(
+            as_user("district_b"), f"{base}/assign", {"owner_id": world.users["staff_a1"].pk}
+        ).status_code
+        == 404
+    )
+    # The owner rectifies; another staff member of the school may not.
+    assert (
+        _post(
+            as_user("principal_a1"), f"{base}/assign", {"owner_id": world.users["guard_a1"].pk}
+        ).status_code
+        == 200
+    )
+    assert _post(staff, f"{base}/start", {"plan": "p", "measures": "m"}).status_code == 403
+    assert (
+        _post(as_user("guard_a1"), f"{base}/start", {"plan": "p", "measures": "m"}).status_code
+        == 200
+    )
+    # Nobody outside the school can be made responsible.
+    other = _report(world)
+    assert (
+        _post(
+            as_user("director_a1"),
+            f"/api/v1/hazards/{other.pk}/assign",
+            {"owner_id": world.users["teacher_b1"].pk},
+        ).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_the_ledger_is_scoped(world, as_user, persona):
+    a1, b1 = _report(world), _report(world, school=world.b1, user="teacher_b1")
+    client = as_user(persona)
+    listing, page = client.get("/api/v1/hazards"), client.get("/hazards/")
+    visible = {
+        "city_admin": {a1.pk, b1.pk},
+        "city_officer": {a1.pk, b1.pk},
+        "inspector": {a1.pk, b1.pk},
+        "district_a": {a1.pk},
+        "district_b": {b1.pk},
+        "teacher_b1": {b1.pk},
+        "principal_c1": set(),
+    }.get(persona, {a1.pk})
+    if persona == "auditor":
+        assert listing.status_code == 403 and page.status_code == 403
+        return
+    assert {h["id"] for h in listing.json()["items"]} == visible
+    for hazard in (a1, b1):
+        assert client.get(f"/api/v1/hazards/{hazard.pk}").status_code == (
+            200 if hazard.pk in visible else 404
+        )
+        assert client.get(f"/hazards/{hazard.pk}/").status_code == (
+            200 if hazard.pk in visible else 404
+        )
+    assert client.get("/api/v1/hazards/stats").json()["found"] == len(visible)
+
+
+def test_a_retried_report_is_recorded_once(world):
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(world.users['guard_a1'])}"}
+    body = {"school_id": world.a1.pk, "description": "围墙破损", "client_key": "phone-2026-0001"}
+    first = client.post("/api/v1/hazards", body, content_type="application/json", **auth)
+    again = client.post("/api/v1/hazards", body, content_type="application/json", **auth)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"] and Hazard.objects.count() == 1
+    # Someone else cannot reuse the key.
+    other = Client().post(
+        "/api/v1/hazards",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api_token(world.users['staff_a1'])}",
+    )
+    assert other.status_code == 400 and Hazard.objects.count() == 1
+
+
+def test_bad_reports_get_a_clear_message_and_change_nothing(world, as_user):
+    client = as_user("staff_a1")
+    assert (
+        _post(client, "/api/v1/hazards", {"school_id": world.b1.pk, "description": "x"}).status_code
+        == 404
+    )
+    assert (
+        _post(client, "/api/v1/hazards", {"school_id": world.a1.pk, "description": ""}).status_code
+        == 422
+    )
+    future = (timezone.now() + timedelta(days=2)).isoformat()
+    late = _post(
+        client,
+        "/api/v1/hazards",
+        {"school_id": world.a1.pk, "description": "x", "found_at": future},
+    )
+    assert late.status_code == 400 and "发现时间" in late.json()["error"]["message"]
+    page = client.post(
+        "/hazards/new/",
+        {
+            "school": world.b1.pk,
+            "level": "general",
+            "source": "report",
+            "description": "x",
+            "found_at": "2026-01-01T08:00",
+        },
+    )
+    assert "选择一个有效的选项" in page.content.decode()
+    assert not Hazard.objects.exists()
+
+
+def test_the_deadline_follows_the_schools_rule_set(world, as_user):
+    assert _report(world).deadline == timezone.localdate() + timedelta(days=30)
+    default = RuleSet.objects.get(kind="hazard_deadline", is_default=True)
+    local = RuleSet.objects.create(
+        kind="hazard_deadline",
+        name="甲区期限",
+        version="1",
+        effective_from="2026-01-01",
+        authority="甲区",
+        data={**default.data, "general_days": 7},
+        unit=world.city,
+    )
+    RuleSetAssignment.objects.create(unit=world.district_a, kind="hazard_deadline", rule_set=local)
+    assert _report(world).deadline == timezone.localdate() + timedelta(days=7)
+    assert _report(
+        world, school=world.b1, user="teacher_b1"
+    ).deadline == timezone.localdate() + timedelta(days=30)
+    assert _report(world, level="major").deadline == timezone.localdate() + timedelta(days=90)
+
+
+def test_overdue_is_derived_from_the_deadline(world, as_user):
+    late = _report(world)
+    Hazard.objects.filter(pk=late.pk).update(deadline=timezone.localdate() - timedelta(days=1))
+    _report(world)
+    client = as_user("district_a")
+    stats = client.get("/api/v1/hazards/stats").json()
+    assert (stats["found"], stats["overdue"], stats["rectified"], stats["rate"]) == (2, 1, 0, 0.0)
+    assert [h["id"] for h in client.get("/api/v1/hazards?overdue=true").json()["items"]] == [
+        late.pk
+    ]
+    assert "逾期" in client.get(f"/hazards/{late.pk}/").content.decode()
+
+
+def test_major_hazards_go_under_listed_supervision(world, as_user):
+    major, general = _report(world, level="major"), _report(world)
+    deadline = (timezone.localdate() + timedelta(days=30)).isoformat()
+    district = as_user("district_a")
+    ok = _post(
+        district,
+        f"/api/v1/hazards/{major.pk}/supervise",
+        {"unit_id": world.district_a.pk, "deadline": deadline},
+    )
+    assert ok.status_code == 200 and ok.json()["supervised_by_id"] == world.district_a.pk
+    refused = _post(
+        district,
+        f"/api/v1/hazards/{general.pk}/supervise",
+        {"unit_id": world.district_a.pk, "deadline": deadline},
+    )
+    assert refused.status_code == 400 and "重大隐患" in refused.json()["error"]["message"]
+    assert _post(
+        as_user("principal_a1"),
+        f"/api/v1/hazards/{major.pk}/supervise",
+        {"unit_id": world.district_a.pk, "deadline": deadline},
+    ).status_code in (403, 404)
+    assert district.get("/api/v1/hazards/stats").json()["supervised"] == 1
+
+
+def test_stats_filter_by_year_district_and_level(world, as_user):
+    _report(world, found_at=timezone.now() - timedelta(days=800))
+    _report(world, level="major")
+    _report(world, school=world.b1, user="teacher_b1")
+    client = as_user("city_officer")
+    year = timezone.localdate().year
+    assert client.get(f"/api/v1/hazards/stats?year={year}").json()["found"] == 2
+    assert client.get(f"/api/v1/hazards/stats?district={world.district_b.pk}").json()["found"] == 1
+    assert client.get("/api/v1/hazards/stats?level=major").json()["found"] == 1
+    assert client.get("/api/v1/hazards/stats?level=huge").status_code == 422
+    table = client.get("/hazards/stats/?group=district").content.decode()
+    assert "甲区" in table and "乙区" in table
+
+
+def test_the_ledger_exports_what_the_page_shows(world, as_user):
+    _report(world)
+    _report(world, school=world.b1, user="teacher_b1")
+    import io
+
+    for url in ("/hazards/export.xlsx", "/api/v1/hazards/export"):
+        data = as_user("district_a").get(url).content
+        rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+        assert rows[0][0] == "学校" and [r[0] for r in rows[1:]] == ["甲区第一小学"]
+
+
+def test_the_pages_walk_the_workflow(world, as_user):
+    director = as_user("director_a1")
+    response = director.post(
+        "/hazards/new/",
+        {
+            "school": world.a1.pk,
+            "level": "general",
+            "source": "patrol",
+            "place": "操场",
+            "description": "篮球架底座锈蚀",
+            "found_at": "2026-11-28T09:30",
+            "client_key": "k-12345678",
+        },
+    )
+    hazard = Hazard.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/hazards/{hazard.pk}/"
+    page = director.get(f"/hazards/{hazard.pk}/").content.decode()
+    assert 'data-testid="step-assign"' in page
+    deadline = (timezone.localdate() + timedelta(days=10)).isoformat()
+    director.post(
+        f"/hazards/{hazard.pk}/",
+        {"step": "assign", "owner": world.users["director_a1"].pk, "deadline": deadline},
+    )
+    director.post(
+        f"/hazards/{hazard.pk}/", {"step": "start", "plan": "除锈刷漆", "measures": "更换底座螺栓"}
+    )
+    director.post(f"/hazards/{hazard.pk}/", {"step": "submit", "result": "已完成"})
+    director.post(f"/hazards/{hazard.pk}/", {"step": "verify", "accept": "1", "note": ""})
+    hazard.refresh_from_db()
+    assert hazard.status == "closed" and str(hazard.deadline) == deadline
