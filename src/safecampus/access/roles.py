@@ -50,6 +50,11 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.DISTRICT_OFFICER, R.CITY_OFFICER}),
     ),
     "hazard.supervise": (_("挂牌督办重大隐患"), frozenset({R.DISTRICT_OFFICER, R.CITY_OFFICER})),
+    "risklist.view": (_("查看学校三个清单"), _EVERY_BUSINESS_ROLE),
+    "risklist.manage": (
+        _("维护学校风险清单与责任清单"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR}),
+    ),
     "rules.view": (_("查看规则集"), _EVERY_BUSINESS_ROLE),
     "rules.manage": (_("配置规则集"), frozenset({R.CITY_ADMIN})),
     "user.manage": (

@@ -21,6 +21,7 @@ from safecampus.core.errors import BusinessRuleError
 from safecampus.hazards.api import router as hazards_router
 from safecampus.orgs.api import router as orgs_router
 from safecampus.risks.api import router as risks_router
+from safecampus.risks.school_api import router as three_lists_router
 from safecampus.rules.api import router as rules_router
 
 logger = logging.getLogger("safecampus.api")
@@ -95,4 +96,5 @@ api.add_router("/", orgs_router)
 api.add_router("/", risks_router)
 api.add_router("/", rules_router)
 api.add_router("/", hazards_router)
+api.add_router("/", three_lists_router)
 api.add_router("/audit", audit_router)

@@ -29,20 +29,26 @@ class WorkbookError(ValueError):
 
 def workbook_bytes(columns: list[Column], rows, title: str) -> bytes:
     """An .xlsx with the header row (required columns in red) and the given rows."""
+    return sheets_bytes([(title, columns, rows)])
+
+
+def sheets_bytes(sheets) -> bytes:
+    """An .xlsx of several sheets, each (title, columns, rows), laid out alike."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = title
-    ws.append([c.header for c in columns])
+    wb.remove(wb.active)
     header_fill = PatternFill("solid", fgColor="DCE6F1")
-    for idx, column in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=idx)
-        cell.font = Font(bold=True, color="C00000" if column.required else "000000")
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center")
-        ws.column_dimensions[get_column_letter(idx)].width = column.width
-    for row in rows:
-        ws.append(row)
-    ws.freeze_panes = "A2"
+    for title, columns, rows in sheets:
+        ws = wb.create_sheet(title)
+        ws.append([c.header for c in columns])
+        for idx, column in enumerate(columns, start=1):
+            cell = ws.cell(row=1, column=idx)
+            cell.font = Font(bold=True, color="C00000" if column.required else "000000")
+            cell.fill = header_fill
+            cell.alignment = Alignment(horizontal="center")
+            ws.column_dimensions[get_column_letter(idx)].width = column.width
+        for row in rows:
+            ws.append(row)
+        ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -27,31 +27,31 @@ COLUMNS = [
 ]
 
 
-def ledger_bytes(hazards) -> bytes:
-    def row(h):
-        return [
-            h.school.unit.name,
-            h.district.name if h.district_id else "市直属",
-            h.aspect.name if h.aspect_id else "",
-            h.place,
-            h.description,
-            h.get_level_display(),
-            h.get_source_display(),
-            timezone.localtime(h.found_at).strftime("%Y-%m-%d %H:%M"),
-            h.get_status_display(),
-            str(h.owner) if h.owner_id else "",
-            h.deadline.isoformat() if h.deadline else "",
-            "是" if h.is_overdue else "否",
-            h.plan,
-            h.measures,
-            float(h.money) if h.money is not None else None,
-            h.result,
-            timezone.localtime(h.closed_at).strftime("%Y-%m-%d %H:%M") if h.closed_at else "",
-            h.supervised_by.name if h.supervised_by_id else "",
-        ]
+def hazard_row(h) -> list:
+    return [
+        h.school.unit.name,
+        h.district.name if h.district_id else "市直属",
+        h.aspect.name if h.aspect_id else "",
+        h.place,
+        h.description,
+        h.get_level_display(),
+        h.get_source_display(),
+        timezone.localtime(h.found_at).strftime("%Y-%m-%d %H:%M"),
+        h.get_status_display(),
+        str(h.owner) if h.owner_id else "",
+        h.deadline.isoformat() if h.deadline else "",
+        "是" if h.is_overdue else "否",
+        h.plan,
+        h.measures,
+        float(h.money) if h.money is not None else None,
+        h.result,
+        timezone.localtime(h.closed_at).strftime("%Y-%m-%d %H:%M") if h.closed_at else "",
+        h.supervised_by.name if h.supervised_by_id else "",
+    ]
 
-    return workbook.workbook_bytes(
-        COLUMNS,
-        (row(h) for h in hazards.select_related("supervised_by").iterator(chunk_size=2000)),
-        title="隐患台账",
+
+def ledger_bytes(hazards) -> bytes:
+    rows = (
+        hazard_row(h) for h in hazards.select_related("supervised_by").iterator(chunk_size=2000)
     )
+    return workbook.workbook_bytes(COLUMNS, rows, title="隐患台账")

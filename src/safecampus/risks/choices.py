@@ -51,3 +51,14 @@ class CheckFrequency(models.TextChoices):
     QUARTERLY = "quarterly", _("每季度")
     SEMESTER = "semester", _("每学期")
     YEARLY = "yearly", _("每年")
+
+
+# Days between two checks of a measure, by frequency: what "due" means for a responsibility.
+FREQUENCY_DAYS = {
+    CheckFrequency.DAILY: 1,
+    CheckFrequency.WEEKLY: 7,
+    CheckFrequency.MONTHLY: 30,
+    CheckFrequency.QUARTERLY: 91,
+    CheckFrequency.SEMESTER: 182,
+    CheckFrequency.YEARLY: 365,
+}
