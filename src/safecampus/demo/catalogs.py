@@ -85,3 +85,21 @@ def demo_catalogs_publish(*, unit, rng: random.Random) -> dict[str, tuple[int, i
             CatalogMeasure.objects.filter(point__catalog=catalog).count(),
         )
     return counts
+
+
+def demo_school_lists(*, schools, staff_by_school: dict) -> int:
+    """The three lists of a few demo schools (the first of each district), with some measures
+    in the hands of the school's demo staff member so that "my checks" has work in it."""
+    from safecampus.risks.models import ResponsibilityItem
+    from safecampus.risks.school_lists import lists_fill_from_catalog
+
+    filled = 0
+    for school in schools:
+        filled += lists_fill_from_catalog(school)
+        staff = staff_by_school.get(school.pk)
+        if staff is not None:
+            items = ResponsibilityItem.objects.filter(risk_point__school=school).order_by(
+                "risk_point__code", "pk"
+            )[:8]
+            ResponsibilityItem.objects.filter(pk__in=[i.pk for i in items]).update(person=staff)
+    return filled

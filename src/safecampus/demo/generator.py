@@ -25,7 +25,7 @@ from safecampus.orgs.choices import Ownership, SchoolType, UnitKind
 from safecampus.orgs.models import OrgUnit, School
 
 from . import data, geo
-from .catalogs import demo_catalogs_publish
+from .catalogs import demo_catalogs_publish, demo_school_lists
 from .hazards import demo_campaign_2021
 
 DEFAULT_PASSWORD = "Safe@Campus2026"
@@ -332,6 +332,20 @@ def demo_city_generate(
                 rng=random.Random(f"{seed}-{city.code}"),
             )
         step("2021 年隐患排查", result.hazards)
+        first_schools = {}
+        for code, fields in plan.schools:
+            district_code = fields["district_code"]
+            if district_code and district_code not in first_schools:
+                first_schools[district_code] = by_code[code].pk
+        staff = {
+            by_code[code].pk: user
+            for user, (_u, role, code) in zip(users, plan.users, strict=True)
+            if role == Role.STAFF
+        }
+        demo_school_lists(
+            schools=School.objects.filter(pk__in=first_schools.values()).select_related("unit"),
+            staff_by_school=staff,
+        )
     result.cities = sum(1 for u in plan.units if u.kind == UnitKind.CITY)
     result.districts = sum(1 for u in plan.units if u.kind == UnitKind.DISTRICT)
     result.schools = sum(
