@@ -14,6 +14,7 @@ from safecampus.core.errors import BusinessRuleError
 from safecampus.rules.selectors import effective_rule_set
 
 from .choices import TRANSITIONS, HazardAction, HazardLevel, HazardStatus
+from .flows import hazard_step_notify
 from .models import Hazard, HazardEvent
 
 
@@ -99,6 +100,7 @@ def _move(hazard: Hazard, action: str, user, note: str = "", **changes) -> Hazar
     locked.status = end
     locked.save()
     _event(locked, user, action, start, note)
+    hazard_step_notify(locked, action)
     return locked
 
 
@@ -183,4 +185,5 @@ def hazard_supervise(
         locked.status,
         note or _("督办期限 %(d)s") % {"d": deadline},
     )
+    hazard_step_notify(locked, HazardAction.SUPERVISE)
     return locked

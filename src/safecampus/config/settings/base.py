@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "safecampus.risks",
     "safecampus.rules",
     "safecampus.hazards",
+    "safecampus.notifications",
     "safecampus.demo",
 ]
 
@@ -245,3 +246,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Paged API lists: at most this many rows a request.
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# E-mail for notifications: SMTP in production (EMAIL_URL-style settings), the console here.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "safecampus@localhost")
+# The address of the site, for links in e-mails.
+SAFECAMPUS_BASE_URL = env("SAFECAMPUS_BASE_URL", "http://127.0.0.1:8000")

@@ -1,0 +1,79 @@
+"""Periodic jobs of the rectification list: reminders before the deadline, escalation after."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from safecampus.audit.context import Actor, acting_as
+from safecampus.notifications.services import notify
+from safecampus.rules.selectors import effective_rule_set
+
+from .choices import HazardLevel
+from .flows import _school_managers, officers_of
+from .models import Hazard
+
+
+def hazard_reminders_send(today=None) -> int:
+    """Remind the owner (or, with none, the school's managers) the school's rule-set number of
+    days before an open hazard's deadline. Safe to run more than once a day."""
+    today = today or timezone.localdate()
+    sent = 0
+    upcoming = Hazard.objects.open().filter(
+        deadline__gte=today, deadline__lte=today + timedelta(days=60)
+    )
+    for hazard in upcoming.select_related("school__unit", "owner").iterator():
+        days = effective_rule_set("hazard_deadline", hazard.school.unit).rules.remind_days_before
+        if (hazard.deadline - today).days != days:
+            continue
+        to = [hazard.owner] if hazard.owner_id else list(_school_managers(hazard))
+        sent += len(
+            notify(
+                to,
+                kind="hazard.reminder",
+                title=f"整改将于 {hazard.deadline} 到期：{hazard.school.unit.name}",
+                body=hazard.description[:200],
+                url=reverse("hazards:detail", args=[hazard.pk]),
+                dedupe_key=f"hazard-remind-{hazard.pk}-{hazard.deadline}",
+            )
+        )
+    return sent
+
+
+def hazard_escalations_send(today=None) -> int:
+    """Tell the school's district officers of each overdue hazard (the city's officers too
+    for a major one), once per deadline."""
+    today = today or timezone.localdate()
+    sent = 0
+    for hazard in (
+        Hazard.objects.overdue(today).select_related("school__unit", "district").iterator()
+    ):
+        units = [hazard.district_id] if hazard.district_id else []
+        roles = ("district_officer",)
+        if hazard.level == HazardLevel.MAJOR or not units:
+            units.append(
+                hazard.school.unit.parent_id
+                if not hazard.district_id
+                else hazard.district.parent_id
+            )
+            roles = ("district_officer", "city_officer")
+        sent += len(
+            notify(
+                officers_of(units, roles),
+                kind="hazard.overdue",
+                title=f"隐患逾期未整改：{hazard.school.unit.name}",
+                body=f"{hazard.description[:150]}（期限 {hazard.deadline}）",
+                url=reverse("hazards:detail", args=[hazard.pk]),
+                dedupe_key=f"hazard-overdue-{hazard.pk}-{hazard.deadline}",
+            )
+        )
+    return sent
+
+
+# Huey reads crontabs in UTC: 00:30 UTC is 08:30 in Beijing, the start of the school day.
+@db_periodic_task(crontab(hour="0", minute="30"))
+def hazard_deadlines_daily():
+    with acting_as(Actor(channel="task", username="system")):
+        return {"reminders": hazard_reminders_send(), "escalations": hazard_escalations_send()}
