@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from .context import current_actor, suppressed
@@ -27,6 +28,8 @@ def _fields(model) -> list[str]:
 def audit_snapshot(obj: models.Model) -> dict:
     """The audited field values of obj, as JSON-safe data."""
     data = {name: getattr(obj, name) for name in _fields(type(obj))}
+    # Files are recorded by their stored name.
+    data = {k: (v.name if isinstance(v, FieldFile) else v) for k, v in data.items()}
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 

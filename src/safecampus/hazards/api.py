@@ -1,9 +1,11 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require, scoped_get
@@ -19,6 +21,7 @@ from . import services
 from .choices import HazardAction, HazardLevel, HazardSource, HazardStatus
 from .excel import ledger_bytes
 from .filters import HazardFilters
+from .models import HazardPhoto
 from .selectors import hazard_get, hazard_list, hazard_stats, owner_candidates
 
 router = Router(tags=["hazards"])
@@ -67,8 +70,26 @@ class HazardOut(Schema):
         return obj.aspect.code if obj.aspect_id else None
 
 
+class PhotoOut(Schema):
+    id: int
+    stage: str
+    width: int
+    height: int
+    uploaded_at: datetime
+    url: str
+
+    @staticmethod
+    def resolve_url(obj):
+        return f"/api/v1/hazards/photos/{obj.pk}"
+
+
 class HazardDetailOut(HazardOut):
     events: list[EventOut]
+    photos: list[PhotoOut]
+
+    @staticmethod
+    def resolve_photos(obj):
+        return list(obj.photos.all())
 
     @staticmethod
     def resolve_events(obj):
@@ -264,3 +285,34 @@ def supervise(request, hazard_id: RecordId, payload: SuperviseIn):
         user=request.auth, hazard=hazard, unit=unit, deadline=payload.deadline, note=payload.note
     )
     return _after(request, hazard_id)
+
+
+# Registered after the /{hazard_id} routes: their paths are distinct ("photos/{id}").
+@router.post(
+    "/hazards/{hazard_id}/photos",
+    response={201: PhotoOut, 400: Error, 403: Error, 404: Error, 422: Error},
+    summary="上传隐患照片（重新编码，去除拍摄位置等元数据）",
+)
+def photo_add(
+    request,
+    hazard_id: RecordId,
+    photo: File[UploadedFile],
+    stage: Literal["found", "result"] = Form("found"),
+):
+    hazard = hazard_get(user=request.auth, hazard_id=hazard_id)
+    return Status(
+        201, services.hazard_photo_add(user=request.auth, hazard=hazard, upload=photo, stage=stage)
+    )
+
+
+@router.get(
+    "/hazards/photos/{photo_id}",
+    response={200: None, 403: Error, 404: Error},
+    summary="隐患照片（JPEG）",
+    openapi_extra={"responses": {200: {"description": "image/jpeg"}}},
+)
+def photo_get(request, photo_id: RecordId):
+    photo = scoped_get(
+        HazardPhoto.objects.select_related("hazard"), request.auth, "hazard.view", pk=photo_id
+    )
+    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")

@@ -178,3 +178,31 @@ class HazardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hazard_id} {self.action}"
+
+
+class HazardPhoto(AuditedModel):
+    """A photo of the hazard as found, or of the rectified result; stored re-encoded."""
+
+    STAGES = [("found", _("发现时")), ("result", _("整改后"))]
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="photos")
+    stage = models.CharField(_("阶段"), max_length=10, choices=STAGES)
+    image = models.FileField(_("图片"), upload_to="hazards/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    scope_path = "hazard__school__unit__path"
+    scope_view_action = "hazard.view"
+    audit_fields = ["hazard_id", "stage", "image", "width", "height"]
+
+    class Meta:
+        verbose_name = _("隐患照片")
+        verbose_name_plural = _("隐患照片")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.hazard_id} {self.stage}"

@@ -187,3 +187,35 @@ def hazard_supervise(
     )
     hazard_step_notify(locked, HazardAction.SUPERVISE)
     return locked
+
+
+MAX_PHOTOS = 9
+
+
+@transaction.atomic
+def hazard_photo_add(*, user, hazard: Hazard, upload, stage: str = "found"):
+    """Attach a photo (re-encoded, metadata stripped). The reporter and the school's people who
+    work the hazard may add photos until it is closed."""
+    from django.core.files.base import ContentFile
+
+    from safecampus.core.images import image_clean
+
+    from .models import HazardPhoto
+
+    if not (
+        hazard.found_by_id == user.pk
+        or hazard.owner_id == user.pk
+        or can(user, "hazard.manage", hazard.school.unit)
+    ):
+        raise PermissionDenied
+    if hazard.status == HazardStatus.CLOSED:
+        raise BusinessRuleError(_("已销号的隐患不能再添加照片"))
+    if hazard.photos.count() >= MAX_PHOTOS:
+        raise BusinessRuleError(_("每处隐患最多 %(n)d 张照片") % {"n": MAX_PHOTOS})
+    clean = image_clean(upload)
+    photo = HazardPhoto(
+        hazard=hazard, stage=stage, width=clean.width, height=clean.height, uploaded_by=user
+    )
+    photo.image.save(f"{hazard.pk}-{stage}.jpg", ContentFile(clean.data), save=False)
+    photo.save()
+    return photo

@@ -11,4 +11,6 @@ urlpatterns = [
     path("hazards/export.xlsx", views.export_view, name="export"),
     path("hazards/new/", views.report_view, name="report"),
     path("hazards/<id:hazard_id>/", views.detail_view, name="detail"),
+    path("hazards/<id:hazard_id>/photos/", views.photo_upload_view, name="photo_upload"),
+    path("hazards/photos/<id:photo_id>/", views.photo_view, name="photo"),
 ]

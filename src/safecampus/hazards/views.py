@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from safecampus.access.scope import can, require
+from safecampus.access.scope import can, require, scoped_get
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
@@ -19,6 +21,7 @@ from .choices import HazardLevel, HazardSource, HazardStatus
 from .excel import ledger_bytes
 from .filters import HazardFilters
 from .forms import AssignForm, HazardReportForm, StartForm, SubmitForm, SuperviseForm, VerifyForm
+from .models import HazardPhoto
 from .selectors import hazard_get, hazard_list, hazard_stats, hazard_stats_by, owner_candidates
 
 
@@ -178,5 +181,42 @@ def detail_view(request, hazard_id: int):
             "events": hazard.events.select_related("by"),
             "forms": forms,
             "breadcrumbs": hazard.school.unit.ancestors(),
+            "photos": hazard.photos.all(),
+            "can_add_photo": hazard.status != HazardStatus.CLOSED
+            and (
+                request.user.pk in (hazard.found_by_id, hazard.owner_id)
+                or can(request.user, "hazard.manage", hazard.school.unit)
+            ),
         },
     )
+
+
+@login_required
+def photo_view(request, photo_id: int):
+    """A hazard photo, to those who may see the hazard (never a public media URL)."""
+    photo = scoped_get(
+        HazardPhoto.objects.select_related("hazard"), request.user, "hazard.view", pk=photo_id
+    )
+    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+
+
+@login_required
+@require_POST
+def photo_upload_view(request, hazard_id: int):
+    hazard = hazard_get(user=request.user, hazard_id=hazard_id)
+    upload = request.FILES.get("photo")
+    if upload is None:
+        messages.error(request, _("请选择要上传的图片。"))
+    else:
+        try:
+            services.hazard_photo_add(
+                user=request.user,
+                hazard=hazard,
+                upload=upload,
+                stage=request.POST.get("stage", "found"),
+            )
+        except BusinessRuleError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("照片已上传（已去除拍摄位置等元数据）。"))
+    return redirect("hazards:detail", hazard_id=hazard.pk)
