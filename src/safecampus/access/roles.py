@@ -55,6 +55,13 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         _("维护学校风险清单与责任清单"),
         frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR}),
     ),
+    "inspection.view": (_("查看检查"), _EVERY_BUSINESS_ROLE),
+    "inspection.plan": (
+        _("组织检查与抽查"),
+        frozenset(
+            {R.CITY_ADMIN, R.CITY_OFFICER, R.DISTRICT_OFFICER, R.PRINCIPAL, R.SAFETY_DIRECTOR}
+        ),
+    ),
     "rules.view": (_("查看规则集"), _EVERY_BUSINESS_ROLE),
     "rules.manage": (_("配置规则集"), frozenset({R.CITY_ADMIN})),
     "user.manage": (

@@ -19,6 +19,7 @@ from safecampus.audit.api import router as audit_router
 from safecampus.core.api import router as core_router
 from safecampus.core.errors import BusinessRuleError
 from safecampus.hazards.api import router as hazards_router
+from safecampus.inspections.api import router as inspections_router
 from safecampus.notifications.api import router as notifications_router
 from safecampus.orgs.api import router as orgs_router
 from safecampus.risks.api import router as risks_router
@@ -99,4 +100,5 @@ api.add_router("/", rules_router)
 api.add_router("/", hazards_router)
 api.add_router("/", three_lists_router)
 api.add_router("/", notifications_router)
+api.add_router("/", inspections_router)
 api.add_router("/audit", audit_router)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("safecampus.risks.urls")),
     path("", include("safecampus.rules.urls")),
     path("", include("safecampus.hazards.urls")),
+    path("", include("safecampus.inspections.urls")),
     path("", include("safecampus.notifications.urls")),
     path("", include("safecampus.core.urls")),
 ]

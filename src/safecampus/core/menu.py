@@ -25,6 +25,7 @@ MENU = [
     MenuItem(_("学校"), "orgs:school_list", "org.view", "school", "/schools/"),
     MenuItem(_("我的检查"), "risks:my_checks", "risklist.view", "check", "/risks/my-checks/"),
     MenuItem(_("隐患整改"), "hazards:ledger", "hazard.view", "alert", "/hazards/"),
+    MenuItem(_("检查"), "inspections:index", "inspection.view", "clipboard", "/inspections/"),
     MenuItem(_("风险清单库"), "risks:catalog_list", "catalog.view", "list", "/risks/catalogs/"),
     MenuItem(_("规则集"), "rules:rule_set_list", "rules.view", "settings", "/rules/"),
     MenuItem(_("用户与角色"), "accounts:user_list", "user.manage", "users", "/accounts/users/"),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "safecampus.risks",
     "safecampus.rules",
     "safecampus.hazards",
+    "safecampus.inspections",
     "safecampus.notifications",
     "safecampus.demo",
 ]

@@ -1,0 +1,74 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safecampus.access.scope import scoped
+from safecampus.accounts.user_forms import UnitCodeField
+from safecampus.orgs.choices import SchoolType
+from safecampus.orgs.models import OrgUnit
+from safecampus.risks.models import Aspect, RiskCatalog
+
+from .models import CampaignKind, ChecklistTemplate
+
+
+class ChecklistForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("发布单位"), queryset=OrgUnit.objects.none())
+    catalog = forms.ModelChoiceField(
+        label=_("依据的风险清单库"), queryset=RiskCatalog.objects.none()
+    )
+    name = forms.CharField(label=_("检查表名称"), max_length=100)
+    aspects = forms.ModelMultipleChoiceField(
+        label=_("方面（不选为全部）"),
+        queryset=Aspect.objects.all(),
+        required=False,
+        to_field_name="code",
+    )
+    limit = forms.IntegerField(label=_("最多检查项"), min_value=1, max_value=500, initial=40)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = scoped(
+            OrgUnit.objects.exclude(kind="province"), user, "inspection.plan"
+        )
+        self.fields["catalog"].queryset = scoped(
+            RiskCatalog.objects.filter(is_current=True), user, "catalog.view"
+        )
+
+
+class CampaignForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("组织单位"), queryset=OrgUnit.objects.none())
+    name = forms.CharField(label=_("行动名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("类型"), choices=CampaignKind.choices)
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    template = forms.ModelChoiceField(label=_("检查表"), queryset=ChecklistTemplate.objects.none())
+    school_types = forms.MultipleChoiceField(
+        label=_("学校类型（不选为全部）"), choices=SchoolType.choices, required=False
+    )
+
+    def __init__(self, *args, user, templates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = scoped(
+            OrgUnit.objects.exclude(kind="province"), user, "inspection.plan"
+        )
+        self.fields["template"].queryset = templates
+
+
+class PlanForm(forms.Form):
+    school = UnitCodeField(label=_("学校代码"))
+    planned_on = forms.DateField(
+        label=_("计划日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].units = units
+
+
+class SelectForm(forms.Form):
+    count = forms.IntegerField(label=_("抽取学校数"), min_value=1, max_value=500, initial=5)
+    seed = forms.IntegerField(
+        label=_("随机种子（相同种子结果相同）"), min_value=0, max_value=2**31, initial=2026
+    )
+    planned_on = forms.DateField(
+        label=_("计划日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
