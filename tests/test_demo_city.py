@@ -165,3 +165,15 @@ def test_the_2021_campaign_figures_are_computed_from_hazard_records(city):
         + client.get("/api/v1/hazards/stats?year=2021&district=0").json()["found"]
     )
     assert by_district == 16835
+
+
+def test_the_demo_spot_check_is_planned_and_secret(city):
+    from safecampus.inspections.models import Inspection
+
+    planned = Inspection.objects.select_related("school__unit").order_by("pk")
+    assert planned.count() == 6 and all(i.selection_reason for i in planned)
+    inspector, principal = Client(), Client()
+    inspector.post("/accounts/login/", {"username": "inspector", "password": "Demo-Pass-2026"})
+    principal.post("/accounts/login/", {"username": f"p{planned[0].school.unit.code}", "password": "Demo-Pass-2026"})
+    assert inspector.get("/api/v1/inspections").json()["count"] == 6
+    assert principal.get("/api/v1/inspections").json()["count"] == 0

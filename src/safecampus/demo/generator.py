@@ -27,6 +27,7 @@ from safecampus.orgs.models import OrgUnit, School
 from . import data, geo
 from .catalogs import demo_catalogs_publish, demo_school_lists
 from .hazards import demo_campaign_2021
+from .inspections import demo_spot_check
 
 DEFAULT_PASSWORD = "Safe@Campus2026"
 DEFAULT_SEED = 2021
@@ -345,6 +346,13 @@ def demo_city_generate(
         demo_school_lists(
             schools=School.objects.filter(pk__in=first_schools.values()).select_related("unit"),
             staff_by_school=staff,
+        )
+        inspector = next(
+            u for u, (_u, role, _c) in zip(users, plan.users, strict=True) if role == Role.INSPECTOR
+        )
+        city = next(u for u in plan.units if u.kind == UnitKind.CITY)
+        demo_spot_check(
+            city=city, inspector=inspector, rng=random.Random(seed + 3), today=timezone.localdate()
         )
     result.cities = sum(1 for u in plan.units if u.kind == UnitKind.CITY)
     result.districts = sum(1 for u in plan.units if u.kind == UnitKind.DISTRICT)
