@@ -37,3 +37,36 @@ def test_the_query_count_does_not_grow_with_the_rows(world, as_user, persona, ur
         )
         RoleAssignmentFactory(user=UserFactory(), unit=school.unit, role="principal")
     assert _count(client, url) == before
+
+
+HAZARD_URLS = [
+    ("district_a", "/hazards/"),
+    ("district_a", "/api/v1/hazards?limit=100"),
+    ("city_officer", "/hazards/stats/?group=school"),
+    ("staff_a1", "/risks/my-checks/"),
+    ("inspector", "/inspections/"),
+]
+
+
+@pytest.mark.parametrize(("persona", "url"), HAZARD_URLS)
+def test_hazard_and_check_lists_do_not_grow_with_the_rows(world, as_user, persona, url):
+    from safecampus.hazards.services import hazard_assign, hazard_report
+
+    def add(n):
+        for _ in range(n):
+            hazard, _created = hazard_report(
+                user=world.users["staff_a1"],
+                school=world.a1,
+                description="扶手松动",
+                source="report",
+            )
+            hazard_assign(
+                user=world.users["director_a1"], hazard=hazard, owner=world.users["staff_a1"]
+            )
+
+    add(2)
+    client = as_user(persona)
+    _count(client, url)
+    before = _count(client, url)
+    add(10)
+    assert _count(client, url) == before
