@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,20 +64,30 @@ def hazard_report(
     found_at = found_at or timezone.now()
     if found_at > timezone.now() + timedelta(minutes=5):
         raise BusinessRuleError(_("发现时间不能晚于现在"))
-    hazard = Hazard.objects.create(
-        school=school,
-        district=school.district,
-        description=description.strip(),
-        level=level,
-        source=source,
-        place=place,
-        aspect=aspect,
-        catalog_point=catalog_point,
-        found_at=found_at,
-        found_by=user,
-        deadline=default_deadline(school, level, found_at),
-        client_key=client_key or None,
-    )
+    try:
+        # A savepoint: two retries racing with the same key meet at the unique constraint,
+        # and the second finds the first instead of failing.
+        with transaction.atomic():
+            hazard = Hazard.objects.create(
+                school=school,
+                district=school.district,
+                description=description.strip(),
+                level=level,
+                source=source,
+                place=place,
+                aspect=aspect,
+                catalog_point=catalog_point,
+                found_at=found_at,
+                found_by=user,
+                deadline=default_deadline(school, level, found_at),
+                client_key=client_key or None,
+            )
+    except IntegrityError:
+        if client_key:
+            existing = Hazard.objects.filter(client_key=client_key, found_by=user).first()
+            if existing is not None:
+                return existing, False
+        raise
     _event(hazard, user, HazardAction.REPORT, "")
     return hazard, True
 

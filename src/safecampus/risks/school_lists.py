@@ -5,7 +5,7 @@ rectification list (a failed check opens a hazard)."""
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -263,5 +263,16 @@ def measure_check_record(
             description=_("%(point)s：%(note)s（检查措施：%(measure)s）")
             % {"point": point.name, "note": check.note, "measure": item.text},
         )
-    check.save()
+    try:
+        with transaction.atomic():  # savepoint: a racing retry meets the unique key
+            check.save()
+    except IntegrityError:
+        existing = (
+            MeasureCheck.objects.filter(client_key=client_key, by=user).first()
+            if client_key
+            else None
+        )
+        if existing is None:
+            raise
+        raise BusinessRuleError(_("该检查已记录")) from None
     return check, True
