@@ -174,6 +174,9 @@ def test_the_demo_spot_check_is_planned_and_secret(city):
     assert planned.count() == 6 and all(i.selection_reason for i in planned)
     inspector, principal = Client(), Client()
     inspector.post("/accounts/login/", {"username": "inspector", "password": "Demo-Pass-2026"})
-    principal.post("/accounts/login/", {"username": f"p{planned[0].school.unit.code}", "password": "Demo-Pass-2026"})
+    principal.post(
+        "/accounts/login/",
+        {"username": f"p{planned[0].school.unit.code}", "password": "Demo-Pass-2026"},
+    )
     assert inspector.get("/api/v1/inspections").json()["count"] == 6
     assert principal.get("/api/v1/inspections").json()["count"] == 0
