@@ -9,8 +9,9 @@ prints its result as JSON on the last line of stdout. Not meant to be run by han
 works. Tasks:
 
   sessions USER...                 a logged-in session key per user  -> {user: key}
-  capture < [{key, path, kind, token|session}]
-                                   the SQL each GET runs in-process  -> {key: {status, queries}}
+  capture [--cpu-runs N] < [{key, path, kind, token|session}]
+                                   the SQL each GET runs in-process, and the median CPU time
+                                   of N more in-process GETs -> {key: {status, queries, cpu_ms}}
   workbook --out PATH [--types basic|all] [--user admin]
                                    the school workbook of the user's scope -> {rows, path, bytes}
   import --file PATH [--user admin] [--repeat N]
@@ -20,6 +21,7 @@ works. Tasks:
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -64,7 +66,9 @@ def task_sessions(args) -> dict:
 def task_capture(args) -> dict:
     """Send each GET through Django in-process (the same middleware and views as the server)
     and record every SQL statement it runs. The second of two requests is kept, so one-off
-    first-request work does not count."""
+    first-request work does not count. Then `--cpu-runs` more requests, timed with
+    time.process_time(): this process's CPU only (views, templates, ORM, psycopg decoding; not
+    PostgreSQL, not the ASGI server), so other load on the machine hardly changes it."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -81,12 +85,20 @@ def task_capture(args) -> dict:
         client.get(item["path"], **headers)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(item["path"], **headers)
+        # Read now: the next request's request_started signal clears the connection's log.
+        queries = [
+            {"sql": q["sql"], "django_ms": float(q["time"]) * 1000}
+            for q in captured.captured_queries
+        ]
+        cpu = []
+        for _ in range(args.cpu_runs):
+            started = time.process_time()
+            client.get(item["path"], **headers)
+            cpu.append((time.process_time() - started) * 1000)
         out[item["key"]] = {
             "status": response.status_code,
-            "queries": [
-                {"sql": q["sql"], "django_ms": float(q["time"]) * 1000}
-                for q in captured.captured_queries
-            ],
+            "queries": queries,
+            "cpu_ms": statistics.median(cpu) if cpu else None,
         }
     return out
 
@@ -140,7 +152,8 @@ def main() -> None:
     sub = parser.add_subparsers(dest="task", required=True)
     p = sub.add_parser("sessions")
     p.add_argument("users", nargs="+")
-    sub.add_parser("capture")
+    p = sub.add_parser("capture")
+    p.add_argument("--cpu-runs", type=int, default=0)
     p = sub.add_parser("workbook")
     p.add_argument("--out", required=True)
     p.add_argument("--types", choices=["basic", "all"], default="basic")

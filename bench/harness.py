@@ -50,6 +50,12 @@ SETTINGS = "safecampus.config.settings.production"
 MARKER = "safecampus-bench"
 
 
+# Set by use_source(): a committed src/ tree that every process the harness starts imports
+# instead of the working tree's (which others may be editing while a run is measuring it).
+SOURCE_DIR: Path | None = None
+SOURCE_COMMIT: str | None = None
+
+
 def ensure_venv() -> None:
     """Re-run the calling script with the project's venv Python if started with another one."""
     if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != (REPO / ".venv").resolve():
@@ -79,6 +85,8 @@ class BenchDB:
 
     name: str
     scale: int | None = None
+    # Seconds per step when prepare_database() built it in this run (empty when reused).
+    build: dict = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -103,6 +111,7 @@ class BenchDB:
         )
         env.pop("REDIS_URL", None)  # the bench measures the default single-box setup
         env.pop("MQTT_URL", None)
+        _put_source_first(env)
         env.update(extra)
         return env
 
@@ -201,13 +210,28 @@ def prepare_database(scale: int, *, seed: int = DEFAULT_SEED, fresh: bool = Fals
     log(f"building {db.name}: migrate + generate --scale {scale} --seed {seed}")
     db_drop(db.name)
     db_create(db.name)
-    started = time.perf_counter()
+    started = step = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal step
+        now = time.perf_counter()
+        db.build[name] = now - step
+        step = now
+
     manage(db, "migrate", "--noinput", quiet=True)
+    lap("migrate_s")
     manage(db, "generate", "--scale", str(scale), "--seed", str(seed))
+    lap("generate_s")
     with db.connect() as conn:
         conn.execute("VACUUM ANALYZE")
+    lap("vacuum_analyze_s")
+    db.build["total_s"] = time.perf_counter() - started
     db_set_comment(db.name, want)
-    log(f"{db.name} ready in {time.perf_counter() - started:.1f} s")
+    log(
+        f"{db.name} ready in {db.build['total_s']:.1f} s ("
+        + ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in db.build.items() if k != "total_s")
+        + ")"
+    )
     return db
 
 
@@ -630,9 +654,11 @@ class ConnectionCounter:
 
 
 # Queries on these tables are the request's fixed cost (authentication, session, the caller's
-# role assignments, lockout, audit), not the data the endpoint lists or aggregates.
+# role assignments, lockout, audit, the unread-notifications badge of the page header), not the
+# data the endpoint lists or aggregates.
 OVERHEAD_TABLES = re.compile(
-    r"^(django_session|django_content_type|accounts_|access_roleassignment|axes_|audit_)"
+    r"^(django_session|django_content_type|accounts_|access_roleassignment|axes_|audit_"
+    r"|notifications_)"
 )
 _FIRST_TABLE = re.compile(r'\bFROM\s+"(\w+)"', re.IGNORECASE)
 
@@ -664,6 +690,8 @@ def machine_info() -> dict:
             info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
     except Exception:  # noqa: BLE001 - informational only
         pass
+    if SOURCE_COMMIT is not None:
+        info["source_snapshot"] = SOURCE_COMMIT
     with contextlib.suppress(OSError):
         info["git"] = subprocess.run(
             ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
@@ -671,6 +699,76 @@ def machine_info() -> dict:
             text=True,
         ).stdout.strip()
     return info
+
+
+def _put_source_first(env: dict) -> dict:
+    """Put the use_source() snapshot ahead of the editable install's path entry."""
+    if SOURCE_DIR is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(SOURCE_DIR), env.get("PYTHONPATH")) if p
+        )
+    return env
+
+
+def _git(*args: str) -> bytes:
+    return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, check=True).stdout
+
+
+def use_source(ref: str) -> str:
+    """Make every process the harness starts from now on (migrate, generate, the server,
+    djtasks) run the committed `src/` of `ref` (e.g. HEAD) instead of the working tree: `git
+    archive` extracts it once under $TMPDIR/safecampus-bench/src/<commit>/ and BenchDB.env()
+    puts it first on PYTHONPATH. Answers the full commit id."""
+    global SOURCE_DIR, SOURCE_COMMIT
+    import io
+    import shutil
+    import tarfile
+
+    commit = _git("rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
+    target = Path(tempfile.gettempdir()) / "safecampus-bench" / "src" / commit[:12]
+    if not (target / "src" / "safecampus").is_dir():
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        with tarfile.open(fileobj=io.BytesIO(_git("archive", commit, "src"))) as tar:
+            tar.extractall(partial, filter="data")
+        shutil.rmtree(target, ignore_errors=True)
+        partial.rename(target)
+    SOURCE_DIR, SOURCE_COMMIT = target / "src", commit
+    # Check that the snapshot, not the editable install, is what gets imported.
+    probe = subprocess.run(
+        [str(VENV_PYTHON), "-c", "import safecampus; print(safecampus.__file__)"],
+        env=_put_source_first(dict(os.environ)),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(probe).resolve().is_relative_to(SOURCE_DIR.resolve()):
+        raise RuntimeError(f"the snapshot of {ref} is not imported first: {probe}")
+    log(f"running src/ of {ref} = {commit[:12]} from {SOURCE_DIR}")
+    return commit
+
+
+def source_state() -> str | None:
+    """The commit plus a digest of the uncommitted changes under src/ (tracked diffs and the
+    contents of untracked files): compare it at the start and the end of a run to notice code
+    that others changed while it was being measured. With use_source(), the snapshot's commit
+    (it cannot change). None outside a git checkout."""
+    import hashlib
+
+    if SOURCE_COMMIT is not None:
+        return f"{SOURCE_COMMIT[:12]} (snapshot)"
+    git = _git
+    try:
+        head = git("rev-parse", "--short=12", "HEAD").decode().strip()
+        digest = hashlib.sha1(git("diff", "HEAD", "--", "src"))
+        for name in sorted(git("ls-files", "--others", "--exclude-standard", "--", "src").split()):
+            digest.update(name)
+            with contextlib.suppress(OSError):
+                digest.update((REPO / name.decode()).read_bytes())
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{head}+{digest.hexdigest()[:12]}"
 
 
 def write_results(name: str, data: dict) -> Path:

@@ -328,3 +328,53 @@ def test_only_planners_create_campaigns(world, as_user, persona):
     expected = {"city_admin": 201, "city_officer": 201, "inspector": 403}.get(persona, 404)
     assert status == expected
     assert Inspection.objects.count() == 0
+
+
+def test_a_cross_check_team_from_another_district_inspects_and_reports(world, as_user):
+    catalog = catalog_import(
+        user=world.users["city_admin"],
+        unit=world.city,
+        group="k12",
+        name="清单",
+        version="1",
+        data=excel.workbook_bytes(ROWS),
+    )
+    officer = world.users["city_officer"]
+    template = services.checklist_from_catalog(
+        user=officer, unit=world.city, catalog=catalog, name="表"
+    )
+    campaign = services.campaign_create(
+        user=officer,
+        unit=world.city,
+        name="交叉检查",
+        kind="cross",
+        starts_on=TODAY,
+        ends_on=TODAY,
+        template=template,
+    )
+    inspection = services.inspection_plan(
+        user=officer, campaign=campaign, school=world.a1, team=[world.users["district_b"]]
+    )
+    visitor = as_user("district_b")
+    assert visitor.get(f"/api/v1/inspections/{inspection.pk}").status_code == 200
+    assert visitor.get("/api/v1/inspections").json()["count"] == 1
+    items = visitor.get(f"/api/v1/inspections/{inspection.pk}").json()["items"]
+    visitor.post(f"/api/v1/inspections/{inspection.pk}/start")
+    results = [
+        {"item_id": items[0]["id"], "outcome": "fail", "note": "疏散指示灯不亮"},
+        {"item_id": items[1]["id"], "outcome": "na"},
+    ]
+    assert (
+        visitor.post(
+            f"/api/v1/inspections/{inspection.pk}/submit",
+            {"results": results},
+            content_type="application/json",
+        ).status_code
+        == 201
+    )
+    hazard = Hazard.objects.get()
+    assert hazard.school == world.a1 and hazard.found_by == world.users["district_b"]
+    # The visitor sees the inspection, not the rest of the school's records.
+    assert visitor.get(f"/api/v1/hazards/{hazard.pk}").status_code == 404
+    page = visitor.post(f"/inspections/{inspection.pk}/", {"latitude": "not-a-number"})
+    assert page.status_code in (200, 302)

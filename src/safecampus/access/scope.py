@@ -5,7 +5,9 @@ A model takes part by declaring `scope_path`, the lookup from the model to the m
 path of the org unit it belongs to (for example "unit__path" or "school__unit__path").
 Reference data that units below its publisher read (`scope_inherited = True`) is visible
 from every unit under the publisher as well; `scope_view_action` names the action that
-merely sees a row (default "org.view"), so that acting without the right answers 403.
+merely sees a row (default "org.view"), so that acting without the right answers 403;
+`scope_member_lookup` names a relation to users who see the row wherever they sit (the
+team of a cross-district inspection).
 
 Rules that hide rows from users who are otherwise in scope — "an unannounced spot check is
 invisible to its target school and district until it starts" — register here with
@@ -89,7 +91,13 @@ def scoped(queryset: QuerySet, user, action: str) -> QuerySet:
             # Reference data published higher up (a city's risk catalog, rule set) is read
             # by every unit below the publisher.
             condition |= Q(**{f"{lookup}__in": ancestor_paths(grant.path)})
-    queryset = queryset.filter(condition)
+    member = getattr(queryset.model, "scope_member_lookup", None)
+    if member and held:
+        # Rows the user is named on (an inspection's team) are theirs to see wherever they are.
+        condition |= Q(**{member: user})
+        queryset = queryset.filter(condition).distinct()
+    else:
+        queryset = queryset.filter(condition)
     for rule in _visibility_rules.get(queryset.model, []):
         queryset = rule(queryset, user, action, grants(user))
     return queryset

@@ -22,9 +22,13 @@ def filters_from_query(request, schema, *, warn: bool = True):
         return schema(**{k: v for k, v in params.items() if k not in bad})
 
 
-def page_of(request, rows, per_page: int = PAGE_SIZE) -> tuple[Page, str]:
-    """The requested page of rows, and the query string without `page` for the page links."""
-    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+def page_of(request, rows, per_page: int = PAGE_SIZE, count: int | None = None) -> tuple[Page, str]:
+    """The requested page of rows, and the query string without `page` for the page links.
+    A caller that already counted the rows passes `count`, sparing a second scan."""
+    paginator = Paginator(rows, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: setting it skips the COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

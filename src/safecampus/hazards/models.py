@@ -140,6 +140,13 @@ class Hazard(AuditedModel):
         indexes = [
             models.Index(fields=["district", "found_at"], name="hazard_district_found_idx"),
             models.Index(fields=["status", "deadline"], name="hazard_status_deadline_idx"),
+            # Covers the statistics and the ledger's count in the scope's join by school
+            # (PostgreSQL answers them from the index alone; other databases ignore INCLUDE).
+            models.Index(
+                fields=["school"],
+                include=["found_at", "status", "level", "deadline", "supervised_by", "district"],
+                name="hazard_school_covering_idx",
+            ),
         ]
 
     def __str__(self) -> str:

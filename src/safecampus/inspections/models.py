@@ -125,6 +125,7 @@ class Inspection(AuditedModel):
     client_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     scope_path = "school__unit__path"
+    scope_member_lookup = "team"
     scope_view_action = "inspection.view"
     audit_fields = [
         "campaign_id",
@@ -165,6 +166,7 @@ class InspectionResult(AuditedModel):
     )
 
     scope_path = "inspection__school__unit__path"
+    scope_member_lookup = "inspection__team"
     scope_view_action = "inspection.view"
 
     class Meta:

@@ -89,11 +89,16 @@ def campaign_schools(campaign: Campaign):
 
 
 def _check_team(campaign: Campaign, school, team) -> None:
+    """Team members see the inspection by being on it (scope_member_lookup). For a cross
+    check they come from another district than the school's; otherwise from its scope."""
+    cross = campaign.kind == CampaignKind.CROSS
     for member in team:
-        if not member.is_active or not can(member, "inspection.view", school.unit):
+        if not member.is_active or not can(
+            member, "inspection.view", None if cross else school.unit
+        ):
             raise BusinessRuleError(_("检查组成员 %(name)s 无权检查该校") % {"name": member})
         if (
-            campaign.kind == CampaignKind.CROSS
+            cross
             and school.district_id
             and any(g.unit_id == school.district_id for g in member.assignments.all())
         ):
@@ -219,6 +224,11 @@ def inspection_submit(
         raise BusinessRuleError(_("该检查已提交"))
     if locked.status != InspectionStatus.IN_PROGRESS:
         raise BusinessRuleError(_("请先开始检查（到达现场后点击“开始检查”）"))
+    if (
+        client_key
+        and Inspection.objects.filter(client_key=client_key).exclude(pk=locked.pk).exists()
+    ):
+        raise BusinessRuleError(_("该提交编号已被使用"))
     items = {
         i.pk: i for i in locked.campaign.template.items.select_related("aspect", "catalog_point")
     }
@@ -251,6 +261,7 @@ def inspection_submit(
         if r["outcome"] == Outcome.FAIL:
             result.hazard, _created = hazard_report(
                 user=user,
+                authorized_by_inspection=True,
                 school=locked.school,
                 source=HazardSource.INSPECTION,
                 aspect=item.aspect,

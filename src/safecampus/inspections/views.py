@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -123,6 +125,15 @@ def campaign_view(request, campaign_id: int):
     )
 
 
+def _coordinate(value, bound: int):
+    """The browser's position if it sent a sane one; a check is never refused for lack of it."""
+    try:
+        number = Decimal(value).quantize(Decimal("0.000001"))
+    except (InvalidOperation, TypeError, ValueError, ArithmeticError):
+        return None
+    return number if abs(number) <= bound else None
+
+
 @login_required
 def inspection_view(request, inspection_id: int):
     inspection = inspection_get(user=request.user, inspection_id=inspection_id)
@@ -139,8 +150,8 @@ def inspection_view(request, inspection_id: int):
                         "item_id": item.pk,
                         "outcome": request.POST.get(f"outcome-{item.pk}", ""),
                         "note": request.POST.get(f"note-{item.pk}", ""),
-                        "latitude": request.POST.get("latitude") or None,
-                        "longitude": request.POST.get("longitude") or None,
+                        "latitude": _coordinate(request.POST.get("latitude"), 90),
+                        "longitude": _coordinate(request.POST.get("longitude"), 180),
                     }
                     for item in inspection.campaign.template.items.all()
                     if request.POST.get(f"outcome-{item.pk}") in Outcome.values

@@ -72,8 +72,12 @@ class OrgUnit(AuditedModel):
                 depth=F("depth") + (self.depth - old_path.count("/") + 2),
             )
             if self.kind == UnitKind.SCHOOL:
-                # The school's denormalised district follows it to its new place in the tree.
+                # The school's denormalised district follows it to its new place in the tree,
+                # and so does that of its hazards (the ledger's district filter and roll-ups).
+                from safecampus.hazards.models import Hazard
+
                 School.objects.filter(pk=self.pk).update(district=self.district)
+                Hazard.objects.filter(school_id=self.pk).update(district=self.district)
 
     def ancestors(self) -> list["OrgUnit"]:
         """Units above this one, from the root down (for breadcrumbs)."""

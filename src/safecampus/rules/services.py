@@ -60,6 +60,8 @@ def rule_set_copy(
 ) -> RuleSet:
     """A new rule set published at `unit`, starting from `source` with the edited data."""
     require(user, "rules.manage", unit)
+    if unit.kind not in ("province", "city", "district"):
+        raise BusinessRuleError(_("规则集由省、市或区市发布"))
     if RuleSet.objects.filter(kind=source.kind, name=name, version=version).exists():
         raise BusinessRuleError(_("已有同名同版本的规则集，请修改名称或版本"))
     return RuleSet.objects.create(

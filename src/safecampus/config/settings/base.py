@@ -248,7 +248,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
-# E-mail for notifications: SMTP in production (EMAIL_URL-style settings), the console here.
+# E-mail for notifications: set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and
+# the EMAIL_HOST* settings in production; by default mail is written to the console.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
