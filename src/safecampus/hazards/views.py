@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +18,7 @@ from safecampus.orgs.selectors import district_choices
 from safecampus.risks.models import Aspect
 
 from . import services
-from .choices import HazardLevel, HazardSource, HazardStatus
+from .choices import STATUS_COLOURS, HazardLevel, HazardSource, HazardStatus
 from .excel import ledger_bytes
 from .filters import HazardFilters
 from .forms import AssignForm, HazardReportForm, StartForm, SubmitForm, SuperviseForm, VerifyForm
@@ -35,6 +36,39 @@ def _choices(request) -> dict:
     }
 
 
+def ledger_rows(hazards) -> list[dict]:
+    """The ledger's rows as ready strings: labels, colours, links and the overdue flag worked
+    out once per page rather than per cell (the page's rendering was its main cost)."""
+    sources, levels, statuses = (
+        {k: str(v) for k, v in choices}
+        for choices in (HazardSource.choices, HazardLevel.choices, HazardStatus.choices)
+    )
+    today, direct = timezone.localdate(), _("市直属")
+    detail = reverse("hazards:detail", args=[0]).removesuffix("0/")
+    return [
+        {
+            "url": f"{detail}{h.pk}/",
+            "found": timezone.localtime(h.found_at).strftime("%Y-%m-%d"),
+            "school": h.school.unit.name,
+            "district": h.district.name if h.district_id else direct,
+            "description": h.description if len(h.description) <= 60 else h.description[:59] + "…",
+            "aspect": h.aspect.name if h.aspect_id else "",
+            "source": sources[h.source],
+            "major": h.level == HazardLevel.MAJOR,
+            "level": levels[h.level],
+            "supervised": h.supervised_by_id is not None,
+            "status": statuses[h.status],
+            "colour": STATUS_COLOURS[h.status],
+            "deadline": h.deadline.isoformat() if h.deadline else "—",
+            "overdue": h.status != HazardStatus.CLOSED
+            and h.deadline is not None
+            and h.deadline < today,
+            "owner": str(h.owner) if h.owner_id else "—",
+        }
+        for h in hazards
+    ]
+
+
 @login_required
 def ledger_view(request):
     require(request.user, "hazard.view")
@@ -49,7 +83,7 @@ def ledger_view(request):
     )
     page, query = page_of(request, ids, count=stats["found"])
     by_id = {h.pk: h for h in hazard_list(user=request.user).filter(pk__in=list(page.object_list))}
-    page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+    page.object_list = ledger_rows([by_id[pk] for pk in page.object_list if pk in by_id])
     context = {
         "page": page,
         "query": query,
