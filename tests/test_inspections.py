@@ -46,14 +46,7 @@ TODAY = date(2026, 12, 1)
 @pytest.fixture
 def spot(world):
     """District A's unannounced spot check of school A1, planned by the district officer."""
-    catalog = catalog_import(
-        user=world.users["city_admin"],
-        unit=world.city,
-        group="k12",
-        name="清单",
-        version="1",
-        data=excel.workbook_bytes(ROWS),
-    )
+    catalog = _catalog(world)
     officer = world.users["district_a"]
     template = services.checklist_from_catalog(
         user=officer, unit=world.district_a, catalog=catalog, name="消防与食品安全检查表"
@@ -71,6 +64,18 @@ def spot(world):
         user=officer, campaign=campaign, school=world.a1, team=[world.users["inspector"]]
     )
     return inspection
+
+
+def _catalog(world):
+    """The city's K-12 catalog of the two points above (checklists are built from it)."""
+    return catalog_import(
+        user=world.users["city_admin"],
+        unit=world.city,
+        group="k12",
+        name="清单",
+        version="1",
+        data=excel.workbook_bytes(ROWS),
+    )
 
 
 SCHOOL_SIDE = ("principal_a1", "director_a1", "staff_a1", "guard_a1", "counsellor_a1")
@@ -110,14 +115,7 @@ def test_a_planned_spot_check_is_invisible_to_its_school_everywhere(spot, as_use
 
 
 def test_the_secret_is_kept_from_the_district_when_the_city_organizes(world, as_user):
-    catalog = catalog_import(
-        user=world.users["city_admin"],
-        unit=world.city,
-        group="k12",
-        name="清单",
-        version="1",
-        data=excel.workbook_bytes(ROWS),
-    )
+    catalog = _catalog(world)
     officer = world.users["city_officer"]
     template = services.checklist_from_catalog(
         user=officer, unit=world.city, catalog=catalog, name="市级检查表"
@@ -205,14 +203,7 @@ def test_an_inspection_is_submitted_once_and_failed_items_become_hazards(spot, a
 
 
 def test_risk_weighted_selection_is_reproducible_and_explained(world, as_user):
-    catalog = catalog_import(
-        user=world.users["city_admin"],
-        unit=world.city,
-        group="k12",
-        name="清单",
-        version="1",
-        data=excel.workbook_bytes(ROWS),
-    )
+    catalog = _catalog(world)
     officer = world.users["city_officer"]
     template = services.checklist_from_catalog(
         user=officer, unit=world.city, catalog=catalog, name="表"
@@ -265,14 +256,7 @@ def test_risk_weighted_selection_is_reproducible_and_explained(world, as_user):
 
 
 def test_cross_district_checks_take_inspectors_from_another_district(world, as_user):
-    catalog = catalog_import(
-        user=world.users["city_admin"],
-        unit=world.city,
-        group="k12",
-        name="清单",
-        version="1",
-        data=excel.workbook_bytes(ROWS),
-    )
+    catalog = _catalog(world)
     officer = world.users["city_officer"]
     template = services.checklist_from_catalog(
         user=officer, unit=world.city, catalog=catalog, name="表"
@@ -299,14 +283,7 @@ def test_cross_district_checks_take_inspectors_from_another_district(world, as_u
 
 @pytest.mark.parametrize("persona", list(PERSONAS))
 def test_only_planners_create_campaigns(world, as_user, persona):
-    catalog = catalog_import(
-        user=world.users["city_admin"],
-        unit=world.city,
-        group="k12",
-        name="清单",
-        version="1",
-        data=excel.workbook_bytes(ROWS),
-    )
+    catalog = _catalog(world)
     template = services.checklist_from_catalog(
         user=world.users["city_officer"], unit=world.city, catalog=catalog, name="表"
     )
@@ -331,14 +308,7 @@ def test_only_planners_create_campaigns(world, as_user, persona):
 
 
 def test_a_cross_check_team_from_another_district_inspects_and_reports(world, as_user):
-    catalog = catalog_import(
-        user=world.users["city_admin"],
-        unit=world.city,
-        group="k12",
-        name="清单",
-        version="1",
-        data=excel.workbook_bytes(ROWS),
-    )
+    catalog = _catalog(world)
     officer = world.users["city_officer"]
     template = services.checklist_from_catalog(
         user=officer, unit=world.city, catalog=catalog, name="表"
