@@ -78,6 +78,23 @@ def _catalog(world):
     )
 
 
+def _city_campaign(world, name, kind):
+    """A one-day campaign of the city, on a checklist built from its catalog."""
+    officer = world.users["city_officer"]
+    template = services.checklist_from_catalog(
+        user=officer, unit=world.city, catalog=_catalog(world), name="市级检查表"
+    )
+    return services.campaign_create(
+        user=officer,
+        unit=world.city,
+        name=name,
+        kind=kind,
+        starts_on=TODAY,
+        ends_on=TODAY,
+        template=template,
+    )
+
+
 SCHOOL_SIDE = ("principal_a1", "director_a1", "staff_a1", "guard_a1", "counsellor_a1")
 
 
@@ -115,20 +132,8 @@ def test_a_planned_spot_check_is_invisible_to_its_school_everywhere(spot, as_use
 
 
 def test_the_secret_is_kept_from_the_district_when_the_city_organizes(world, as_user):
-    catalog = _catalog(world)
     officer = world.users["city_officer"]
-    template = services.checklist_from_catalog(
-        user=officer, unit=world.city, catalog=catalog, name="市级检查表"
-    )
-    campaign = services.campaign_create(
-        user=officer,
-        unit=world.city,
-        name="市级抽查",
-        kind="spot",
-        starts_on=TODAY,
-        ends_on=TODAY,
-        template=template,
-    )
+    campaign = _city_campaign(world, "市级抽查", "spot")
     inspection = services.inspection_plan(user=officer, campaign=campaign, school=world.a1)
     assert as_user("district_a").get(f"/api/v1/inspections/{inspection.pk}").status_code == 404
     assert as_user("district_a").get("/api/v1/inspections").json()["count"] == 0
@@ -256,20 +261,8 @@ def test_risk_weighted_selection_is_reproducible_and_explained(world, as_user):
 
 
 def test_cross_district_checks_take_inspectors_from_another_district(world, as_user):
-    catalog = _catalog(world)
     officer = world.users["city_officer"]
-    template = services.checklist_from_catalog(
-        user=officer, unit=world.city, catalog=catalog, name="表"
-    )
-    campaign = services.campaign_create(
-        user=officer,
-        unit=world.city,
-        name="交叉检查",
-        kind="cross",
-        starts_on=TODAY,
-        ends_on=TODAY,
-        template=template,
-    )
+    campaign = _city_campaign(world, "交叉检查", "cross")
     from safecampus.core.errors import BusinessRuleError
 
     with pytest.raises(BusinessRuleError, match="本区市人员"):
@@ -308,20 +301,8 @@ def test_only_planners_create_campaigns(world, as_user, persona):
 
 
 def test_a_cross_check_team_from_another_district_inspects_and_reports(world, as_user):
-    catalog = _catalog(world)
     officer = world.users["city_officer"]
-    template = services.checklist_from_catalog(
-        user=officer, unit=world.city, catalog=catalog, name="表"
-    )
-    campaign = services.campaign_create(
-        user=officer,
-        unit=world.city,
-        name="交叉检查",
-        kind="cross",
-        starts_on=TODAY,
-        ends_on=TODAY,
-        template=template,
-    )
+    campaign = _city_campaign(world, "交叉检查", "cross")
     inspection = services.inspection_plan(
         user=officer, campaign=campaign, school=world.a1, team=[world.users["district_b"]]
     )

@@ -4,7 +4,7 @@ with its inspector (the school side cannot see it until it starts)."""
 from datetime import date, timedelta
 
 from safecampus.inspections.models import Campaign, ChecklistItem, ChecklistTemplate, Inspection
-from safecampus.inspections.services import campaign_schools, selection_weights
+from safecampus.inspections.services import campaign_schools, selection_weights, weighted_draw
 from safecampus.risks.models import RiskCatalog
 
 
@@ -43,7 +43,7 @@ def demo_spot_check(*, city, inspector, rng, today: date) -> int:
     )
     schools = list(campaign_schools(campaign).order_by("pk"))
     weights = selection_weights(schools, today)
-    picked = sorted(schools, key=lambda s: rng.random() ** (1 / weights[s.pk][0]), reverse=True)[:6]
+    picked = weighted_draw(schools, lambda s: weights[s.pk][0], rng, 6)
     for n, school in enumerate(picked):
         inspection = Inspection.objects.create(
             campaign=campaign,

@@ -157,6 +157,14 @@ def selection_weights(schools, today: date | None = None) -> dict[int, tuple[flo
     return weights
 
 
+def weighted_draw(items, weight_of, rng: random.Random, count: int) -> list:
+    """`count` items drawn without replacement, each with probability in proportion to its
+    weight (Efraimidis–Spirakis: the largest u^(1/w) win); reproducible for a seeded rng."""
+    return sorted(items, key=lambda item: math.log(rng.random()) / weight_of(item), reverse=True)[
+        :count
+    ]
+
+
 @transaction.atomic
 def spot_check_select(
     *, user, campaign: Campaign, count: int, seed: int, team=(), planned_on=None
@@ -169,10 +177,7 @@ def spot_check_select(
     if count < 1 or count > len(candidates):
         raise BusinessRuleError(_("抽取数量须在 1 到 %(n)d 之间") % {"n": len(candidates)})
     weights = selection_weights(candidates)
-    rng = random.Random(seed)
-    keyed = sorted(
-        candidates, key=lambda s: math.log(rng.random()) / weights[s.pk][0], reverse=True
-    )
+    keyed = weighted_draw(candidates, lambda s: weights[s.pk][0], random.Random(seed), count)
     return [
         inspection_plan(
             user=user,
@@ -182,7 +187,7 @@ def spot_check_select(
             planned_on=planned_on,
             reason=weights[school.pk][1],
         )
-        for school in keyed[:count]
+        for school in keyed
     ]
 
 
