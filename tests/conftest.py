@@ -51,6 +51,15 @@ PERSONAS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test's database starts from the same data versions (core/dataversion.py): figures
+    cached by an earlier test must not be served to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def world(db) -> World:
     city = OrgUnitFactory(kind=UnitKind.CITY, name="测试市", code="T1")

@@ -320,3 +320,49 @@ def test_the_pages_walk_the_workflow(world, as_user):
     director.post(f"/hazards/{hazard.pk}/", {"step": "verify", "accept": "1", "note": ""})
     hazard.refresh_from_db()
     assert hazard.status == "closed" and str(hazard.deadline) == deadline
+
+
+def test_hazards_follow_their_school_and_district_when_units_move(world, as_user):
+    """The scope path copied onto each hazard moves with the subtree: after a school and then
+    a whole district move, each officer sees exactly the hazards now under them."""
+    hazard = _report(world)
+    assert hazard.unit_path == "/T1/TA/TA01/"
+
+    def visible(persona):
+        return {h["id"] for h in as_user(persona).get("/api/v1/hazards").json()["items"]}
+
+    assert hazard.pk in visible("district_a") and hazard.pk not in visible("district_b")
+    world.a1.unit.parent = world.district_b
+    world.a1.unit.save()
+    hazard.refresh_from_db()
+    assert hazard.unit_path == "/T1/TB/TA01/" and hazard.district == world.district_b
+    assert hazard.pk in visible("district_b") and hazard.pk not in visible("district_a")
+    world.district_b.code = "TB2"
+    world.district_b.save()
+    hazard.refresh_from_db()
+    assert hazard.unit_path == "/T1/TB2/TA01/"
+    assert hazard.pk in visible("district_b") and hazard.pk in visible("city_officer")
+
+
+def test_cached_statistics_change_with_every_write_whatever_makes_it(world, as_user):
+    """The statistics are cached under a counter that database triggers bump: a service, a
+    bulk update and raw SQL all show at once."""
+    from django.db import connection
+
+    client = as_user("district_a")
+
+    def found():
+        return client.get("/api/v1/hazards/stats").json()
+
+    hazard = _report(world)
+    assert found()["found"] == 1 and found()["major"] == 0
+    _report(world, description="配电室门未上锁")
+    assert found()["found"] == 2
+    Hazard.objects.filter(pk=hazard.pk).update(level="major")
+    assert found()["major"] == 1
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE hazards_hazard SET status = 'closed' WHERE id = %s", [hazard.pk])
+    assert found()["rectified"] == 1
+    world.a1.unit.parent = world.district_b
+    world.a1.unit.save()
+    assert found()["found"] == 0

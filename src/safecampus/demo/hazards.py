@@ -59,6 +59,7 @@ def demo_campaign_2021(
         hazard = Hazard(
             school=school,
             district_id=school.district_id,
+            unit_path=school.unit.path,
             aspect=point.aspect,
             catalog_point=point,
             level=level,

@@ -4,8 +4,10 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from safecampus.access.scope import scoped, scoped_get
+from safecampus.core.dataversion import cached
 
 from .choices import HazardLevel, HazardStatus
 from .filters import HazardFilters
@@ -53,18 +55,29 @@ def hazard_stats(*, user, filters: HazardFilters | None = None) -> dict:
     """Found / rectified (closed) / rate / overdue / major / supervised, in the caller's scope,
     computed in one aggregate over the hazard records."""
     qs = hazard_list(user=user, filters=filters).order_by()
-    closed = Q(status=HazardStatus.CLOSED)
-    totals = qs.aggregate(
-        found=Count("pk"),
-        rectified=Count("pk", filter=closed),
-        overdue=Count("pk", filter=~closed & Q(deadline__lt=timezone.localdate())),
-        major=Count("pk", filter=Q(level=HazardLevel.MAJOR)),
-        major_open=Count("pk", filter=Q(level=HazardLevel.MAJOR) & ~closed),
-        supervised=Count("pk", filter=Q(supervised_by__isnull=False) & ~closed),
-    )
-    totals["open"] = totals["found"] - totals["rectified"]
-    totals["rate"] = rectification_rate(totals["rectified"], totals["found"])
-    return totals
+    today = timezone.localdate()
+
+    def compute():
+        closed = Q(status=HazardStatus.CLOSED)
+        totals = qs.aggregate(
+            found=Count("pk"),
+            rectified=Count("pk", filter=closed),
+            overdue=Count("pk", filter=~closed & Q(deadline__lt=today)),
+            major=Count("pk", filter=Q(level=HazardLevel.MAJOR)),
+            major_open=Count("pk", filter=Q(level=HazardLevel.MAJOR) & ~closed),
+            supervised=Count("pk", filter=Q(supervised_by__isnull=False) & ~closed),
+        )
+        totals["open"] = totals["found"] - totals["rectified"]
+        totals["rate"] = rectification_rate(totals["rectified"], totals["found"])
+        return totals
+
+    return _cached(qs, "totals", compute, today)
+
+
+def _cached(qs, what: str, compute, today):
+    """compute() cached until any hazard or org unit changes (core/dataversion.py), keyed by
+    the scoped, filtered query itself: the caller's scope and filters are in its SQL."""
+    return cached("hazards", [what, str(qs.query), today, get_language()], compute)
 
 
 def hazard_stats_by(*, user, filters: HazardFilters | None, group: str) -> list[dict]:
@@ -75,30 +88,34 @@ def hazard_stats_by(*, user, filters: HazardFilters | None, group: str) -> list[
         "aspect": ("aspect__code", "aspect__name"),
     }[group]
     closed = Q(status=HazardStatus.CLOSED)
-    rows = (
-        hazard_list(user=user, filters=filters)
-        .order_by()
-        .values(*fields)
-        .annotate(
-            found=Count("pk"),
-            rectified=Count("pk", filter=closed),
-            overdue=Count("pk", filter=~closed & Q(deadline__lt=timezone.localdate())),
-            major=Count("pk", filter=Q(level=HazardLevel.MAJOR)),
+    qs = hazard_list(user=user, filters=filters).order_by()
+    today = timezone.localdate()
+
+    def compute():
+        rows = (
+            qs.values(*fields)
+            .annotate(
+                found=Count("pk"),
+                rectified=Count("pk", filter=closed),
+                overdue=Count("pk", filter=~closed & Q(deadline__lt=today)),
+                major=Count("pk", filter=Q(level=HazardLevel.MAJOR)),
+            )
+            .order_by("-found")
         )
-        .order_by("-found")
-    )
-    return [
-        {
-            "key": row[fields[0]],
-            "name": row[fields[1]] or "",
-            "found": row["found"],
-            "rectified": row["rectified"],
-            "rate": rectification_rate(row["rectified"], row["found"]),
-            "overdue": row["overdue"],
-            "major": row["major"],
-        }
-        for row in rows
-    ]
+        return [
+            {
+                "key": row[fields[0]],
+                "name": row[fields[1]] or "",
+                "found": row["found"],
+                "rectified": row["rectified"],
+                "rate": rectification_rate(row["rectified"], row["found"]),
+                "overdue": row["overdue"],
+                "major": row["major"],
+            }
+            for row in rows
+        ]
+
+    return _cached(qs, f"by-{group}", compute, today)
 
 
 def owner_candidates(hazard: Hazard):

@@ -71,11 +71,16 @@ class OrgUnit(AuditedModel):
                 path=Concat(Value(self.path), Substr("path", len(old_path) + 1)),
                 depth=F("depth") + (self.depth - old_path.count("/") + 2),
             )
+            from safecampus.hazards.models import Hazard
+
+            # The scope path copied onto hazards follows the subtree (a denormalisation for
+            # the choke point, not a change anyone made: not audited).
+            Hazard._base_manager.filter(unit_path__startswith=old_path).update(
+                unit_path=Concat(Value(self.path), Substr("unit_path", len(old_path) + 1))
+            )
             if self.kind == UnitKind.SCHOOL:
                 # The school's denormalised district follows it to its new place in the tree,
                 # and so does that of its hazards (the ledger's district filter and roll-ups).
-                from safecampus.hazards.models import Hazard
-
                 School.objects.filter(pk=self.pk).update(district=self.district)
                 Hazard.objects.filter(school_id=self.pk).update(district=self.district)
 
