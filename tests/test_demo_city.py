@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import Sum
 from django.test import Client
 
@@ -15,9 +16,24 @@ from safecampus.orgs.choices import BASIC_SCHOOL_TYPES, SchoolType, UnitKind
 from safecampus.orgs.models import OrgUnit, School
 
 
+@pytest.fixture(scope="module")
+def _city_for_the_module(django_db_setup, django_db_blocker):
+    """The scale-1 city, generated once for the module inside a transaction rolled back after
+    it: each test runs in a savepoint within (pytest-django's `db`), so a test's own writes are
+    undone while the city stays. Generating it per test cost ~15 s a test."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield demo_city_generate(scale=1, seed=2021, password="Demo-Pass-2026")
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def city(db):
-    return demo_city_generate(scale=1, seed=2021, password="Demo-Pass-2026")
+def city(_city_for_the_module, db):
+    return _city_for_the_module
 
 
 def test_scale_1_builds_the_yantai_sized_city(city):
@@ -180,3 +196,32 @@ def test_the_demo_spot_check_is_planned_and_secret(city):
     )
     assert inspector.get("/api/v1/inspections").json()["count"] == 6
     assert principal.get("/api/v1/inspections").json()["count"] == 0
+
+
+def test_the_demo_remediation_figures_come_from_records(city):
+    """802 schools, 2,238 buildings and 8.13 million m² remediated by the end of 2020, computed
+    by the platform from accepted projects; plus works under way and buildings still needing
+    them."""
+    from safecampus.buildings.models import Building, RemediationProject
+
+    client = Client()
+    client.post("/accounts/login/", {"username": "city_officer", "password": "Demo-Pass-2026"})
+    for query in ("?year=2020", "", "?as_of=2020-12-31"):
+        rollup = client.get(f"/api/v1/buildings/remediation{query}").json()
+        assert (rollup["schools"], rollup["buildings"], rollup["floor_area_m2"]) == (
+            802,
+            2238,
+            8_130_000,
+        )
+    assert client.get("/api/v1/buildings/remediation?year=2019").json()["buildings"] < 2238
+    assert rollup["needing_remediation"] > 0 and rollup["buildings_total"] > 2238
+    assert rollup["projects"]["in_progress"] > 0 and rollup["projects"]["awaiting_acceptance"] > 0
+    assert sum(row["buildings"] for row in rollup["rows"]) == 2238
+    page = client.get("/buildings/?year=2020").content.decode()
+    assert 'data-figure="schools">802<' in page and 'data-figure="buildings">2,238<' in page
+    assert 'data-figure="floor_area">813<' in page and "8,130,000 m²" in page
+    # The records themselves: accepted projects by the end of 2020 and the buildings they cover.
+    accepted = RemediationProject.objects.filter(status="accepted", acceptance_on__year__lte=2020)
+    covered = Building.objects.filter(projects__in=accepted).distinct()
+    assert covered.count() == 2238 and covered.values("school").distinct().count() == 802
+    assert sum(b.floor_area_m2 for b in covered) == 8_130_000

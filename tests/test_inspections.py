@@ -329,3 +329,45 @@ def test_a_cross_check_team_from_another_district_inspects_and_reports(world, as
     assert visitor.get(f"/api/v1/hazards/{hazard.pk}").status_code == 404
     page = visitor.post(f"/inspections/{inspection.pk}/", {"latitude": "not-a-number"})
     assert page.status_code in (200, 302)
+
+
+def test_the_campaign_page_plans_a_school_with_its_inspection_team(spot, world, as_user):
+    """The planner ticks the team on the campaign page; only people who may inspect there are
+    offered, and a member from outside is refused by the form."""
+    officer = as_user("district_a")
+    url = f"/inspections/campaigns/{spot.campaign_id}/"
+    page = officer.get(url).content.decode()
+    assert "（inspector）" in page and "（district_a）" in page
+    assert "（teacher_b1）" not in page and "（district_b）" not in page
+    outsider = officer.post(
+        url, {"form": "plan", "school": "TA02", "team": [world.users["teacher_b1"].pk]}
+    )
+    assert outsider.status_code == 200 and not Inspection.objects.filter(school=world.a2).exists()
+    planned = officer.post(
+        url, {"form": "plan", "school": "TA02", "team": [world.users["inspector"].pk]}
+    )
+    assert planned.status_code == 302
+    inspection = Inspection.objects.get(school=world.a2)
+    assert list(inspection.team.all()) == [world.users["inspector"]]
+    # The risk-weighted draw takes its team the same way (here the city's, of the city's schools).
+    campaign = services.campaign_create(
+        user=world.users["city_officer"],
+        unit=world.city,
+        name="市级抽查",
+        kind="spot",
+        starts_on=TODAY,
+        ends_on=TODAY,
+        template=spot.campaign.template,
+    )
+    drawn = as_user("city_officer").post(
+        f"/inspections/campaigns/{campaign.pk}/",
+        {
+            "form": "select",
+            "count": "2",
+            "seed": "7",
+            "team": [world.users["city_admin"].pk, world.users["inspector"].pk],
+        },
+    )
+    assert drawn.status_code == 302
+    teams = [sorted(u.username for u in i.team.all()) for i in campaign.inspections.all()]
+    assert teams == [["city_admin", "inspector"]] * 2

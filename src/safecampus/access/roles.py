@@ -62,6 +62,39 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
             {R.CITY_ADMIN, R.CITY_OFFICER, R.DISTRICT_OFFICER, R.PRINCIPAL, R.SAFETY_DIRECTOR}
         ),
     ),
+    "device.view": (_("查看技防设备与在线状态"), _EVERY_BUSINESS_ROLE),
+    "device.manage": (
+        _("维护技防设备台账"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.DISTRICT_OFFICER}),
+    ),
+    "defense.view": (_("查看人防物防与四个100%"), _EVERY_BUSINESS_ROLE),
+    "defense.manage": (
+        _("维护保安、护学岗、防护器械与封闭管理"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR}),
+    ),
+    "gatepost.sign": (
+        _("护学岗签到"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.STAFF, R.GUARD}),
+    ),
+    "visitor.register": (
+        _("来访人员出入登记"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.GUARD}),
+    ),
+    "patrol.view": (_("查看巡查点与巡查记录"), _EVERY_BUSINESS_ROLE),
+    "patrol.scan": (
+        _("扫码巡查"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.STAFF, R.GUARD}),
+    ),
+    "patrol.manage": (_("维护巡查点"), frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR})),
+    "building.view": (_("查看校舍与消防抗震整改"), _EVERY_BUSINESS_ROLE),
+    "building.manage": (
+        _("维护校舍台账与整改项目"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.DISTRICT_OFFICER}),
+    ),
+    "remediation.accept": (
+        _("验收消防抗震整改项目"),
+        frozenset({R.DISTRICT_OFFICER, R.CITY_OFFICER}),
+    ),
     "rules.view": (_("查看规则集"), _EVERY_BUSINESS_ROLE),
     "rules.manage": (_("配置规则集"), frozenset({R.CITY_ADMIN})),
     "user.manage": (

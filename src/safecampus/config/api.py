@@ -16,12 +16,16 @@ from safecampus.accounts.api import TokenAuth
 from safecampus.accounts.api import router as accounts_router
 from safecampus.accounts.user_api import router as users_router
 from safecampus.audit.api import router as audit_router
+from safecampus.buildings.api import router as buildings_router
 from safecampus.core.api import router as core_router
 from safecampus.core.errors import BusinessRuleError
+from safecampus.defenses.api import router as defenses_router
+from safecampus.devices.api import router as devices_router
 from safecampus.hazards.api import router as hazards_router
 from safecampus.inspections.api import router as inspections_router
 from safecampus.notifications.api import router as notifications_router
 from safecampus.orgs.api import router as orgs_router
+from safecampus.patrols.api import router as patrols_router
 from safecampus.risks.api import router as risks_router
 from safecampus.risks.school_api import router as three_lists_router
 from safecampus.rules.api import router as rules_router
@@ -101,4 +105,8 @@ api.add_router("/", hazards_router)
 api.add_router("/", three_lists_router)
 api.add_router("/", notifications_router)
 api.add_router("/", inspections_router)
+api.add_router("/", defenses_router)
+api.add_router("/", buildings_router)
+api.add_router("/", patrols_router)
+api.add_router("/", devices_router)
 api.add_router("/audit", audit_router)

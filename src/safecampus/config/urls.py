@@ -14,6 +14,10 @@ urlpatterns = [
     path("", include("safecampus.rules.urls")),
     path("", include("safecampus.hazards.urls")),
     path("", include("safecampus.inspections.urls")),
+    path("", include("safecampus.defenses.urls")),
+    path("", include("safecampus.buildings.urls")),
+    path("", include("safecampus.devices.urls")),
     path("", include("safecampus.notifications.urls")),
+    path("", include("safecampus.patrols.urls")),
     path("", include("safecampus.core.urls")),
 ]

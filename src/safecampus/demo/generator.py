@@ -25,9 +25,13 @@ from safecampus.orgs.choices import Ownership, SchoolType, UnitKind
 from safecampus.orgs.models import OrgUnit, School
 
 from . import data, geo
+from .buildings import demo_buildings
 from .catalogs import demo_catalogs_publish, demo_school_lists
+from .defenses import demo_defenses
+from .devices import demo_devices
 from .hazards import demo_campaign_2021
 from .inspections import demo_spot_check
+from .patrols import demo_patrols
 
 DEFAULT_PASSWORD = "Safe@Campus2026"
 DEFAULT_SEED = 2021
@@ -354,6 +358,41 @@ def demo_city_generate(
         demo_spot_check(
             city=city, inspector=inspector, rng=random.Random(seed + 3), today=timezone.localdate()
         )
+        buildings = sum(
+            demo_buildings(
+                city=unit,
+                rng=random.Random(f"{seed}-buildings-{unit.code}"),
+                today=timezone.localdate(),
+            )
+            for unit in plan.units
+            if unit.kind == UnitKind.CITY
+        )
+        step("校舍与消防抗震整改", buildings)
+        for unit in plan.units:
+            if unit.kind == UnitKind.CITY:
+                defenses = demo_defenses(
+                    city=unit,
+                    rng=random.Random(f"{seed}-defenses-{unit.code}"),
+                    today=timezone.localdate(),
+                )
+        step("三防建设", defenses["guards"])
+        cameras = 0
+        for unit in plan.units:
+            if unit.kind == UnitKind.CITY:
+                cameras += demo_devices(
+                    city=unit, rng=random.Random(f"{seed}-devices-{unit.code}"), now=timezone.now()
+                )["cameras"]
+        step("技防设备", cameras)
+        patrol_visits = demo_patrols(
+            schools=School.objects.filter(
+                pk__in=first_schools.values(), unit__path__contains=f"/{data.CITY[0]}/"
+            )
+            .select_related("unit", "district")
+            .order_by("unit__path"),
+            rng=random.Random(f"{seed}-patrols"),
+            now=timezone.now(),
+        )
+        step("隐患网上巡查", patrol_visits)
     result.cities = sum(1 for u in plan.units if u.kind == UnitKind.CITY)
     result.districts = sum(1 for u in plan.units if u.kind == UnitKind.DISTRICT)
     result.schools = sum(

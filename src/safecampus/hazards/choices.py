@@ -12,6 +12,7 @@ class HazardSource(models.TextChoices):
     PATROL = "patrol", _("巡查发现")
     MEASURE_CHECK = "measure_check", _("措施检查")
     REPORT = "report", _("随手上报")
+    DEVICE = "device", _("设备故障超时")
 
 
 class HazardStatus(models.TextChoices):

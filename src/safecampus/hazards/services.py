@@ -54,13 +54,14 @@ def hazard_report(
     """Put a hazard on the school's rectification list. Answers (hazard, created): a retried
     report with the same client key finds the first one instead of adding a second. A
     cross-district inspector reports from outside the school's scope: the inspection service
-    has checked them as a member of that inspection's team."""
-    if not authorized_by_inspection:
+    has checked them as a member of that inspection's team. `user=None` is the platform's own
+    finding (a device fault left unfixed): no person reports it, so no person's right applies."""
+    if user is not None and not authorized_by_inspection:
         require(user, "hazard.report", school.unit)
     if client_key:
         existing = Hazard.objects.filter(client_key=client_key).first()
         if existing is not None:
-            if existing.found_by_id != user.pk:
+            if existing.found_by_id != (user.pk if user is not None else None):
                 raise BusinessRuleError(_("该提交编号已被使用"))
             return existing, False
     if not description.strip():

@@ -1,8 +1,9 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.http import Http404
-from ninja import Field, Query, Router, Schema, Status
+from django.http import FileResponse, Http404
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require, scoped_get
@@ -15,7 +16,14 @@ from safecampus.risks.models import RiskCatalog
 
 from . import services
 from .models import CampaignKind, InspectionStatus, Outcome
-from .selectors import campaign_get, campaign_list, inspection_get, inspection_list, template_list
+from .selectors import (
+    campaign_get,
+    campaign_list,
+    inspection_get,
+    inspection_list,
+    inspection_photo_get,
+    template_list,
+)
 
 router = Router(tags=["inspections"])
 
@@ -73,9 +81,23 @@ class ResultOut(Schema):
     hazard_id: int | None
 
 
+class PhotoOut(Schema):
+    id: int
+    item_id: int
+    width: int
+    height: int
+    uploaded_at: datetime
+    url: str
+
+    @staticmethod
+    def resolve_url(obj):
+        return f"/api/v1/inspections/photos/{obj.pk}"
+
+
 class InspectionDetailOut(InspectionOut):
     items: list[ItemOut]
     results: list[ResultOut]
+    photos: list[PhotoOut]
 
     @staticmethod
     def resolve_items(obj):
@@ -84,6 +106,10 @@ class InspectionDetailOut(InspectionOut):
     @staticmethod
     def resolve_results(obj):
         return list(obj.results.all())
+
+    @staticmethod
+    def resolve_photos(obj):
+        return list(obj.photos.order_by("item__order", "uploaded_at", "pk"))
 
 
 class TemplateIn(Schema):
@@ -309,3 +335,45 @@ def submit(request, inspection_id: RecordId, payload: SubmitIn):
         .get(pk=inspection_id)
     )
     return Status(201 if created else 200, detail)
+
+
+# Registered after the /inspections/{inspection_id} routes: their paths are distinct
+# ("photos/{photo_id}").
+@router.post(
+    "/inspections/{inspection_id}/photos",
+    response={200: PhotoOut, 201: PhotoOut, 400: Error, 403: Error, 404: Error, 422: Error},
+    summary="上传检查项照片（检查中；重新编码并去除元数据；同一文件重传只保存一次）",
+)
+def photo_add(
+    request,
+    inspection_id: RecordId,
+    photo: File[UploadedFile],
+    item_id: int = Form(..., ge=1, le=MAX_ID, description="检查项编号"),
+):
+    inspection = inspection_get(user=request.auth, inspection_id=inspection_id)
+    stored, created = services.inspection_photo_add(
+        user=request.auth, inspection=inspection, item_id=item_id, upload=photo
+    )
+    return Status(201 if created else 200, stored)
+
+
+@router.get(
+    "/inspections/photos/{photo_id}",
+    response={200: None, 403: Error, 404: Error},
+    summary="检查照片（JPEG）",
+    openapi_extra={"responses": {200: {"description": "image/jpeg"}}},
+)
+def photo_get(request, photo_id: RecordId):
+    photo = inspection_photo_get(user=request.auth, photo_id=photo_id)
+    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+
+
+@router.delete(
+    "/inspections/photos/{photo_id}",
+    response={204: None, 400: Error, 403: Error, 404: Error},
+    summary="删除检查照片（仅检查中）",
+)
+def photo_remove(request, photo_id: RecordId):
+    photo = inspection_photo_get(user=request.auth, photo_id=photo_id)
+    services.inspection_photo_remove(user=request.auth, photo=photo)
+    return Status(204, None)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.scope import scoped
+from safecampus.accounts.models import User
 from safecampus.accounts.user_forms import UnitCodeField
 from safecampus.orgs.choices import SchoolType
 from safecampus.orgs.models import OrgUnit
@@ -53,15 +54,35 @@ class CampaignForm(forms.Form):
         self.fields["template"].queryset = templates
 
 
+class TeamField(forms.ModelMultipleChoiceField):
+    """The inspection team, ticked from the campaign's candidates (selectors.team_candidates)."""
+
+    widget = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("检查组成员"),
+            queryset=User.objects.none(),
+            required=False,
+            help_text=_("检查组成员可在现场开始检查并提交结果；抽查开始前，受检学校看不到。"),
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        return f"{obj.full_name or obj.username}（{obj.username}）"
+
+
 class PlanForm(forms.Form):
     school = UnitCodeField(label=_("学校代码"))
     planned_on = forms.DateField(
         label=_("计划日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    team = TeamField()
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].units = units
+        self.fields["team"].queryset = candidates
 
 
 class SelectForm(forms.Form):
@@ -72,3 +93,8 @@ class SelectForm(forms.Form):
     planned_on = forms.DateField(
         label=_("计划日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    team = TeamField()
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = candidates

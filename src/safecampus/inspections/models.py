@@ -179,3 +179,40 @@ class InspectionResult(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.inspection_id} {self.item_id} {self.outcome}"
+
+
+class InspectionPhoto(AuditedModel):
+    """A photo taken on site for one item of an inspection in progress, stored re-encoded
+    (core/images.py). It stays with the item's result; when the item fails, the hazard it
+    opens gets the photo too (the same stored file)."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
+    image = models.FileField(_("图片"), upload_to="inspections/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    # SHA-256 of the file as sent. A phone that retries an upload sends the same bytes again,
+    # and finds the first photo instead of adding a second (no key to lose between tries).
+    digest = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    scope_path = "inspection__school__unit__path"
+    scope_member_lookup = "inspection__team"
+    scope_view_action = "inspection.view"
+    audit_fields = ["inspection_id", "item_id", "image", "width", "height"]
+
+    class Meta:
+        verbose_name = _("检查照片")
+        verbose_name_plural = _("检查照片")
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "item", "digest"], name="inspectionphoto_once_per_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspection_id} {self.item_id} {self.image.name}"

@@ -1,8 +1,10 @@
 from django.db.models import Count, Q, QuerySet
 
-from safecampus.access.scope import scoped, scoped_get
+from safecampus.access.roles import roles_for
+from safecampus.access.scope import ancestor_paths, scoped, scoped_get
+from safecampus.accounts.models import User
 
-from .models import Campaign, ChecklistTemplate, Inspection, Outcome
+from .models import Campaign, ChecklistTemplate, Inspection, InspectionPhoto, Outcome
 
 
 def campaign_list(*, user) -> QuerySet[Campaign]:
@@ -45,3 +47,35 @@ def template_list(*, user) -> QuerySet[ChecklistTemplate]:
     return scoped(
         ChecklistTemplate.objects.select_related("unit"), user, "inspection.view"
     ).annotate(item_count=Count("items"))
+
+
+def inspection_photos(*, user, inspection: Inspection) -> QuerySet[InspectionPhoto]:
+    """The photos of an inspection the user may see (the spot-check secrecy included)."""
+    return scoped(
+        InspectionPhoto.objects.filter(inspection=inspection), user, "inspection.view"
+    ).order_by("item__order", "uploaded_at", "pk")
+
+
+def inspection_photo_get(*, user, photo_id: int) -> InspectionPhoto:
+    return scoped_get(
+        InspectionPhoto.objects.select_related("inspection__campaign__unit"),
+        user,
+        "inspection.view",
+        pk=photo_id,
+    )
+
+
+def team_candidates(campaign: Campaign) -> QuerySet[User]:
+    """Whom a planner may put on an inspection team of the campaign: the active users who see
+    inspections at the organizing unit or above it, or at a district below it (the visitors
+    of a cross-district check). inspection_plan still checks each member against the school."""
+    path = campaign.unit.path
+    held_at = Q(assignments__unit__path__in=[*ancestor_paths(path), path]) | (
+        Q(assignments__unit__path__startswith=path) & ~Q(assignments__unit__kind="school")
+    )
+    return (
+        User.objects.filter(held_at & Q(assignments__role__in=roles_for("inspection.view")))
+        .filter(is_active=True)
+        .distinct()
+        .order_by("username")
+    )

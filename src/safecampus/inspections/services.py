@@ -1,11 +1,14 @@
 """Writes of checks: templates from the catalogs, campaigns, risk-weighted selection of
-schools for spot checks, and the on-site inspection (start, submit with results)."""
+schools for spot checks, and the on-site inspection (start, item photos, submit with results)."""
 
+import hashlib
 import math
 import random
+from collections import defaultdict
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -13,7 +16,9 @@ from django.utils.translation import gettext as _
 
 from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
+from safecampus.core.images import image_clean
 from safecampus.hazards.choices import HazardLevel, HazardSource, HazardStatus
+from safecampus.hazards.models import HazardPhoto
 from safecampus.hazards.services import hazard_report
 from safecampus.orgs.models import School
 
@@ -23,10 +28,14 @@ from .models import (
     ChecklistItem,
     ChecklistTemplate,
     Inspection,
+    InspectionPhoto,
     InspectionResult,
     InspectionStatus,
     Outcome,
 )
+
+# Photos of one checklist item (the same bound as a hazard's, which the failed item's become).
+MAX_PHOTOS_PER_ITEM = 9
 
 
 @transaction.atomic
@@ -251,7 +260,10 @@ def inspection_submit(
         if r["outcome"] == Outcome.FAIL and not (r.get("note") or "").strip():
             raise BusinessRuleError(_("第 %(n)d 项不合格，请说明问题") % {"n": items[pk].order + 1})
     now = timezone.now()
-    rows = []
+    photos = defaultdict(list)
+    for photo in locked.photos.all():
+        photos[photo.item_id].append(photo)
+    rows, hazard_photos = [], []
     for pk, r in given.items():
         item = items[pk]
         result = InspectionResult(
@@ -275,8 +287,23 @@ def inspection_submit(
                 description=_("%(campaign)s：%(item)s——%(note)s")
                 % {"campaign": locked.campaign.name, "item": item.text[:200], "note": result.note},
             )
+            # The photos taken of the failed item show the hazard as found; the hazard row
+            # refers to the same stored file.
+            hazard_photos += [
+                HazardPhoto(
+                    hazard=result.hazard,
+                    stage="found",
+                    image=photo.image.name,
+                    width=photo.width,
+                    height=photo.height,
+                    uploaded_by_id=photo.uploaded_by_id,
+                    uploaded_at=photo.uploaded_at,
+                )
+                for photo in photos[pk]
+            ]
         rows.append(result)
     InspectionResult.objects.bulk_create(rows)
+    HazardPhoto.objects.bulk_create(hazard_photos)
     locked.status, locked.submitted_at, locked.client_key = (
         InspectionStatus.SUBMITTED,
         now,
@@ -284,3 +311,67 @@ def inspection_submit(
     )
     locked.save()
     return locked, True
+
+
+def _file_digest(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def inspection_photo_add(
+    *, user, inspection: Inspection, item_id: int, upload
+) -> tuple[InspectionPhoto, bool]:
+    """Attach a photo taken on site to one item of an inspection in progress (checked,
+    re-encoded, metadata stripped). Answers (photo, created): the same file sent again for the
+    same item — a retried upload — answers the first photo and stores nothing."""
+    _require_inspector(user, inspection)
+    # The row lock orders uploads of one inspection against each other and against the
+    # submit, so the per-item limit holds and no photo slips in after the submission.
+    locked = (
+        Inspection.objects.select_for_update()
+        .select_related("campaign__template")
+        .get(pk=inspection.pk)
+    )
+    item = locked.campaign.template.items.filter(pk=item_id).first()
+    if item is None:
+        raise BusinessRuleError(_("检查项不属于本检查表：%(ids)s") % {"ids": [item_id]})
+    digest = _file_digest(upload)
+    existing = InspectionPhoto.objects.filter(inspection=locked, item=item, digest=digest).first()
+    if existing is not None:
+        return existing, False
+    if locked.status == InspectionStatus.SUBMITTED:
+        raise BusinessRuleError(_("该检查已提交，不能再添加照片"))
+    if locked.status != InspectionStatus.IN_PROGRESS:
+        raise BusinessRuleError(_("请先开始检查（到达现场后点击“开始检查”）"))
+    if InspectionPhoto.objects.filter(inspection=locked, item=item).count() >= MAX_PHOTOS_PER_ITEM:
+        raise BusinessRuleError(_("每个检查项最多 %(n)d 张照片") % {"n": MAX_PHOTOS_PER_ITEM})
+    clean = image_clean(upload)  # an empty or broken file is refused here, in words
+    photo = InspectionPhoto(
+        inspection=locked,
+        item=item,
+        width=clean.width,
+        height=clean.height,
+        digest=digest,
+        uploaded_by=user,
+    )
+    photo.image.save(f"{locked.pk}-{item.pk}.jpg", ContentFile(clean.data), save=False)
+    photo.save()
+    return photo, True
+
+
+@transaction.atomic
+def inspection_photo_remove(*, user, photo: InspectionPhoto) -> None:
+    """Take back a photo (the wrong one was sent) while the inspection is still in progress;
+    once submitted, the photos are part of the record."""
+    _require_inspector(user, photo.inspection)
+    locked = Inspection.objects.select_for_update().get(pk=photo.inspection_id)
+    if locked.status != InspectionStatus.IN_PROGRESS:
+        raise BusinessRuleError(_("该检查已提交，照片不能再删除"))
+    name, storage = photo.image.name, photo.image.storage
+    photo.delete()
+    # Only this row refers to the file until the submit shares it with a hazard.
+    transaction.on_commit(lambda: storage.delete(name))

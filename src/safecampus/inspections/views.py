@@ -1,9 +1,12 @@
+from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped
 from safecampus.core.errors import BusinessRuleError
@@ -12,7 +15,16 @@ from safecampus.orgs.models import OrgUnit
 from . import services
 from .forms import CampaignForm, ChecklistForm, PlanForm, SelectForm
 from .models import InspectionStatus, Outcome
-from .selectors import campaign_get, campaign_list, inspection_get, inspection_list, template_list
+from .selectors import (
+    campaign_get,
+    campaign_list,
+    inspection_get,
+    inspection_list,
+    inspection_photo_get,
+    inspection_photos,
+    team_candidates,
+    template_list,
+)
 
 
 @login_required
@@ -85,13 +97,24 @@ def campaign_view(request, campaign_id: int):
         request.user,
         "inspection.plan",
     )
+    candidates = team_candidates(campaign) if plan else None
     plan_form = (
-        PlanForm(request.POST if request.POST.get("form") == "plan" else None, units=units)
+        PlanForm(
+            request.POST if request.POST.get("form") == "plan" else None,
+            units=units,
+            candidates=candidates,
+        )
         if plan
         else None
     )
     select_form = (
-        SelectForm(request.POST if request.POST.get("form") == "select" else None) if plan else None
+        SelectForm(
+            request.POST if request.POST.get("form") == "select" else None,
+            candidates=candidates,
+            auto_id="select-%s",  # the plan form beside it has fields of the same names
+        )
+        if plan
+        else None
     )
     try:
         if plan_form is not None and plan_form.is_bound and plan_form.is_valid():
@@ -101,6 +124,7 @@ def campaign_view(request, campaign_id: int):
                 campaign=campaign,
                 school=school,
                 planned_on=plan_form.cleaned_data["planned_on"],
+                team=plan_form.cleaned_data["team"],
             )
             messages.success(request, _("已列入检查名单。"))
             return redirect("inspections:campaign", campaign_id=campaign.pk)
@@ -134,12 +158,16 @@ def _coordinate(value, bound: int):
     return number if abs(number) <= bound else None
 
 
+def _is_inspector(user, inspection) -> bool:
+    return inspection.team.filter(pk=user.pk).exists() or can(
+        user, "inspection.plan", inspection.campaign.unit
+    )
+
+
 @login_required
 def inspection_view(request, inspection_id: int):
     inspection = inspection_get(user=request.user, inspection_id=inspection_id)
-    inspector = inspection.team.filter(pk=request.user.pk).exists() or can(
-        request.user, "inspection.plan", inspection.campaign.unit
-    )
+    inspector = _is_inspector(request.user, inspection)
     if request.method == "POST" and inspector:
         try:
             if request.POST.get("action") == "start":
@@ -168,8 +196,20 @@ def inspection_view(request, inspection_id: int):
             messages.error(request, str(exc))
     inspection = inspection_get(user=request.user, inspection_id=inspection_id)
     results = {r.item_id: r for r in inspection.results.select_related("hazard")}
+    photos = defaultdict(list)
+    for photo in inspection_photos(user=request.user, inspection=inspection):
+        photos[photo.item_id].append(photo)
+    # A refused submission comes back with what the inspector had entered, so that nothing
+    # has to be tapped twice on the phone.
+    posted = request.POST
     items = [
-        (item, results.get(item.pk))
+        {
+            "item": item,
+            "result": results.get(item.pk),
+            "photos": photos[item.pk],
+            "outcome": posted.get(f"outcome-{item.pk}", ""),
+            "note": posted.get(f"note-{item.pk}", ""),
+        }
         for item in inspection.campaign.template.items.select_related("aspect")
     ]
     return render(
@@ -180,6 +220,69 @@ def inspection_view(request, inspection_id: int):
             "items": items,
             "inspector": inspector,
             "outcomes": Outcome.choices,
-            "posted": request.POST,
+            "client_key": posted.get("client_key", ""),
+            "max_photos": services.MAX_PHOTOS_PER_ITEM,
         },
     )
+
+
+def _item_photos(request, inspection, item_id, error: str = "", status: int = 200):
+    """The photo strip of one item: the answer to the page's uploads and removals."""
+    return render(
+        request,
+        "inspections/_item_photos.html",
+        {
+            "inspection": inspection,
+            "photos": inspection_photos(user=request.user, inspection=inspection).filter(
+                item_id=item_id
+            ),
+            "editable": inspection.status == InspectionStatus.IN_PROGRESS,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _item_id(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+@login_required
+@require_POST
+def photo_upload_view(request, inspection_id: int):
+    """Photos of one item, sent by the page one file a request as soon as they are taken."""
+    inspection = inspection_get(user=request.user, inspection_id=inspection_id)
+    item_id, uploads = _item_id(request.POST.get("item")), request.FILES.getlist("photo")
+    error = "" if uploads else _("请选择要上传的图片。")
+    try:
+        for upload in uploads:
+            services.inspection_photo_add(
+                user=request.user, inspection=inspection, item_id=item_id or 0, upload=upload
+            )
+    except BusinessRuleError as exc:
+        error = str(exc)
+    inspection.refresh_from_db(fields=["status"])
+    return _item_photos(request, inspection, item_id, error, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def photo_remove_view(request, photo_id: int):
+    photo = inspection_photo_get(user=request.user, photo_id=photo_id)
+    inspection, error = photo.inspection, ""
+    try:
+        services.inspection_photo_remove(user=request.user, photo=photo)
+    except BusinessRuleError as exc:
+        error = str(exc)
+    return _item_photos(request, inspection, photo.item_id, error, status=400 if error else 200)
+
+
+@login_required
+def photo_view(request, photo_id: int):
+    """An inspection photo, to those who may see the inspection (never a public media URL)."""
+    photo = inspection_photo_get(user=request.user, photo_id=photo_id)
+    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")

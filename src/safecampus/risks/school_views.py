@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -61,7 +62,11 @@ def school_lists_view(request, school_id: int):
         context["items"] = items
     else:
         filters = HazardFilters(school=school.pk)
-        context["hazards"] = hazard_list(user=request.user, filters=filters)[:100]
+        # With the number of photos, so that the list shows which hazards were photographed
+        # (an inspection's failed items bring theirs along).
+        context["hazards"] = hazard_list(user=request.user, filters=filters).annotate(
+            photo_count=Count("photos")
+        )[:100]
         context["stats"] = hazard_stats(user=request.user, filters=filters)
     return render(request, "risks/school_lists.html", context)
 

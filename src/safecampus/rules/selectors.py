@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from safecampus.access.scope import ancestor_paths, scoped, scoped_get
 
@@ -54,3 +54,26 @@ def effective_rule_set(kind: str, unit) -> EffectiveRule:
     if assignment is not None:
         return EffectiveRule(assignment.rule_set, assignment.unit)
     return EffectiveRule(RuleSet.objects.get(kind=kind, is_default=True), None)
+
+
+def rule_partitions(kind: str, path_lookup: str) -> list[tuple[EffectiveRule, Q]]:
+    """The rule sets of `kind` in force across the tree, each with the condition (on
+    `path_lookup`, e.g. "school__unit__path") that selects the rows it governs. A roll-up over
+    thousands of schools aggregates once per partition instead of resolving a rule per school.
+    The conditions are disjoint and cover every path."""
+    assignments = list(
+        RuleSetAssignment.objects.filter(kind=kind).select_related("rule_set", "unit")
+    )
+    paths = [a.unit.path for a in assignments]
+    partitions = []
+    for a in assignments:
+        deeper = [p for p in paths if p != a.unit.path and p.startswith(a.unit.path)]
+        condition = Q(**{f"{path_lookup}__startswith": a.unit.path})
+        for p in deeper:
+            condition &= ~Q(**{f"{path_lookup}__startswith": p})
+        partitions.append((EffectiveRule(a.rule_set, a.unit), condition))
+    rest = Q()
+    for p in paths:
+        rest &= ~Q(**{f"{path_lookup}__startswith": p})
+    partitions.append((EffectiveRule(RuleSet.objects.get(kind=kind, is_default=True), None), rest))
+    return partitions

@@ -1,4 +1,5 @@
 import json
+import typing
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,13 +37,39 @@ def rule_set_list_view(request):
     )
 
 
+def _cell(value) -> str:
+    if value is True:
+        return _("是")
+    if value is False:
+        return _("否")
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "—"
+    return str(value)
+
+
 def _fields(rule_set) -> list[dict]:
-    """The data with the descriptions its kind's schema gives each field."""
+    """The data with the descriptions its kind's schema gives each field. A list of objects
+    (staffing tiers, protection places …) becomes a small table headed by the descriptions of
+    its item model's fields, so that no administrator has to read JSON."""
     schema = KINDS[rule_set.kind].schema
-    return [
-        {"name": name, "label": field.description or name, "value": rule_set.data.get(name)}
-        for name, field in schema.model_fields.items()
-    ]
+    fields = []
+    for name, field in schema.model_fields.items():
+        value = rule_set.data.get(name)
+        row = {"name": name, "label": field.description or name, "value": value}
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            item = next(iter(typing.get_args(field.annotation)), None)
+            item_fields = getattr(item, "model_fields", {})
+            columns = list(item_fields) or list(value[0])
+            row["table"] = {
+                "headers": [getattr(item_fields.get(c), "description", None) or c for c in columns],
+                "rows": [[_cell(v.get(c)) for c in columns] for v in value],
+            }
+        elif value is None or isinstance(value, list):
+            row["value"] = _cell(value)
+        fields.append(row)
+    return fields
 
 
 def _matrix_rows(rule_set) -> list[dict]:
@@ -114,7 +141,11 @@ def rule_set_copy_view(request, rule_set_id: int):
         else:
             messages.success(request, _("已发布新规则集；在详情页为需要的单位选用它。"))
             return redirect("rules:rule_set_detail", rule_set_id=copy.pk)
-    return render(request, "rules/rule_set_copy.html", {"form": form, "source": source})
+    return render(
+        request,
+        "rules/rule_set_copy.html",
+        {"form": form, "source": source, "fields": _fields(source)},
+    )
 
 
 @login_required

@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "safecampus.rules",
     "safecampus.hazards",
     "safecampus.inspections",
+    "safecampus.devices",
+    "safecampus.defenses",
+    "safecampus.patrols",
+    "safecampus.buildings",
     "safecampus.notifications",
     "safecampus.demo",
 ]

@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -51,11 +52,32 @@ class Command(BaseCommand):
         consumer = subprocess.Popen(  # noqa: S603 - our own interpreter and command
             [sys.executable, "-m", "safecampus", "run_huey", "--quiet"], env=os.environ.copy()
         )
+        helpers = [consumer]
+        # Monitoring interconnection: simulated devices keep the demo city's cameras reporting
+        # (each once a minute, some silent, now and then a fault) — through the broker and the
+        # ingestor when MQTT_URL is set, else straight into an in-process ingestor.
+        if settings.MQTT_URL:
+            self.stdout.write(f"设备接入：{settings.MQTT_URL}（ingest + simulate-devices）")
+            commands = [["ingest"], ["simulate-devices"]]
+        else:
+            self.stdout.write(
+                "设备接入：未设置 MQTT_URL，模拟设备直接写入（simulate-devices --direct）"
+            )
+            commands = [["simulate-devices", "--direct"]]
+        for command in commands:
+            helpers.append(
+                subprocess.Popen(  # noqa: S603 - our own interpreter and command
+                    [sys.executable, "-m", "safecampus", *command, "--verbosity", "0"],
+                    env=os.environ.copy(),
+                )
+            )
         try:
             call_command("serve", host=host, port=port)
         finally:
-            consumer.terminate()
-            consumer.wait(timeout=10)
+            for helper in helpers:
+                helper.terminate()
+            for helper in helpers:
+                helper.wait(timeout=10)
 
     def _print_logins(self, password: str) -> None:
         rows = demo_logins()

@@ -1,0 +1,49 @@
+"""The MQTT connection (paho-mqtt 2.x) from `MQTT_URL`, and the topic layout (docs/devices.md):
+
+    safecampus/<school code>/<device id>/<message type>      e.g. …/3706020001/37060200051320000001/status
+
+The message type is the last level: `status` today (heartbeats and faults); the next issue adds
+`alarm` (one-button alarm presses) as a second handler of the same ingestor.
+"""
+
+import os
+import socket
+from urllib.parse import unquote, urlsplit
+
+PREFIX = "safecampus"
+
+
+def topic(school_code: str, device_id: str, message_type: str = "status") -> str:
+    return f"{PREFIX}/{school_code}/{device_id}/{message_type}"
+
+
+def client(url: str, client_id: str):
+    """A paho client for `mqtt://[user:password@]host[:port]` (or `mqtts://` with TLS), not yet
+    connected. How a device authenticates to the broker is the broker's business
+    (operations.md); the platform's own clients use the credentials in the URL."""
+    import paho.mqtt.client as paho
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+        raise ValueError(f"MQTT_URL must start with mqtt:// or mqtts://, not {parts.scheme}://")
+    c = paho.Client(
+        paho.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=paho.MQTTv311,
+        clean_session=True,
+    )
+    if parts.username:
+        c.username_pw_set(unquote(parts.username), unquote(parts.password or "") or None)
+    if parts.scheme in ("mqtts", "ssl"):
+        c.tls_set()
+    # Reconnect by itself when the broker restarts: 1 s, doubling up to 30 s.
+    c.reconnect_delay_set(min_delay=1, max_delay=30)
+    c.safecampus_address = (
+        parts.hostname or "127.0.0.1",
+        parts.port or (8883 if parts.scheme in ("mqtts", "ssl") else 1883),
+    )
+    return c
+
+
+def client_id(role: str) -> str:
+    return f"safecampus-{role}-{socket.gethostname()}-{os.getpid()}"

@@ -1,0 +1,463 @@
+"""Writes of the technical-defense registry: cameras and alarm buttons, the camera workbook,
+device tokens, the HTTP status batch, and turning long faults into hazards."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safecampus.access.scope import require
+from safecampus.audit.models import AuditAction, AuditOutcome
+from safecampus.audit.services import audit_event
+from safecampus.core.errors import BusinessRuleError
+from safecampus.core.excel import ImportRejected, RowError, WorkbookError, as_text, read_rows
+from safecampus.orgs.models import School
+from safecampus.rules.selectors import rule_partitions
+
+from . import excel
+from .messages import DEVICE_ID, Malformed, status_from_dict
+from .models import AlarmButton, Camera, DeviceKind, DeviceState, DeviceToken, Place
+from .telemetry import faults_write, heartbeats_write
+
+logger = logging.getLogger("safecampus.devices")
+
+MODELS = {DeviceKind.CAMERA: Camera, DeviceKind.ALARM: AlarmButton}
+# Fields a person edits, per kind (forms, API, audit).
+FIELDS = {
+    DeviceKind.CAMERA: ["name", "device_id", "place", "installed_on", "model", "stream_url"],
+    DeviceKind.ALARM: [
+        "name",
+        "device_id",
+        "place",
+        "installed_on",
+        "linked_to_police",
+        "police_unit",
+        "last_tested_on",
+    ],
+}
+STREAM_SCHEMES = ("rtsp://", "rtmp://", "http://", "https://")
+MAX_BATCH = 1000
+
+
+def device_id_taken(device_id: str, *, exclude=None) -> bool:
+    """Device IDs are unique across cameras and alarm buttons (one GB/T 28181 namespace)."""
+    for model in (Camera, AlarmButton):
+        qs = model.objects.filter(device_id=device_id)
+        if exclude is not None and isinstance(exclude, model):
+            qs = qs.exclude(pk=exclude.pk)
+        if qs.exists():
+            return True
+    return False
+
+
+def _check(kind: str, values: dict) -> dict:
+    """Clean the editable fields; BusinessRuleError names the first problem in words."""
+    values = {k: v for k, v in values.items() if k in FIELDS[kind]}
+    for key in ("model", "stream_url", "police_unit"):
+        if key in values and values[key] is None:
+            values[key] = ""  # a cleared text field is blank, never NULL
+    if "linked_to_police" in values and not isinstance(values["linked_to_police"], bool):
+        raise BusinessRuleError(_("请说明是否已联网公安"))
+    if "name" in values:
+        values["name"] = (values["name"] or "").strip()
+        if not values["name"] or len(values["name"]) > 100:
+            raise BusinessRuleError(_("名称不能为空，且不超过 100 字"))
+    if "device_id" in values:
+        values["device_id"] = (values["device_id"] or "").strip()
+        if not DEVICE_ID.match(values["device_id"]):
+            raise BusinessRuleError(_("设备编码须为 20 位数字（GB/T 28181）"))
+    if "place" in values and values["place"] not in Place.values:
+        raise BusinessRuleError(_("未知部位"))
+    today = timezone.localdate()
+    for key, label in (("installed_on", _("安装日期")), ("last_tested_on", _("最近测试日期"))):
+        if isinstance(values.get(key), date) and values[key] > today:
+            raise BusinessRuleError(_("%(f)s不能晚于今天") % {"f": label})
+    if values.get("stream_url"):
+        values["stream_url"] = values["stream_url"].strip()
+        if not values["stream_url"].startswith(STREAM_SCHEMES) or len(values["stream_url"]) > 300:
+            raise BusinessRuleError(_("视频流地址须以 rtsp://、rtmp://、http:// 或 https:// 开头"))
+    for key, limit in (("model", 60), ("police_unit", 100)):
+        if key in values:
+            values[key] = (values[key] or "").strip()
+            if len(values[key]) > limit:
+                raise BusinessRuleError(_("%(f)s过长") % {"f": key})
+    return values
+
+
+def _state_for(device) -> DeviceState:
+    return DeviceState(
+        device_id=device.device_id,
+        kind=device.kind,
+        school_id=device.school_id,
+        camera=device if device.kind == DeviceKind.CAMERA else None,
+        alarm=device if device.kind == DeviceKind.ALARM else None,
+    )
+
+
+@transaction.atomic
+def device_create(*, user, kind: str, school: School, **values):
+    """Register a camera or alarm button at a school (with an empty live state)."""
+    require(user, "device.manage", school.unit)
+    values = _check(kind, values)
+    missing = [f for f in ("name", "device_id", "place") if not values.get(f)]
+    if missing:
+        raise BusinessRuleError(_("请填写名称、设备编码和部位"))
+    if device_id_taken(values["device_id"]):
+        raise BusinessRuleError(_("设备编码 %(id)s 已被登记") % {"id": values["device_id"]})
+    device = MODELS[kind].objects.create(school=school, **values)
+    _state_for(device).save()
+    return device
+
+
+@transaction.atomic
+def device_update(*, user, device, **values):
+    """Change a device's registry fields. A new device ID means new hardware: its live state
+    starts afresh."""
+    require(user, "device.manage", device.school.unit)
+    values = _check(device.kind, values)
+    new_id = values.get("device_id", device.device_id)
+    if new_id != device.device_id and device_id_taken(new_id, exclude=device):
+        raise BusinessRuleError(_("设备编码 %(id)s 已被登记") % {"id": new_id})
+    old_id = device.device_id
+    changed = False
+    for key, value in values.items():
+        if getattr(device, key) != value:
+            setattr(device, key, value)
+            changed = True
+    if changed:
+        device.save()
+    if new_id != old_id:
+        DeviceState.objects.filter(device_id=old_id).delete()
+        _state_for(device).save()
+    return device
+
+
+@transaction.atomic
+def device_set_active(*, user, device, active: bool):
+    """Deactivate (taken out of service: no longer counted, its messages ignored) or bring back."""
+    require(user, "device.manage", device.school.unit)
+    if device.active != active:
+        device.active = active
+        device.save()
+    return device
+
+
+# --- The camera workbook ----------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def cameras_import(*, user, school: School, data: bytes, filename: str = "") -> ImportResult:
+    """Create or update a school's cameras from the workbook, all or nothing: rows match
+    cameras by device ID; any bad row rejects the file with every error by row and column
+    (a rejected attempt is audited as a failure)."""
+    require(user, "device.manage", school.unit)
+    try:
+        result = _cameras_import(school=school, data=data)
+    except (ImportRejected, WorkbookError) as exc:
+        audit_event(
+            AuditAction.IMPORT,
+            school,
+            outcome=AuditOutcome.FAILURE,
+            message=f"导入摄像头 {filename} 被拒绝：{exc}"[:500],
+        )
+        raise
+    audit_event(
+        AuditAction.IMPORT,
+        school,
+        message=f"导入摄像头 {filename}：新增 {result.created}，更新 {result.updated}，未变化 {result.unchanged}"[
+            :500
+        ],
+    )
+    return result
+
+
+@transaction.atomic
+def _cameras_import(*, school: School, data: bytes) -> ImportResult:
+    try:
+        # An exported workbook names each row's school: rows of another school are refused.
+        rows = read_rows(data, [*excel.columns(), excel.school_code_column()])
+    except WorkbookError:
+        rows = read_rows(data, excel.columns())
+    labels = {c.key: c.header for c in excel.export_columns()}
+    errors: list[RowError] = []
+    parsed: list[tuple[int, dict]] = []
+    first_row: dict[str, int] = {}
+    for number, raw in rows:
+        values, bad = {}, False
+
+        def fail(key: str, message: str, number=number) -> None:
+            nonlocal bad
+            errors.append(RowError(number, labels[key], message))
+            bad = True
+
+        code = as_text(raw.get("school_code"))
+        if code and code != school.unit.code:
+            fail("school_code", _("该行属于其他学校（%(c)s），不能导入到本校") % {"c": code})
+        values["name"] = as_text(raw["name"])
+        if not values["name"] or len(values["name"]) > 100:
+            fail("name", _("名称不能为空，且不超过 100 字"))
+        values["device_id"] = as_text(raw["device_id"])
+        if not DEVICE_ID.match(values["device_id"]):
+            fail(
+                "device_id",
+                _("须为 20 位数字（GB/T 28181），当前为“%(v)s”") % {"v": values["device_id"]},
+            )
+        elif values["device_id"] in first_row:
+            fail(
+                "device_id",
+                _("与第 %(n)d 行的设备编码重复") % {"n": first_row[values["device_id"]]},
+            )
+        else:
+            first_row[values["device_id"]] = number
+        try:
+            values["place"] = excel.place_of(raw["place"])
+        except ValueError as exc:
+            fail("place", str(exc))
+        values["model"] = as_text(raw.get("model"))
+        if len(values["model"]) > 60:
+            fail("model", _("不超过 60 字"))
+        values["stream_url"] = as_text(raw.get("stream_url"))
+        if values["stream_url"] and (
+            not values["stream_url"].startswith(STREAM_SCHEMES) or len(values["stream_url"]) > 300
+        ):
+            fail("stream_url", _("须以 rtsp://、rtmp://、http:// 或 https:// 开头，不超过 300 字"))
+        try:
+            values["installed_on"] = excel.date_of(raw.get("installed_on"))
+        except ValueError as exc:
+            fail("installed_on", str(exc))
+        if not bad:
+            parsed.append((number, values))
+
+    ids = [v["device_id"] for _n, v in parsed]
+    existing = {c.device_id: c for c in Camera.objects.filter(device_id__in=ids)}
+    alarms = set(AlarmButton.objects.filter(device_id__in=ids).values_list("device_id", flat=True))
+    for number, values in parsed:
+        camera = existing.get(values["device_id"])
+        if values["device_id"] in alarms or (camera is not None and camera.school_id != school.pk):
+            errors.append(
+                RowError(number, labels["device_id"], _("该设备编码已被其他学校或设备登记"))
+            )
+    if errors:
+        raise ImportRejected(errors)
+
+    result, new = ImportResult(), []
+    for _number, values in parsed:
+        camera = existing.get(values["device_id"])
+        if camera is None:
+            new.append(Camera(school=school, **values))
+            continue
+        changed = [k for k, v in values.items() if getattr(camera, k) != v]
+        if changed:
+            for key in changed:
+                setattr(camera, key, values[key])
+            camera.save(update_fields=changed)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    created = Camera.objects.bulk_create(new, batch_size=1000)
+    DeviceState.objects.bulk_create([_state_for(c) for c in created], batch_size=1000)
+    result.created = len(created)
+    return result
+
+
+def cameras_export(*, user, cameras) -> bytes:
+    """The cameras (already scoped and filtered) as a workbook; the export is audited."""
+    audit_event(AuditAction.EXPORT, message=f"导出摄像头 {cameras.count()} 台")
+    return excel.cameras_bytes(cameras)
+
+
+# --- Device tokens and the HTTP status batch ---------------------------------------------------
+
+
+@transaction.atomic
+def device_token_issue(
+    *, user, school: School, name: str, device_id: str = ""
+) -> tuple[DeviceToken, str]:
+    """A token for one device of the school, or (blank device_id) for all of them. Answers the
+    token and its value, which is shown this once."""
+    require(user, "device.manage", school.unit)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise BusinessRuleError(_("请填写令牌名称（不超过 100 字）"))
+    device_id = (device_id or "").strip()
+    if device_id and not any(
+        m.objects.filter(school=school, device_id=device_id).exists() for m in MODELS.values()
+    ):
+        raise BusinessRuleError(_("本校没有设备编码为 %(id)s 的设备") % {"id": device_id})
+    raw = DeviceToken.new_key()
+    token = DeviceToken.objects.create(
+        school=school,
+        device_id=device_id,
+        name=name,
+        key_hash=DeviceToken.hash(raw),
+        hint=raw[-4:],
+        created_by=user,
+    )
+    return token, raw
+
+
+@transaction.atomic
+def device_token_revoke(*, user, token: DeviceToken) -> DeviceToken:
+    require(user, "device.manage", token.school.unit)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save()
+    return token
+
+
+def device_token_check(raw: str) -> DeviceToken | None:
+    """The live token behind a bearer value; marks it used (at most once a minute)."""
+    if not raw.startswith(DeviceToken.PREFIX):
+        return None
+    token = (
+        DeviceToken.objects.filter(key_hash=DeviceToken.hash(raw), revoked_at__isnull=True)
+        .select_related("school__unit")
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        # Telemetry of the token, not a change a person made: a plain update, not audited.
+        DeviceToken._base_manager.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def _devices_of(token: DeviceToken, device_ids: set[str]) -> set[str]:
+    """Which of `device_ids` the token may report for: its device, or active ones of its school."""
+    if token.device_id:
+        device_ids &= {token.device_id}
+    allowed: set[str] = set()
+    for model in MODELS.values():
+        allowed |= set(
+            model.objects.filter(
+                school_id=token.school_id, active=True, device_id__in=device_ids
+            ).values_list("device_id", flat=True)
+        )
+    return allowed
+
+
+@transaction.atomic
+def device_status_report(*, token: DeviceToken, items: list) -> dict:
+    """A batch of status messages over HTTP. Each item stands alone: the good ones are written,
+    the bad ones reported by index with the reason — one misconfigured camera behind a school's
+    gateway must not silence the others. Answers {accepted, rejected: [{index, device_id,
+    message}]}."""
+    if len(items) > MAX_BATCH:
+        raise BusinessRuleError(_("一批最多 %(n)d 条消息") % {"n": MAX_BATCH})
+    now = timezone.now()
+    rejected, good = [], []
+    for index, item in enumerate(items):
+        device_id = item.get("device_id") if isinstance(item, dict) else None
+        try:
+            good.append((index, status_from_dict(device_id, item)))
+        except Malformed as exc:
+            rejected.append(
+                {
+                    "index": index,
+                    "device_id": device_id if isinstance(device_id, str) else None,
+                    "message": str(exc),
+                }
+            )
+    allowed = _devices_of(token, {m.device_id for _i, m in good})
+    seen, faults = {}, {}
+    open_faults = set(
+        DeviceState.objects.filter(device_id__in=allowed, fault_since__isnull=False).values_list(
+            "device_id", flat=True
+        )
+    )
+    accepted = 0
+    for index, message in good:
+        if message.device_id not in allowed:
+            rejected.append(
+                {
+                    "index": index,
+                    "device_id": message.device_id,
+                    "message": _("该令牌无权上报此设备（或设备未登记、已停用）"),
+                }
+            )
+            continue
+        accepted += 1
+        seen[message.device_id] = now
+        if message.fault:
+            faults[message.device_id] = (message.fault, now)
+        elif message.device_id in open_faults or message.device_id in faults:
+            faults[message.device_id] = None
+    heartbeats_write(seen)
+    faults_write(faults)
+    if rejected:
+        logger.info("status batch of token %s: %d rejected", token.pk, len(rejected))
+    return {"accepted": accepted, "rejected": sorted(rejected, key=lambda r: r["index"])}
+
+
+# --- Faults left unfixed become hazards ---------------------------------------------------------
+
+
+def device_faults_escalate(now=None) -> int:
+    """Open a hazard on the school's rectification list for every fault older than the
+    `equipment_check` rule's `fault_fix_hours` of its school, once per fault: the state row is
+    locked and linked to the hazard, and the hazard's client key names the fault (device and
+    start), so neither a rerun nor two runs at once open a second one."""
+    from safecampus.hazards.choices import HazardSource
+    from safecampus.hazards.models import Hazard
+    from safecampus.hazards.services import hazard_report
+    from safecampus.risks.models import Aspect
+
+    now = now or timezone.now()
+    aspect = Aspect.objects.filter(code="04").first()  # 治安防范（人防物防技防）
+    labels = dict(Place.choices)
+    opened = 0
+    for rule, governs in rule_partitions("equipment_check", "school__unit__path"):
+        limit = now - timedelta(hours=rule.rules.fault_fix_hours)
+        due = DeviceState.objects.filter(
+            governs, fault_since__lte=limit, fault_hazard__isnull=True
+        ).filter(Q(camera__active=True) | Q(alarm__active=True))
+        for device_id in due.values_list("device_id", flat=True):
+            with transaction.atomic():
+                state = (
+                    DeviceState.objects.select_for_update()
+                    .select_related("camera", "alarm", "school__unit")
+                    .filter(device_id=device_id, fault_since__lte=limit, fault_hazard__isnull=True)
+                    .first()
+                )
+                if state is None:
+                    continue  # recovered or handled meanwhile
+                device = state.camera or state.alarm
+                key = f"device-fault-{device_id}-{int(state.fault_since.timestamp())}"
+                hazard = Hazard.objects.filter(client_key=key).first()
+                if hazard is None:
+                    since = timezone.localtime(state.fault_since)
+                    hazard, _created = hazard_report(
+                        user=None,  # no person reports it: the platform found it
+                        school=state.school,
+                        description=_(
+                            "%(kind)s“%(name)s”（设备编码 %(id)s）故障 %(code)s，自 %(since)s 起超过 %(h)d 小时未修复"
+                        )
+                        % {
+                            "kind": DeviceKind(state.kind).label,
+                            "name": device.name,
+                            "id": device_id,
+                            "code": state.fault_code,
+                            "since": since.strftime("%Y-%m-%d %H:%M"),
+                            "h": rule.rules.fault_fix_hours,
+                        },
+                        source=HazardSource.DEVICE,
+                        place=str(labels.get(device.place, "")),
+                        aspect=aspect,
+                        found_at=min(now, timezone.now()),
+                        client_key=key,
+                    )
+                    opened += 1
+                state.fault_hazard = hazard
+                state.save(update_fields=["fault_hazard"])
+    return opened

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PatrolsConfig(AppConfig):
+    name = "safecampus.patrols"
+    verbose_name = "隐患网上巡查"
