@@ -667,7 +667,12 @@ def test_a_failed_database_write_keeps_the_batch(world, monkeypatch):
         raise OperationalError("database is down")
 
     monkeypatch.setattr(ingest, "heartbeats_write", refuse)
+    # The ingestor drops its connection after a database error (a fresh one next time); here
+    # that connection holds the test's transaction, so the drop is only counted.
+    closed = []
+    monkeypatch.setattr(ingest.connection, "close", lambda: closed.append(1))
     ingestor.flush()
+    assert closed == [1]
     assert ingestor.counters["db_errors"] == 1 and ingestor.counters["written"] == 0
     monkeypatch.undo()
     ingestor.flush()

@@ -425,7 +425,7 @@ def device_faults_escalate(now=None) -> int:
         for device_id in due.values_list("device_id", flat=True):
             with transaction.atomic():
                 state = (
-                    DeviceState.objects.select_for_update()
+                    DeviceState.objects.select_for_update(of=("self",))
                     .select_related("camera", "alarm", "school__unit")
                     .filter(device_id=device_id, fault_since__lte=limit, fault_hazard__isnull=True)
                     .first()
