@@ -754,3 +754,27 @@ def _fuzz():
 
 
 test_this_apps_endpoints_never_answer_a_server_error = _fuzz()
+
+
+def test_two_simultaneous_adds_of_one_name_give_one_building_and_a_message(world, monkeypatch):
+    """The name check and the insert are two steps: a second add that passes the check
+    meanwhile meets the unique constraint and gets the same Chinese message, not a 500."""
+    from safecampus.buildings import services
+    from safecampus.core.errors import BusinessRuleError
+
+    _building(world.a1, name="综合楼")
+    monkeypatch.setattr(services, "_check_name_free", lambda *a, **k: None)
+    fields = {
+        "use": "teaching",
+        "structure": "frame",
+        "storeys": 3,
+        "floor_area_m2": Decimal("1200.00"),
+        "year_built": 2001,
+        "seismic_status": "compliant",
+        "fire_status": "compliant",
+    }
+    with pytest.raises(BusinessRuleError, match="综合楼"):
+        services.building_create(
+            user=world.users["principal_a1"], school=world.a1, name="综合楼", **fields
+        )
+    assert Building.objects.filter(school=world.a1, name="综合楼").count() == 1

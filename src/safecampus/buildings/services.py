@@ -76,7 +76,14 @@ def building_create(*, user, school: School, **fields) -> Building:
     fields["name"] = str(fields.get("name", "")).strip()
     _check_building(fields)
     _check_name_free(school, fields["name"])
-    return Building.objects.create(school=school, **fields)
+    try:
+        # A savepoint: two people adding the same name at once meet at the unique constraint.
+        with transaction.atomic():
+            return Building.objects.create(school=school, **fields)
+    except IntegrityError:
+        raise BusinessRuleError(
+            _("该校已有名为“%(name)s”的楼栋") % {"name": fields["name"]}
+        ) from None
 
 
 @transaction.atomic
