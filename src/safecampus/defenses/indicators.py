@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from safecampus.core.dataversion import cached
 from safecampus.hazards.selectors import rectification_rate
 from safecampus.orgs.choices import BASIC_SCHOOL_TYPES, SchoolType
-from safecampus.rules.selectors import EffectiveRule, rule_partitions
+from safecampus.rules.selectors import EffectiveRule, RuleLookup
 
 from .choices import SCHOOL_DAYS, WEEKDAY_LABELS, Employment, Indicator, Period
 from .models import CampusSecurity, GatePost, GatePostDuty, Guard
@@ -61,31 +61,6 @@ class SchoolVerdicts:
     @property
     def meets_all(self) -> bool:
         return all(v.meets for v in self.verdicts.values())
-
-
-class RuleLookup:
-    """The rule set of a kind in force at any path: the deepest assignment above it, else the
-    shipped default — resolved in Python from one read of the assignments."""
-
-    def __init__(self, kind: str):
-        partitions = [rule for rule, _condition in rule_partitions(kind, "path")]
-        self.default = next(r for r in partitions if r.chosen_at is None)
-        self.chosen = sorted(
-            (r for r in partitions if r.chosen_at is not None),
-            key=lambda r: len(r.chosen_at.path),
-            reverse=True,
-        )
-        self._typed: dict[int, object] = {}
-
-    def at(self, path: str) -> EffectiveRule:
-        return next((r for r in self.chosen if path.startswith(r.chosen_at.path)), self.default)
-
-    def rules(self, rule: EffectiveRule):
-        """The typed data, validated once per rule set rather than once per school."""
-        key = rule.rule_set.pk
-        if key not in self._typed:
-            self._typed[key] = rule.rules
-        return self._typed[key]
 
 
 def assessed_schools(schools: QuerySet) -> QuerySet:

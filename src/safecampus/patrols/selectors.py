@@ -2,7 +2,6 @@
 key areas against the `patrol` rule set in force at each school."""
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -12,8 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecampus.access.scope import scoped, scoped_get
-from safecampus.rules.models import RuleSet, RuleSetAssignment
-from safecampus.rules.selectors import EffectiveRule, effective_rule_set
+from safecampus.rules.selectors import EffectiveRule, RuleLookup, effective_rule_set
 
 from .models import CheckPoint, PatrolVisit
 
@@ -151,25 +149,6 @@ def school_day(*, user, school, day: date) -> SchoolDay:
     return result
 
 
-def patrol_rules() -> Callable[[str], EffectiveRule]:
-    """The `patrol` rule set in force at any unit path, resolved in memory from the few
-    assignments of the kind (two queries in all): the answer of `effective_rule_set`, without a
-    query per school in a roll-up over a city."""
-    assignments = sorted(
-        RuleSetAssignment.objects.filter(kind="patrol").select_related("rule_set", "unit"),
-        key=lambda a: -a.unit.depth,
-    )
-    default = EffectiveRule(RuleSet.objects.get(kind="patrol", is_default=True), None)
-
-    def rule_at(path: str) -> EffectiveRule:
-        for a in assignments:  # deepest first: the nearest choice at or above the unit wins
-            if path.startswith(a.unit.path):
-                return EffectiveRule(a.rule_set, a.unit)
-        return default
-
-    return rule_at
-
-
 @dataclass
 class SchoolVerdict:
     school_id: int
@@ -257,19 +236,14 @@ def patrol_rollup(*, user, day: date) -> Rollup:
         .annotate(n=Count("pk"))
         .values_list("check_point", "n")
     )
-    rule_at = patrol_rules()
-    quotas: dict[int, int] = {}
+    rules = RuleLookup("patrol")
     verdicts: dict[int, SchoolVerdict] = {}
     districts: dict[int, tuple[str, str]] = {}
     for pk, school_id, path, name, district_id, district_name, code in key_areas:
         verdict = verdicts.get(school_id)
         if verdict is None:
-            rule = rule_at(path)
-            if rule.rule_set.pk not in quotas:
-                quotas[rule.rule_set.pk] = rule.rules.key_area_visits_per_day
-            verdict = verdicts[school_id] = SchoolVerdict(
-                school_id, name, district_id, quotas[rule.rule_set.pk], 0, 0
-            )
+            quota = rules.rules(rules.at(path)).key_area_visits_per_day
+            verdict = verdicts[school_id] = SchoolVerdict(school_id, name, district_id, quota, 0, 0)
             districts[district_id or 0] = (code or "", district_name or _("市直属"))
         verdict.key_areas += 1
         verdict.key_areas_done += counts.get(pk, 0) >= verdict.required

@@ -77,3 +77,30 @@ def rule_partitions(kind: str, path_lookup: str) -> list[tuple[EffectiveRule, Q]
         rest &= ~Q(**{f"{path_lookup}__startswith": p})
     partitions.append((EffectiveRule(RuleSet.objects.get(kind=kind, is_default=True), None), rest))
     return partitions
+
+
+class RuleLookup:
+    """The rule set of a kind in force at any path — the deepest assignment at or above it,
+    else the shipped default — resolved in Python from one read of the assignments, for
+    roll-ups that need the rule of each of thousands of schools (the per-school answer of
+    `effective_rule_set`, without a query per school)."""
+
+    def __init__(self, kind: str):
+        partitions = [rule for rule, _condition in rule_partitions(kind, "path")]
+        self.default = next(r for r in partitions if r.chosen_at is None)
+        self.chosen = sorted(
+            (r for r in partitions if r.chosen_at is not None),
+            key=lambda r: len(r.chosen_at.path),
+            reverse=True,
+        )
+        self._typed: dict[int, object] = {}
+
+    def at(self, path: str) -> EffectiveRule:
+        return next((r for r in self.chosen if path.startswith(r.chosen_at.path)), self.default)
+
+    def rules(self, rule: EffectiveRule):
+        """The typed data, validated once per rule set rather than once per school."""
+        key = rule.rule_set.pk
+        if key not in self._typed:
+            self._typed[key] = rule.rules
+        return self._typed[key]
