@@ -234,3 +234,32 @@ def test_anonymous_callers_get_401_and_the_login_page(world, client):
     for url in ("/", "/schools/", "/audit/", f"/schools/{world.a1.pk}/", "/schools/export.xlsx"):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_a_change_of_roles_applies_from_the_next_request(world, as_user):
+    """Grants are cached under a counter that database triggers bump on every write to the
+    role assignments or the org tree: a role given, moved or taken away — by a service, a bulk
+    update or raw SQL — shows on the very next request of a session already signed in."""
+    from django.db import connection
+
+    from safecampus.access.models import RoleAssignment
+
+    from .factories import RoleAssignmentFactory
+
+    client = as_user("teacher_b1")
+
+    def codes():
+        return {s["code"] for s in client.get("/api/v1/schools?limit=100").json()["items"]}
+
+    assert codes() == {"TB01"}
+    given = RoleAssignmentFactory(user=world.users["teacher_b1"], unit=world.a1.unit)
+    assert codes() == {"TA01", "TB01"}
+    RoleAssignment.objects.filter(pk=given.pk).update(unit=world.a2.unit)
+    assert codes() == {"TA02", "TB01"}
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM access_roleassignment WHERE id = %s", [given.pk])
+    assert codes() == {"TB01"}
+    # The sidebar follows too: an auditor's role adds the audit trail to it.
+    assert 'href="/audit/"' not in client.get("/").content.decode()
+    RoleAssignmentFactory(user=world.users["teacher_b1"], unit=world.city, role="auditor")
+    assert 'href="/audit/"' in client.get("/").content.decode()

@@ -225,3 +225,22 @@ def test_the_demo_remediation_figures_come_from_records(city):
     covered = Building.objects.filter(projects__in=accepted).distinct()
     assert covered.count() == 2238 and covered.values("school").distinct().count() == 802
     assert sum(b.floor_area_m2 for b in covered) == 8_130_000
+
+
+def test_the_demo_city_publishes_50_emergency_plans_and_every_school_adopts_its_own(city):
+    from safecampus.audit.models import AuditEntry
+    from safecampus.emergency.models import EmergencyPlan
+    from safecampus.emergency.services import plan_for
+
+    yantai = OrgUnit.objects.get(kind=UnitKind.CITY)
+    assert EmergencyPlan.objects.filter(unit=yantai).count() == 50
+    schools = School.objects.filter(school_type__in=BASIC_SCHOOL_TYPES)
+    copies = EmergencyPlan.objects.filter(unit__kind=UnitKind.SCHOOL)
+    kindergartens = schools.filter(school_type=SchoolType.KINDERGARTEN).count()
+    # One plan per type at each school: 12, or 11 at a kindergarten (no drowning plan).
+    assert copies.count() == 12 * city.schools - kindergartens
+    assert copies.filter(adopted_from__unit=yantai, active=True).count() == copies.count()
+    school = schools.select_related("unit").order_by("unit__path").first()
+    assert plan_for(school, "intrusion").unit == school.unit
+    # Seeded under the generator's one summary entry, not one entry per plan.
+    assert not AuditEntry.objects.filter(object_type="emergency.emergencyplan").exists()

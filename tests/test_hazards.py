@@ -366,3 +366,56 @@ def test_cached_statistics_change_with_every_write_whatever_makes_it(world, as_u
     world.a1.unit.parent = world.district_b
     world.a1.unit.save()
     assert found()["found"] == 0
+
+
+def test_the_list_says_of_each_hazard_what_its_detail_says(world, as_user):
+    """The list reads plain rows (hazards.selectors.hazard_rows), the detail a model instance:
+    every field of every row is the same either way, and the count is the statistics'."""
+    from safecampus.risks.models import Aspect
+
+    director = as_user("director_a1")
+    plain = _report(world, place="操场", aspect=Aspect.objects.order_by("code").first())
+    late = _report(world)
+    Hazard.objects.filter(pk=late.pk).update(deadline=timezone.localdate() - timedelta(days=1))
+    major = _report(world, level="major", source="patrol")
+    _post(director, f"/api/v1/hazards/{major.pk}/assign", {"owner_id": world.users["staff_a1"].pk})
+    _post(
+        as_user("staff_a1"),
+        f"/api/v1/hazards/{major.pk}/start",
+        {"plan": "更换", "measures": "加固", "money": "1200.50"},
+    )
+    _post(
+        as_user("district_a"),
+        f"/api/v1/hazards/{major.pk}/supervise",
+        {"unit_id": world.district_a.pk, "deadline": timezone.localdate().isoformat()},
+    )
+    _report(world, school=world.b1, user="teacher_b1")
+    client = as_user("district_a")
+    listing = client.get("/api/v1/hazards").json()
+    assert listing["count"] == client.get("/api/v1/hazards/stats").json()["found"] == 3
+    assert [h["id"] for h in listing["items"]] == [major.pk, late.pk, plain.pk]
+    for item in listing["items"]:
+        detail = client.get(f"/api/v1/hazards/{item['id']}").json()
+        assert item == {k: v for k, v in detail.items() if k not in ("events", "photos")}
+    rows = {h["id"]: h for h in listing["items"]}
+    assert rows[late.pk]["overdue"] and not rows[plain.pk]["overdue"]
+    assert rows[plain.pk]["aspect"] and rows[plain.pk]["school_name"] == "甲区第一小学"
+    assert rows[major.pk]["money"] == "1200.50" and rows[major.pk]["status_label"] == "整改中"
+    page = client.get("/api/v1/hazards?limit=1&offset=1").json()
+    assert page == {"items": [rows[late.pk]], "count": 3}
+    overdue = client.get("/api/v1/hazards?overdue=true").json()
+    assert overdue == {"items": [rows[late.pk]], "count": 1}
+
+
+def test_the_ledger_page_shows_each_row_and_escapes_what_users_typed(world, as_user):
+    typed = _report(world, description='<b>扶手</b> & "松动"', place="<i>楼梯</i>")
+    late = _report(world, level="major")
+    Hazard.objects.filter(pk=late.pk).update(deadline=timezone.localdate() - timedelta(days=1))
+    page = as_user("district_a").get("/hazards/").content.decode()
+    assert "&lt;b&gt;扶手&lt;/b&gt; &amp; &quot;松动&quot;" in page and "<b>扶手" not in page
+    assert f'href="/hazards/{typed.pk}/"' in page and f'href="/hazards/{late.pk}/"' in page
+    rows = page.split('data-testid="hazard-table"')[1].split("</tbody>")[0].split("<tr>")[2:]
+    assert len(rows) == 2
+    assert "甲区第一小学" in rows[0] and "甲区" in rows[0] and "重大隐患" in rows[0]
+    assert "bg-red-lt" in rows[0] and "逾期" in rows[0] and "已上报" in rows[0]
+    assert "逾期" not in rows[1] and "一般隐患" in rows[1]

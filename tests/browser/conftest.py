@@ -32,6 +32,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
+    # The command board sounds its siren without a click first (a duty officer's screen is
+    # set up the same way; otherwise the board asks for one click to enable sound).
+    "--autoplay-policy=no-user-gesture-required",
 ]
 PASSWORD = (
     "Safe@Campus2026"  # the demo users' password (safecampus.demo.generator.DEFAULT_PASSWORD)

@@ -95,8 +95,38 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         _("验收消防抗震整改项目"),
         frozenset({R.DISTRICT_OFFICER, R.CITY_OFFICER}),
     ),
+    "incident.view": (_("查看报警与突发事件"), _EVERY_BUSINESS_ROLE),
+    "alarm.raise": (
+        _("一键报警（页面或手机）"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.STAFF, R.GUARD, R.COUNSELLOR}),
+    ),
+    "alarm.reset": (
+        _("报警复位"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.GUARD, R.DISTRICT_OFFICER}),
+    ),
+    "incident.raise": (
+        _("发起突发事件"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.DISTRICT_OFFICER, R.CITY_OFFICER}),
+    ),
+    "incident.respond": (
+        _("接警、处置与结案"),
+        frozenset({R.PRINCIPAL, R.SAFETY_DIRECTOR, R.DISTRICT_OFFICER, R.CITY_OFFICER}),
+    ),
+    "incident.command": (
+        _("应急指挥大屏（区市与市局值班）"),
+        frozenset({R.DISTRICT_OFFICER, R.CITY_OFFICER}),
+    ),
+    "plan.view": (_("查看应急预案"), _EVERY_BUSINESS_ROLE),
+    "plan.manage": (
+        _("制定与采用应急预案"),
+        frozenset({R.CITY_ADMIN, R.CITY_OFFICER, R.PRINCIPAL, R.SAFETY_DIRECTOR}),
+    ),
     "rules.view": (_("查看规则集"), _EVERY_BUSINESS_ROLE),
     "rules.manage": (_("配置规则集"), frozenset({R.CITY_ADMIN})),
+    "notification.manage": (
+        _("配置紧急消息推送（Webhook、群机器人）并查看投递记录"),
+        frozenset({R.CITY_ADMIN, R.DISTRICT_OFFICER}),
+    ),
     "user.manage": (
         _("管理用户与角色"),
         frozenset({R.CITY_ADMIN, R.DISTRICT_OFFICER, R.PRINCIPAL}),

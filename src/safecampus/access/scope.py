@@ -21,6 +21,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from safecampus.core.dataversion import cached
+
 from .roles import Role, roles_for
 
 
@@ -45,21 +47,27 @@ def register_visibility_rule(model: type[Model], rule: VisibilityRule) -> None:
 
 
 def grants(user) -> list[Grant]:
-    """The user's role assignments, loaded once per user object (i.e. once per request)."""
+    """The user's role assignments, once per user object (i.e. once per request), from the
+    cache under the data version of the assignments and the org tree: a write to either, by
+    anyone, is seen by the next request (core/dataversion.py; migration access 0003)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    cached = getattr(user, "_safecampus_grants", None)
-    if cached is None:
-        from .models import RoleAssignment
+    held = getattr(user, "_safecampus_grants", None)
+    if held is None:
+        held = cached("access", ["grants", user.pk], lambda: _load_grants(user))
+        user._safecampus_grants = held
+    return held
 
-        cached = [
-            Grant(Role(role), unit_id, path, recursive)
-            for role, unit_id, path, recursive in RoleAssignment.objects.filter(
-                user=user
-            ).values_list("role", "unit_id", "unit__path", "is_recursive")
-        ]
-        user._safecampus_grants = cached
-    return cached
+
+def _load_grants(user) -> list[Grant]:
+    from .models import RoleAssignment
+
+    return [
+        Grant(Role(role), unit_id, path, recursive)
+        for role, unit_id, path, recursive in RoleAssignment.objects.filter(user=user).values_list(
+            "role", "unit_id", "unit__path", "is_recursive"
+        )
+    ]
 
 
 def grants_for(user, action: str) -> list[Grant]:

@@ -21,6 +21,8 @@ from safecampus.core.api import router as core_router
 from safecampus.core.errors import BusinessRuleError
 from safecampus.defenses.api import router as defenses_router
 from safecampus.devices.api import router as devices_router
+from safecampus.emergency.api import router as emergency_router
+from safecampus.emergency.plan_api import router as emergency_plans_router
 from safecampus.hazards.api import router as hazards_router
 from safecampus.inspections.api import router as inspections_router
 from safecampus.notifications.api import router as notifications_router
@@ -102,6 +104,8 @@ api.add_router("/", orgs_router)
 api.add_router("/", risks_router)
 api.add_router("/", rules_router)
 api.add_router("/", hazards_router)
+api.add_router("/", emergency_router)
+api.add_router("/", emergency_plans_router)
 api.add_router("/", three_lists_router)
 api.add_router("/", notifications_router)
 api.add_router("/", inspections_router)

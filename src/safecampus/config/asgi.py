@@ -1,12 +1,24 @@
-"""ASGI entry point: HTTP through Django; WebSocket routes join here as apps add them."""
+"""ASGI entry point: HTTP through Django, WebSocket for the command boards (Channels)."""
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safecampus.config.settings.base")
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi = get_asgi_application()
 
-application = ProtocolTypeRouter({"http": django_asgi})
+from safecampus.emergency.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi,
+        # Session cookie auth, and only from pages of this site (no cross-site WebSocket).
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

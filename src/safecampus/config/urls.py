@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("safecampus.defenses.urls")),
     path("", include("safecampus.buildings.urls")),
     path("", include("safecampus.devices.urls")),
+    path("", include("safecampus.emergency.urls")),
     path("", include("safecampus.notifications.urls")),
     path("", include("safecampus.patrols.urls")),
     path("", include("safecampus.core.urls")),

@@ -1,6 +1,6 @@
 from safecampus.access.scope import grants
 
-from .menu import menu_for
+from .menu import sidebar
 
 
 def shell(request):
@@ -14,6 +14,6 @@ def shell(request):
         "unread_notifications": Notification.objects.filter(
             user=user, read_at__isnull=True
         ).count(),
-        "menu": menu_for(user, request.path),
+        "sidebar": sidebar(user, request.path),
         "user_roles": sorted({g.role.label for g in held}, key=str),
     }

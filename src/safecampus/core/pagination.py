@@ -1,8 +1,23 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
 # Database integers are 64-bit; larger values from a client are refused before any query.
 MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What a list endpoint hands the paginator when it has cheaper ways than the queryset's own
+    to read a page (`read`: the sliced queryset -> the page's items, e.g. plain dicts from a
+    selector) and to count (`count`: a figure it already has, e.g. cached statistics)."""
+
+    queryset: QuerySet
+    read: Callable[[QuerySet], list]
+    count: int
 
 
 class LimitOffset(LimitOffsetPagination):
@@ -11,3 +26,10 @@ class LimitOffset(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(50, ge=1, le=500)
         offset: int = Field(0, ge=0, le=10_000_000)
+
+    def paginate_queryset(self, queryset, pagination: Input, request, **params):
+        if not isinstance(queryset, Rows):
+            return super().paginate_queryset(queryset, pagination, request, **params)
+        rows, offset = queryset, pagination.offset
+        page = rows.queryset[offset : offset + min(pagination.limit, self.max_limit)]
+        return {self.items_attribute: rows.read(page), "count": rows.count}

@@ -29,6 +29,7 @@ from .buildings import demo_buildings
 from .catalogs import demo_catalogs_publish, demo_school_lists
 from .defenses import demo_defenses
 from .devices import demo_devices
+from .emergency import demo_emergency_plans
 from .hazards import demo_campaign_2021
 from .inspections import demo_spot_check
 from .patrols import demo_patrols
@@ -383,6 +384,15 @@ def demo_city_generate(
                     city=unit, rng=random.Random(f"{seed}-devices-{unit.code}"), now=timezone.now()
                 )["cameras"]
         step("技防设备", cameras)
+        plan_copies = 0
+        for unit in plan.units:
+            if unit.kind == UnitKind.CITY:
+                plan_copies += demo_emergency_plans(
+                    city=unit,
+                    rng=random.Random(f"{seed}-emergency-{unit.code}"),
+                    today=timezone.localdate(),
+                )["copies"]
+        step("应急预案", plan_copies)
         patrol_visits = demo_patrols(
             schools=School.objects.filter(
                 pk__in=first_schools.values(), unit__path__contains=f"/{data.CITY[0]}/"

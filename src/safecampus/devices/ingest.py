@@ -11,8 +11,11 @@ a database error keeps the batch for the next second. paho reconnects by itself 
 restarts, and the subscriptions are renewed on every connect.
 
 A second message type is a second handler in `Ingestor.handlers`, keyed by the last topic
-level: alarm presses (next issue) will be a handler with QoS 1 that commits each event before
-acknowledging it, where status messages are QoS 0 and may be coalesced.
+level: alarm presses (`safecampus.emergency.ingest.AlarmHandler`) are QoS 1, written by the
+main thread as they arrive (what is queued together, in one transaction) and acknowledged to the
+broker only after that commit (manual acknowledgement), where status messages are QoS 0 and may
+be coalesced. With a session name the ingestor keeps a persistent
+MQTT session, so that presses taken by the broker while it was down are delivered on restart.
 """
 
 import json
@@ -137,6 +140,7 @@ class Ingestor:
         log_interval: float = 10.0,
         stats_file: str | None = None,
         group: str | None = None,
+        session: str | None = None,
     ):
         self.url = url
         self.flush_interval = flush_interval
@@ -144,7 +148,10 @@ class Ingestor:
         self.log_interval = log_interval
         self.stats_file = Path(stats_file) if stats_file else None
         self.group = group
-        self.handlers = {h.message_type: h for h in (StatusHandler(self),)}
+        self.session = session
+        from safecampus.emergency.ingest import AlarmHandler
+
+        self.handlers = {h.message_type: h for h in (StatusHandler(self), AlarmHandler(self))}
         self.registry: dict[str, str] = {}  # active device → its school's code
         self.counters: Counter = Counter()
         self.reasons: Counter = Counter()  # why messages were dropped, since the last log
@@ -156,9 +163,16 @@ class Ingestor:
 
     # --- messages (paho's network thread) --------------------------------------------------------
 
-    def dispatch(self, topic: str, payload: bytes, received: float | None = None) -> None:
-        """Route one message by its type (the last topic level). Never raises."""
+    def dispatch(self, topic: str, payload: bytes, received: float | None = None, ack=None) -> None:
+        """Route one message by its type (the last topic level). Never raises. `ack` sends the
+        broker its acknowledgement: at once for a message taken or dropped here, after commit
+        for a handler that `acks_itself`."""
         received = received or time.time()
+        if not self._dispatch(topic, payload, received, ack) and ack is not None:
+            ack()
+
+    def _dispatch(self, topic, payload, received, ack) -> bool:
+        """Answers whether a handler kept the message to acknowledge it itself."""
         self.counters["received"] += 1
         try:
             prefix, school_code, device_id, message_type = topic.split("/")
@@ -168,13 +182,17 @@ class Ingestor:
             self._drop(
                 "malformed", "topic", topic, "topic is not safecampus/<school>/<device>/<type>"
             )
-            return
+            return False
         handler = self.handlers.get(message_type)
         if handler is None:
             self._drop("malformed", "type", topic, f"unknown message type {message_type!r}")
-            return
+            return False
+        acks_itself = getattr(handler, "acks_itself", False)
         try:
-            handler.handle(school_code, device_id, payload, received)
+            if acks_itself:
+                handler.handle(school_code, device_id, payload, received, ack)
+            else:
+                handler.handle(school_code, device_id, payload, received)
         except Malformed as exc:
             self._drop("malformed", "payload", topic, str(exc))
         except Unknown:
@@ -184,6 +202,8 @@ class Ingestor:
             logger.exception("message on %s could not be handled", topic)
         else:
             self.counters["valid"] += 1
+            return acks_itself
+        return False
 
     def _drop(self, counter: str, reason: str, topic: str, detail: str) -> None:
         self.counters[counter] += 1
@@ -193,7 +213,8 @@ class Ingestor:
             logger.warning("dropped message on %s: %s", topic[:200], detail[:200])
 
     def _on_message(self, client, userdata, message) -> None:
-        self.dispatch(message.topic, message.payload)
+        mid, qos = message.mid, message.qos
+        self.dispatch(message.topic, message.payload, ack=lambda: client.ack(mid, qos))
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
@@ -262,6 +283,7 @@ class Ingestor:
                     "unknown",
                     "errors",
                     "written",
+                    "alarms",
                     "flushes",
                     "db_errors",
                     "connects",
@@ -303,7 +325,12 @@ class Ingestor:
 
     def run(self, duration: float | None = None) -> None:
         """Connect and ingest until stopped (SIGTERM/SIGINT) or `duration` seconds have passed."""
-        client = mqtt.client(self.url, mqtt.client_id("ingest"))
+        if self.session:
+            client = mqtt.client(self.url, f"safecampus-ingest-{self.session}", clean_session=False)
+        else:
+            client = mqtt.client(self.url, mqtt.client_id("ingest"))
+        # Acknowledge alarms only once they are committed (AlarmHandler).
+        client.manual_ack_set(True)
         client.on_message = self._on_message
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -325,7 +352,8 @@ class Ingestor:
         next_log = time.monotonic() + self.log_interval
         try:
             while not self.stop.is_set() and (end is None or time.monotonic() < end):
-                self.stop.wait(self.flush_interval)
+                # Alarms are written as they arrive while waiting for the next heartbeat batch.
+                self.handlers["alarm"].work_until(time.monotonic() + self.flush_interval)
                 self.flush()
                 now = time.monotonic()
                 if now >= next_refresh:
@@ -342,6 +370,7 @@ class Ingestor:
                 self._write_stats()
         finally:
             self.stop.set()
+            self.handlers["alarm"].drain()
             client.disconnect()
             client.loop_stop()
             self.flush()  # what arrived before the disconnect

@@ -40,7 +40,7 @@ class StatusMessage:
     sent_at: float | None  # the device's `ts` in Unix seconds, if it gave one
 
 
-def _timestamp(value) -> float | None:
+def timestamp_from(value) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -74,7 +74,7 @@ def status_from_dict(device_id, body) -> StatusMessage:
             raise Malformed(_("故障消息须带 fault 故障代码（1–40 位字母、数字或 _.:-）"))
     else:
         raise Malformed(_("status 须为 ok 或 fault"))
-    return StatusMessage(device_id, fault, _timestamp(body.get("ts")))
+    return StatusMessage(device_id, fault, timestamp_from(body.get("ts")))
 
 
 def status_from_payload(device_id: str, payload: bytes) -> StatusMessage:

@@ -2,8 +2,8 @@
 
     safecampus/<school code>/<device id>/<message type>      e.g. …/3706020001/37060200051320000001/status
 
-The message type is the last level: `status` today (heartbeats and faults); the next issue adds
-`alarm` (one-button alarm presses) as a second handler of the same ingestor.
+The message type is the last level: `status` (heartbeats and faults, QoS 0) and `alarm`
+(one-button alarm presses, QoS 1; emergency/intake.py).
 """
 
 import os
@@ -17,7 +17,7 @@ def topic(school_code: str, device_id: str, message_type: str = "status") -> str
     return f"{PREFIX}/{school_code}/{device_id}/{message_type}"
 
 
-def client(url: str, client_id: str):
+def client(url: str, client_id: str, *, clean_session: bool = True):
     """A paho client for `mqtt://[user:password@]host[:port]` (or `mqtts://` with TLS), not yet
     connected. How a device authenticates to the broker is the broker's business
     (operations.md); the platform's own clients use the credentials in the URL."""
@@ -30,7 +30,7 @@ def client(url: str, client_id: str):
         paho.CallbackAPIVersion.VERSION2,
         client_id=client_id,
         protocol=paho.MQTTv311,
-        clean_session=True,
+        clean_session=clean_session,
     )
     if parts.username:
         c.username_pw_set(unquote(parts.username), unquote(parts.password or "") or None)

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,11 @@ class HazardStatus(models.TextChoices):
     RECTIFYING = "rectifying", _("整改中")
     AWAITING_VERIFICATION = "awaiting_verification", _("待验收")
     CLOSED = "closed", _("已销号")
+
+
+def hazard_overdue(status: str, deadline: date | None, today: date) -> bool:
+    """Open and past its deadline: derived, never stored (the model, the ledger and the API)."""
+    return status != HazardStatus.CLOSED and deadline is not None and deadline < today
 
 
 STATUS_COLOURS = {

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.audit.models import AuditedModel, AuditedQuerySet
 
-from .choices import STATUS_COLOURS, HazardAction, HazardLevel, HazardSource, HazardStatus
+from .choices import (
+    STATUS_COLOURS,
+    HazardAction,
+    HazardLevel,
+    HazardSource,
+    HazardStatus,
+    hazard_overdue,
+)
 
 
 class HazardQuerySet(AuditedQuerySet):
@@ -165,11 +172,7 @@ class Hazard(AuditedModel):
 
     @property
     def is_overdue(self) -> bool:
-        return (
-            self.status != HazardStatus.CLOSED
-            and self.deadline is not None
-            and self.deadline < timezone.localdate()
-        )
+        return hazard_overdue(self.status, self.deadline, timezone.localdate())
 
     @property
     def status_colour(self) -> str:

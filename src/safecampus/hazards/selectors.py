@@ -2,14 +2,18 @@
 
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from safecampus.access.scope import scoped, scoped_get
 from safecampus.core.dataversion import cached
+from safecampus.orgs.models import OrgUnit, UnitKind
+from safecampus.orgs.selectors import unit_list
+from safecampus.risks.models import Aspect
 
-from .choices import HazardLevel, HazardStatus
+from .choices import HazardLevel, HazardStatus, hazard_overdue
 from .filters import HazardFilters
 from .models import Hazard
 
@@ -33,6 +37,89 @@ def hazard_list(*, user, filters: HazardFilters | None = None) -> QuerySet[Hazar
     return filters.filter(qs) if filters is not None else qs
 
 
+def hazard_ids(*, user, filters: HazardFilters | None = None) -> QuerySet:
+    """The ids of hazard_list() in its order, without joins: the narrow query a page is cut
+    from. Sorting the wide joined rows was the cost of a page at province scale, so the page's
+    columns are read afterwards, for its ids only (hazard_rows, hazard_ledger)."""
+    return hazard_list(user=user, filters=filters).select_related(None).values_list("pk", flat=True)
+
+
+def _school_name() -> Subquery:
+    # The school's name looked up by the hazard's school_id (a school's key is its unit's id):
+    # joining orgs_school and then orgs_orgunit made PostgreSQL plan a page's query for longer
+    # than it ran it.
+    return Subquery(OrgUnit.objects.filter(pk=OuterRef("school_id")).order_by().values("name"))
+
+
+# The columns the ledger page shows, read as plain values: building model instances for five
+# joined tables per row was most of the page's cost.
+LEDGER_FIELDS = (
+    "pk",
+    "district_id",
+    "district__name",
+    "description",
+    "aspect__name",
+    "source",
+    "level",
+    "supervised_by_id",
+    "status",
+    "deadline",
+    "owner__full_name",
+    "owner__username",
+)
+
+
+def hazard_ledger(ids: QuerySet, *, user) -> QuerySet:
+    """The ledger page's columns for a page of hazard_ids(): dicts of LEDGER_FIELDS, the
+    school's name and the day found (in the current time zone, worked out by the database)."""
+    return (
+        hazard_list(user=user)
+        .filter(pk__in=ids)
+        .values(*LEDGER_FIELDS, school_name=_school_name(), found_on=TruncDate("found_at"))
+    )
+
+
+# The fields of the API's list rows (hazards.api.HazardOut) read as plain values:
+# model instances of five joined tables, serialised attribute by attribute, were most of the
+# list's cost.
+ROW_FIELDS = (
+    "id",
+    "school_id",
+    "district_id",
+    "level",
+    "source",
+    "place",
+    "description",
+    "found_at",
+    "status",
+    "owner_id",
+    "deadline",
+    "plan",
+    "measures",
+    "money",
+    "result",
+    "closed_at",
+    "supervised_by_id",
+    "supervision_deadline",
+)
+
+
+def hazard_rows(ids: QuerySet, *, user) -> list[dict]:
+    """The hazards of a page of hazard_ids() as dicts of the API's list fields."""
+    today = timezone.localdate()
+    labels = {value: str(label) for value, label in HazardStatus.choices}
+    rows = list(
+        hazard_list(user=user)
+        .filter(pk__in=ids)
+        .values(*ROW_FIELDS, school_name=_school_name(), aspect_code=F("aspect__code"))
+    )
+    for row in rows:
+        row["aspect"] = row.pop("aspect_code")
+        row["status_label"] = labels[row["status"]]
+        row["overdue"] = hazard_overdue(row["status"], row["deadline"], today)
+    return rows
+
+
 def hazard_get(*, user, hazard_id: int, action: str = "hazard.view") -> Hazard:
     return scoped_get(
         Hazard.objects.select_related(
@@ -54,7 +141,7 @@ def hazard_get(*, user, hazard_id: int, action: str = "hazard.view") -> Hazard:
 def hazard_stats(*, user, filters: HazardFilters | None = None) -> dict:
     """Found / rectified (closed) / rate / overdue / major / supervised, in the caller's scope,
     computed in one aggregate over the hazard records."""
-    qs = hazard_list(user=user, filters=filters).order_by()
+    qs = _narrow(hazard_list(user=user, filters=filters))
     today = timezone.localdate()
 
     def compute():
@@ -74,6 +161,12 @@ def hazard_stats(*, user, filters: HazardFilters | None = None) -> dict:
     return _cached(qs, "totals", compute, today)
 
 
+def _narrow(qs: QuerySet) -> QuerySet:
+    # No joins and no order: an aggregate needs neither, and the cache key (the query's SQL)
+    # is compiled on every request, cached or not.
+    return qs.select_related(None).order_by()
+
+
 def _cached(qs, what: str, compute, today):
     """compute() cached until any hazard or org unit changes (core/dataversion.py), keyed by
     the scoped, filtered query itself: the caller's scope and filters are in its SQL."""
@@ -88,7 +181,7 @@ def hazard_stats_by(*, user, filters: HazardFilters | None, group: str) -> list[
         "aspect": ("aspect__code", "aspect__name"),
     }[group]
     closed = Q(status=HazardStatus.CLOSED)
-    qs = hazard_list(user=user, filters=filters).order_by()
+    qs = _narrow(hazard_list(user=user, filters=filters))
     today = timezone.localdate()
 
     def compute():
@@ -116,6 +209,21 @@ def hazard_stats_by(*, user, filters: HazardFilters | None, group: str) -> list[
         ]
 
     return _cached(qs, f"by-{group}", compute, today)
+
+
+def filter_choices(*, user) -> dict:
+    """The districts of the user's scope and the sixteen aspects, for the filter form of the
+    ledger and the statistics: cached like the statistics, whose counter also counts writes
+    to the org tree (the aspects are fixed, set by a migration)."""
+    districts = unit_list(user=user, kind=UnitKind.DISTRICT).select_related(None)
+
+    def compute():
+        return {
+            "districts": list(districts.values("pk", "name")),
+            "aspects": list(Aspect.objects.values("code", "name")),
+        }
+
+    return cached("hazards", ["choices", str(districts.query)], compute)
 
 
 def owner_candidates(hazard: Hazard):

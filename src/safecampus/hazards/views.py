@@ -1,3 +1,5 @@
+import html
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -5,6 +7,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,82 +16,111 @@ from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import xlsx_response
+from safecampus.core.fragments import render_once
 from safecampus.core.listing import filters_from_query, page_of
-from safecampus.orgs.selectors import district_choices
-from safecampus.risks.models import Aspect
 
 from . import services
-from .choices import STATUS_COLOURS, HazardLevel, HazardSource, HazardStatus
+from .choices import STATUS_COLOURS, HazardLevel, HazardSource, HazardStatus, hazard_overdue
 from .excel import ledger_bytes
 from .filters import HazardFilters
 from .forms import AssignForm, HazardReportForm, StartForm, SubmitForm, SuperviseForm, VerifyForm
 from .models import HazardPhoto
-from .selectors import hazard_get, hazard_list, hazard_stats, hazard_stats_by, owner_candidates
-
-
-def _choices(request) -> dict:
-    return {
-        "districts": district_choices(user=request.user),
-        "aspects": Aspect.objects.all(),
-        "levels": HazardLevel.choices,
-        "statuses": HazardStatus.choices,
-        "sources": HazardSource.choices,
-    }
-
-
-# The columns the ledger shows, read as plain values: building model instances for five
-# joined tables per row was most of the page's cost.
-LEDGER_FIELDS = (
-    "pk",
-    "found_at",
-    "school__unit__name",
-    "district_id",
-    "district__name",
-    "description",
-    "aspect__name",
-    "source",
-    "level",
-    "supervised_by_id",
-    "status",
-    "deadline",
-    "owner__full_name",
-    "owner__username",
+from .selectors import (
+    filter_choices,
+    hazard_get,
+    hazard_ids,
+    hazard_ledger,
+    hazard_list,
+    hazard_stats,
+    hazard_stats_by,
+    owner_candidates,
 )
 
 
-def ledger_rows(values) -> list[dict]:
-    """The ledger's rows (dicts of LEDGER_FIELDS) as ready strings: labels, colours, links and
-    the overdue flag worked out once per page rather than per cell."""
+def _filter_form(request, filters: HazardFilters, group: str | None = None) -> str:
+    """The filter form (hazards/_filters.html), its options as (value, label, selected): rendered
+    once per process for each set of choices and values (core/fragments.py)."""
+    choices = filter_choices(user=request.user)
+
+    def options(pairs, current) -> tuple:
+        return tuple((str(value), str(label), value == current) for value, label in pairs)
+
+    context = {
+        "filters": filters,
+        "group": group,
+        "districts": options(
+            ((d["pk"], d["name"]) for d in choices["districts"]), filters.district
+        ),
+        "aspects": options(((a["code"], a["name"]) for a in choices["aspects"]), filters.aspect),
+        "levels": options(HazardLevel.choices, filters.level),
+        "statuses": options(HazardStatus.choices, filters.status),
+    }
+    key = (filters.model_dump_json(), group, context["districts"], context["aspects"])
+    return render_once("hazards/_filters.html", key, context)
+
+
+def _stat_cards(stats: dict) -> str:
+    """The statistics' cards (hazards/_stats.html), rendered once per process for each set of
+    figures (core/fragments.py)."""
+    return render_once("hazards/_stats.html", tuple(sorted(stats.items())), {"stats": stats})
+
+
+def _stats_table(group: str, rows: list[dict]) -> str:
+    """The statistics by district, school or aspect (hazards/_stats_table.html), at most 200
+    rows, rendered once per process for each set of figures (core/fragments.py)."""
+    shown = rows[:200]
+    key = (group, tuple(tuple(sorted(row.items())) for row in shown))
+    return render_once("hazards/_stats_table.html", key, {"group": group, "rows": shown})
+
+
+def ledger_rows(values) -> list[SafeString]:
+    """The ledger's rows (dicts of selectors.hazard_ledger) as the <tr> of its table, put
+    together here rather than by the template engine: resolving, localising and escaping
+    50 rows × 15 values cost the engine more than the rest of the page. Labels, colours, links
+    and the overdue flag are worked out once per page; every text from the database or the
+    translations is escaped with html.escape, as Django's autoescaping would."""
+    escape = html.escape
     sources, levels, statuses = (
-        {k: str(v) for k, v in choices}
+        {k: escape(str(v)) for k, v in choices}
         for choices in (HazardSource.choices, HazardLevel.choices, HazardStatus.choices)
     )
-    today, direct = timezone.localdate(), _("市直属")
+    supervised_badge = f' <span class="badge bg-purple-lt">{escape(_("督办"))}</span>'
+    overdue_badge = f' <span class="badge bg-red-lt">{escape(_("逾期"))}</span>'
+    direct = escape(_("市直属"))
+    today = timezone.localdate()
     detail = reverse("hazards:detail", args=[0]).removesuffix("0/")
-    return [
-        {
-            "url": f"{detail}{h['pk']}/",
-            "found": timezone.localtime(h["found_at"]).strftime("%Y-%m-%d"),
-            "school": h["school__unit__name"],
-            "district": h["district__name"] if h["district_id"] else direct,
-            "description": h["description"]
-            if len(h["description"]) <= 60
-            else h["description"][:59] + "…",
-            "aspect": h["aspect__name"] or "",
-            "source": sources[h["source"]],
-            "major": h["level"] == HazardLevel.MAJOR,
-            "level": levels[h["level"]],
-            "supervised": h["supervised_by_id"] is not None,
-            "status": statuses[h["status"]],
-            "colour": STATUS_COLOURS[h["status"]],
-            "deadline": h["deadline"].isoformat() if h["deadline"] else "—",
-            "overdue": h["status"] != HazardStatus.CLOSED
-            and h["deadline"] is not None
-            and h["deadline"] < today,
-            "owner": h["owner__full_name"] or h["owner__username"] or "—",
-        }
-        for h in values
-    ]
+    rows = []
+    for h in values:
+        found = h["found_on"].isoformat()
+        school = escape(h["school_name"])
+        district = escape(h["district__name"]) if h["district_id"] else direct
+        description = h["description"]
+        if len(description) > 60:
+            description = description[:59] + "…"
+        description = escape(description)
+        aspect = f"{escape(h['aspect__name'])} · " if h["aspect__name"] else ""
+        level_badge = "bg-red" if h["level"] == HazardLevel.MAJOR else "bg-yellow-lt"
+        supervised = supervised_badge if h["supervised_by_id"] is not None else ""
+        status, colour = statuses[h["status"]], STATUS_COLOURS[h["status"]]
+        deadline = h["deadline"].isoformat() if h["deadline"] else "—"
+        overdue = overdue_badge if hazard_overdue(h["status"], h["deadline"], today) else ""
+        owner = escape(h["owner__full_name"] or h["owner__username"] or "—")
+        rows.append(
+            SafeString(
+                "<tr>"
+                f'<td class="text-secondary">{found}</td>'
+                f'<td>{school}<div class="text-secondary small">{district}</div></td>'
+                '<td class="text-wrap" style="min-width:16rem">'
+                f'<a href="{detail}{h["pk"]}/">{description}</a>'
+                f'<div class="text-secondary small">{aspect}{sources[h["source"]]}</div></td>'
+                f'<td><span class="badge {level_badge}">{levels[h["level"]]}</span>{supervised}</td>'
+                f'<td><span class="badge bg-{colour}-lt">{status}</span></td>'
+                f"<td>{deadline}{overdue}</td>"
+                f"<td>{owner}</td>"
+                "</tr>"
+            )
+        )
+    return rows
 
 
 @login_required
@@ -96,30 +128,18 @@ def ledger_view(request):
     require(request.user, "hazard.view")
     filters = filters_from_query(request, HazardFilters)
     stats = hazard_stats(user=request.user, filters=filters)
-    # The page's ids come from a narrow query (scope, filters, order), the rows and their
-    # joins then only for those 50: at province scale the wide sort was the cost.
-    ids = (
-        hazard_list(user=request.user, filters=filters)
-        .select_related(None)
-        .values_list("pk", flat=True)
+    # The page is cut from the narrow query of ids (scope, filters, order); the rows and their
+    # joins are read for those 50 only, in one query with the page as its subquery.
+    page, query = page_of(
+        request, hazard_ids(user=request.user, filters=filters), count=stats["found"]
     )
-    page, query = page_of(request, ids, count=stats["found"])
-    by_id = {
-        h["pk"]: h
-        for h in hazard_list(user=request.user)
-        .filter(pk__in=list(page.object_list))
-        .select_related(None)
-        .order_by()
-        .values(*LEDGER_FIELDS)
-    }
-    page.object_list = ledger_rows([by_id[pk] for pk in page.object_list if pk in by_id])
+    page.object_list = ledger_rows(hazard_ledger(page.object_list, user=request.user))
     context = {
         "page": page,
         "query": query,
-        "filters": filters,
-        "stats": stats,
+        "stat_cards": _stat_cards(stats),
         "can_report": can(request.user, "hazard.report"),
-        **_choices(request),
+        "filter_form": _filter_form(request, filters),
     }
     return render(request, "hazards/ledger.html", context)
 
@@ -139,12 +159,13 @@ def stats_view(request):
         request,
         "hazards/stats.html",
         {
-            "filters": filters,
             "group": group,
             "query": query.urlencode(),
-            "stats": hazard_stats(user=request.user, filters=filters),
-            "rows": hazard_stats_by(user=request.user, filters=filters, group=group),
-            **_choices(request),
+            "stat_cards": _stat_cards(hazard_stats(user=request.user, filters=filters)),
+            "stats_table": _stats_table(
+                group, hazard_stats_by(user=request.user, filters=filters, group=group)
+            ),
+            "filter_form": _filter_form(request, filters, group),
         },
     )
 

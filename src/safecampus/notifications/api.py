@@ -1,13 +1,18 @@
 from datetime import datetime
+from typing import Annotated
 
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from safecampus.core.pagination import LimitOffset
+from safecampus.access.scope import require, scoped_get
+from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
+from safecampus.orgs.models import OrgUnit
 
-from .models import Notification
-from .services import notification_read
+from .channels import all_channels
+from .models import DeliveryStatus, Notification
+from .selectors import delivery_list, endpoint_get, endpoint_list
+from .services import endpoint_create, endpoint_test_send, endpoint_update, notification_read
 
 router = Router(tags=["notifications"])
 
@@ -47,3 +52,200 @@ def read(request, notification_id: RecordId):
 @router.post("/notifications/read-all", response=Count, summary="全部标记已读")
 def read_all(request):
     return Status(200, {"count": notification_read(user=request.auth)})
+
+
+# --- Channels, webhook endpoints and the delivery log (notification.manage) -----------------
+# A router of its own, mounted under the one above (so config/api.py needs no new line).
+
+manage_router = Router(tags=["notification channels"])
+
+
+class ChannelOut(Schema):
+    name: str
+    label: str
+    audience: str = Field(
+        ..., description="user：发给个人（邮件、短信）；endpoint：推送到配置的地址"
+    )
+    enabled: bool
+
+
+class EndpointOut(Schema):
+    id: int
+    unit_id: int
+    unit_name: str = Field(..., alias="unit.name")
+    channel: str = Field(..., description="webhook | wecom | dingtalk")
+    name: str
+    url: str
+    has_secret: bool
+    kinds: list[str] = Field(..., description="接收的消息类别（通配 *）；空表示全部紧急消息")
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_has_secret(obj):
+        return bool(obj.secret)
+
+
+class EndpointCreatedOut(EndpointOut):
+    secret: str = Field(..., description="签名密钥：仅在创建时返回一次，请妥善保存")
+
+
+class EndpointIn(Schema):
+    unit_id: int = Field(..., ge=1, le=MAX_ID, description="市或区市")
+    channel: str = Field(
+        "webhook", min_length=1, max_length=20, description="webhook | wecom | dingtalk"
+    )
+    name: str = Field(..., min_length=1, max_length=60)
+    url: str = Field(..., min_length=1, max_length=500)
+    secret: str = Field(
+        "",
+        max_length=200,
+        description="Webhook 签名密钥（留空自动生成）；钉钉加签密钥 SEC…；企业微信不用",
+    )
+    kinds: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=lambda: ["incident.*"], max_length=20
+    )
+    active: bool = True
+
+
+class EndpointPatch(Schema):
+    channel: str | None = Field(None, min_length=1, max_length=20)
+    name: str | None = Field(None, min_length=1, max_length=60)
+    url: str | None = Field(None, min_length=1, max_length=500)
+    secret: str | None = Field(None, max_length=200, description="新密钥；不传或留空则不变")
+    kinds: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=20)
+    active: bool | None = Field(None, description="false 停用（投递记录保留）")
+
+
+class DeliveryOut(Schema):
+    id: int
+    channel: str
+    kind: str
+    title: str
+    target: str = Field(..., description="发送对象（邮箱、手机号、地址中的个人信息与令牌已打码）")
+    status: DeliveryStatus
+    attempts: int
+    last_error: str
+    urgent: bool
+    is_test: bool
+    created_at: datetime
+    sent_at: datetime | None
+    notification_id: int | None
+    endpoint_id: int | None
+    unit_id: int | None
+
+
+class EndpointQuery(Schema):
+    unit: int | None = Field(None, ge=1, le=MAX_ID)
+    channel: str | None = Field(None, max_length=20)
+    active: bool | None = None
+
+
+class DeliveryQuery(Schema):
+    status: DeliveryStatus | None = None
+    channel: str | None = Field(None, max_length=20)
+    endpoint: int | None = Field(None, ge=1, le=MAX_ID)
+    kind: str | None = Field(None, max_length=40)
+
+
+@manage_router.get(
+    "/notifications/channels",
+    response={200: list[ChannelOut], 403: Error},
+    summary="消息渠道及其是否启用",
+)
+def channel_list(request):
+    require(request.auth, "notification.manage")
+    return [
+        {"name": c.name, "label": str(c.label), "audience": c.audience, "enabled": c.enabled()}
+        for c in all_channels().values()
+    ]
+
+
+@manage_router.get(
+    "/notifications/endpoints",
+    response={200: list[EndpointOut], 403: Error},
+    summary="推送地址（Webhook、群机器人；范围内）",
+)
+@paginate(LimitOffset)
+def endpoint_list_api(request, filters: Query[EndpointQuery]):
+    require(request.auth, "notification.manage")
+    qs = endpoint_list(user=request.auth, unit_id=filters.unit)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.active is not None:
+        qs = qs.filter(active=filters.active)
+    return qs
+
+
+@manage_router.post(
+    "/notifications/endpoints",
+    response={201: EndpointCreatedOut, 400: Error, 403: Error, 404: Error, 422: Error},
+    summary="添加推送地址（市级管理员、区市安全干部）",
+)
+def endpoint_create_api(request, payload: EndpointIn):
+    unit = scoped_get(
+        OrgUnit.objects.all(), request.auth, "notification.manage", pk=payload.unit_id
+    )
+    endpoint = endpoint_create(
+        user=request.auth,
+        unit=unit,
+        channel=payload.channel,
+        name=payload.name,
+        url=payload.url,
+        secret=payload.secret,
+        kinds=payload.kinds,
+        active=payload.active,
+    )
+    return Status(201, endpoint)
+
+
+@manage_router.get(
+    "/notifications/endpoints/{endpoint_id}",
+    response={200: EndpointOut, 403: Error, 404: Error},
+    summary="推送地址详情",
+)
+def endpoint_detail_api(request, endpoint_id: RecordId):
+    return endpoint_get(user=request.auth, endpoint_id=endpoint_id)
+
+
+@manage_router.patch(
+    "/notifications/endpoints/{endpoint_id}",
+    response={200: EndpointOut, 400: Error, 403: Error, 404: Error, 422: Error},
+    summary="修改、停用或启用推送地址",
+)
+def endpoint_update_api(request, endpoint_id: RecordId, payload: EndpointPatch):
+    endpoint = endpoint_get(user=request.auth, endpoint_id=endpoint_id)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    endpoint_update(user=request.auth, endpoint=endpoint, **changes)
+    return endpoint_get(user=request.auth, endpoint_id=endpoint_id)
+
+
+@manage_router.post(
+    "/notifications/endpoints/{endpoint_id}/test",
+    response={200: DeliveryOut, 403: Error, 404: Error},
+    summary="发送测试消息（立即发送一次，返回投递结果）",
+)
+def endpoint_test_api(request, endpoint_id: RecordId):
+    endpoint = endpoint_get(user=request.auth, endpoint_id=endpoint_id)
+    return endpoint_test_send(user=request.auth, endpoint=endpoint)
+
+
+@manage_router.get(
+    "/notifications/deliveries",
+    response={200: list[DeliveryOut], 403: Error, 422: Error},
+    summary="投递记录（邮件、短信、Webhook、群机器人；范围内，可按状态筛选）",
+)
+@paginate(LimitOffset)
+def delivery_list_api(request, filters: Query[DeliveryQuery]):
+    require(request.auth, "notification.manage")
+    return delivery_list(
+        user=request.auth,
+        status=filters.status,
+        channel=filters.channel,
+        endpoint_id=filters.endpoint,
+        kind=filters.kind,
+    )
+
+
+router.add_router("/", manage_router)

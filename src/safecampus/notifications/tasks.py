@@ -1,30 +1,39 @@
+"""Sending deliveries in the task queue: after commit, retried with backoff, swept when lost."""
+
 import logging
+from collections import defaultdict
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import timezone
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from .models import Notification
+from .dispatch import RETRY, SENT, deliveries_overdue, delivery_attempt
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("safecampus.notifications")
 
 
-@db_task(retries=3, retry_delay=60)
-def email_notifications(ids: list[int]) -> int:
-    """E-mail the given notifications (retried by the queue when the mail server fails)."""
+@db_task()
+def deliveries_send(ids: list[int]) -> dict:
+    """Attempt each delivery once; those that failed with tries left come back, grouped by
+    their delay, as tasks scheduled for later (10 s, 60 s, 5 min by default)."""
     sent = 0
-    for notification in Notification.objects.filter(
-        pk__in=ids, emailed_at__isnull=True
-    ).select_related("user"):
-        link = f"{settings.SAFECAMPUS_BASE_URL}{notification.url}" if notification.url else ""
-        send_mail(
-            f"[平安校园] {notification.title}",
-            "\n\n".join(p for p in (notification.body, link) if p),
-            settings.DEFAULT_FROM_EMAIL,
-            [notification.user.email],
-        )
-        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-        sent += 1
-    logger.info("emailed %s notifications", sent)
-    return sent
+    later: dict[int, list[int]] = defaultdict(list)
+    for delivery_id in ids:
+        outcome, delay = delivery_attempt(delivery_id)
+        if outcome == SENT:
+            sent += 1
+        elif outcome == RETRY:
+            later[delay].append(delivery_id)
+    for delay, batch in later.items():
+        deliveries_send.schedule(args=(batch,), delay=delay)
+    return {"sent": sent, "retrying": sum(len(b) for b in later.values())}
+
+
+# Every minute: a delivery whose task was lost (the queue's storage restarted, a worker was
+# killed mid-send, the enqueue after commit failed) is picked up at most a minute or two late.
+@db_periodic_task(crontab(minute="*"))
+def deliveries_sweep() -> int:
+    ids = deliveries_overdue()
+    if ids:
+        logger.warning("re-sending %s overdue deliveries", len(ids))
+        deliveries_send(ids)
+    return len(ids)

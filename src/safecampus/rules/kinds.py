@@ -145,6 +145,12 @@ class DeviceStatus(BaseModel):
         return self.heartbeat_interval_s * self.offline_after_missed
 
 
+class EmergencyResponse(BaseModel):
+    acknowledge_within_min: int = Field(
+        ge=1, le=60, description="报警须在几分钟内接警，逾期自动上报市局"
+    )
+
+
 @dataclass(frozen=True)
 class Builtin:
     name: str
@@ -385,6 +391,20 @@ KINDS: dict[str, Kind] = {
                 "国家市场监督管理总局、国家标准化管理委员会",
                 "GB/T 28181-2022：设备每 60 秒发送一次心跳（Keepalive），连续 3 次未收到判为离线",
                 {"heartbeat_interval_s": 60, "offline_after_missed": 3},
+            )
+        ],
+    ),
+    "emergency_response": Kind(
+        _("应急响应时限"),
+        EmergencyResponse,
+        [
+            Builtin(
+                "一键报警接警时限",
+                "2026.1",
+                date(2026, 1, 1),
+                "平台内置（市局规定）",
+                "校园一键报警须在 5 分钟内由学校或区市值班人员接警，逾期未接警自动上报市局值班",
+                {"acknowledge_within_min": 5},
             )
         ],
     ),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "safecampus.defenses",
     "safecampus.patrols",
     "safecampus.buildings",
+    "safecampus.emergency",
     "safecampus.notifications",
     "safecampus.demo",
 ]
@@ -139,7 +140,9 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Pub/sub: a group message is published once and fanned out to the boards by each
+            # server process, instead of one Redis write per board (emergency/realtime.py).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }

@@ -1,6 +1,24 @@
+from functools import lru_cache
+
 from django import template
+from django.conf import settings
+from django.template.loader import render_to_string
 
 register = template.Library()
+
+
+@register.simple_tag
+def icon(name: str) -> str:
+    """The inline SVG icon `name` of core/icons.html. Rendered once per name and process (the
+    shell shows a dozen on every page); under DEBUG every time, so that an edited icon shows."""
+    if settings.DEBUG:
+        return render_to_string("core/icons.html", {"name": name})
+    return _icon(name)
+
+
+@lru_cache(maxsize=64)
+def _icon(name: str) -> str:
+    return render_to_string("core/icons.html", {"name": name})
 
 
 @register.simple_tag

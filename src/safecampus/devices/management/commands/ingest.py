@@ -1,4 +1,5 @@
 import logging
+import socket
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -8,7 +9,7 @@ from safecampus.devices.ingest import Ingestor
 
 
 class Command(BaseCommand):
-    help = "设备消息接入：订阅 MQTT，写入心跳与故障。Ingest device status messages from MQTT."
+    help = "设备消息接入：订阅 MQTT，写入心跳、故障与一键报警。Ingest device messages from MQTT."
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default=None, help="broker URL (default: MQTT_URL)")
@@ -24,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--group", help="shared-subscription group, to split the messages among ingestors"
         )
+        parser.add_argument(
+            "--session",
+            default=socket.gethostname(),
+            help="name of the persistent MQTT session (one per ingestor; alarms the broker took "
+            "while this ingestor was down are delivered on restart); '' for none",
+        )
         parser.add_argument("--duration", type=float, default=None, help="stop after S seconds")
 
     def handle(
@@ -35,6 +42,7 @@ class Command(BaseCommand):
         refresh_interval,
         stats_file,
         group,
+        session,
         duration,
         **options,
     ):
@@ -51,4 +59,5 @@ class Command(BaseCommand):
                 refresh_interval=refresh_interval,
                 stats_file=stats_file,
                 group=group,
+                session=f"{session}-{group}" if session and group else session or None,
             ).run(duration=duration)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EmergencyConfig(AppConfig):
+    name = "safecampus.emergency"
+    verbose_name = "应急指挥"

@@ -1,0 +1,214 @@
+"""What every channel shares: the message a delivery carries, the errors a send raises, an
+HTTP client with a short timeout, and masking of personal or secret addresses.
+
+A channel lives in a folder of its own (`channels/<name>/__init__.py` defines `Channel`): it
+parses its own configuration from the environment, formats its own payload and is found by
+the registry in `channels/__init__.py` — adding or removing a folder is the whole change.
+"""
+
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+
+# Seconds an HTTP channel waits for the other side: a hung target must not hold up a worker
+# for long, and the retries (dispatch.RETRY_DELAYS) come back to it later.
+TIMEOUT = 5
+USER_AGENT = "SafeCampus-Notify/1.0"
+
+
+class ChannelError(Exception):
+    """A send that failed; it is retried."""
+
+
+class PermanentChannelError(ChannelError):
+    """A send that cannot succeed by trying again (channel off, configuration missing, no
+    address): the delivery fails at once."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """The content of one delivery, the same for every channel."""
+
+    delivery_id: int
+    kind: str
+    title: str
+    body: str
+    link: str  # absolute URL of the page, or ""
+    created_at: datetime
+    unit_code: str
+    unit_name: str
+    urgent: bool
+    test: bool
+
+
+def absolute(url: str) -> str:
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return f"{settings.SAFECAMPUS_BASE_URL.rstrip('/')}{url}"
+
+
+def message_of(delivery) -> Message:
+    """The message of a delivery: a person's notification, or the endpoint delivery's own."""
+    n = delivery.notification
+    payload = delivery.payload or {}
+    unit = delivery.unit
+    return Message(
+        delivery_id=delivery.pk,
+        kind=delivery.kind,
+        title=delivery.title,
+        body=n.body if n is not None else payload.get("body", ""),
+        link=absolute(n.url if n is not None else payload.get("url", "")),
+        created_at=delivery.created_at,
+        unit_code=payload.get("unit_code") or (unit.code if unit else ""),
+        unit_name=payload.get("unit_name") or (unit.name if unit else ""),
+        urgent=delivery.urgent,
+        test=delivery.is_test,
+    )
+
+
+class BaseChannel:
+    """The interface of a channel. `audience` is "user" for channels that reach a person
+    (e-mail, SMS: `address(user)`), "endpoint" for those that post to a configured address
+    (webhook, group robots: `check_endpoint(url, secret)`)."""
+
+    name = ""
+    label = ""
+    audience = "user"
+    order = 100
+    # Endpoint channels: whether the endpoint needs a secret (one is generated if none given).
+    needs_secret = False
+
+    def enabled(self) -> bool:
+        return True
+
+    def address(self, user) -> str:
+        return ""
+
+    def mask(self, target: str) -> str:
+        return target
+
+    def check_endpoint(self, url: str, secret: str) -> None:
+        """Raise ValueError (with a message for the user) when the endpoint cannot work."""
+
+    def send(self, delivery) -> None:
+        raise NotImplementedError
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A webhook that answers with a redirect is misconfigured; following it would also send
+    # the signed body to an address nobody configured.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def check_http_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("地址须以 http:// 或 https:// 开头")
+
+
+def _snippet(raw: bytes) -> str:
+    return raw[:300].decode("utf-8", "replace").strip()
+
+
+def http_request(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = TIMEOUT,
+) -> tuple[int, bytes]:
+    """(status, body) of a 2xx answer; anything else raises ChannelError."""
+    try:
+        check_http_url(url)
+    except ValueError as exc:
+        raise PermanentChannelError(str(exc)) from None
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url, data=body, method=method, headers={"User-Agent": USER_AGENT, **(headers or {})}
+    )
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            return response.status, response.read(1_000_000)
+    except urllib.error.HTTPError as exc:
+        raise ChannelError(f"HTTP {exc.code}: {_snippet(exc.read(300))}") from None
+    except urllib.error.URLError as exc:
+        raise ChannelError(f"连接失败：{exc.reason}") from None
+    except (TimeoutError, OSError) as exc:
+        raise ChannelError(f"连接失败：{exc or type(exc).__name__}") from None
+
+
+def post_json(url: str, payload, *, headers: dict | None = None) -> tuple[int, bytes]:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return http_request(
+        "POST",
+        url,
+        body=body,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def robot_answer(raw: bytes) -> None:
+    """Group robots (WeCom, DingTalk) answer 200 with {"errcode": 0} on success and a
+    non-zero errcode (bad key, keyword missing, rate limit) otherwise."""
+    try:
+        answer = json.loads(raw or b"{}")
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        # Not a robot's answer (wrong address): the page that answered is not echoed into
+        # the log, where it would let an address probe read internal pages.
+        raise ChannelError("应答不是群机器人的 JSON 格式，请检查地址")
+    if answer.get("errcode", 0) != 0:
+        raise ChannelError(
+            f"errcode {answer.get('errcode')}: {str(answer.get('errmsg', ''))[:200]}"
+        )
+
+
+# --- Masking ---------------------------------------------------------------------------------
+
+
+def mask_email(address: str) -> str:
+    local, _at, domain = address.partition("@")
+    if not domain:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(number: str) -> str:
+    digits = re.sub(r"\D", "", number)
+    if len(digits) < 7:
+        return "***"
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_url(url: str, secret_params: tuple[str, ...] = ()) -> str:
+    """The URL without user info, and with the values of secret query parameters (or, with
+    none named, of every parameter) replaced by ***."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    query = [
+        (k, "***" if not secret_params or k in secret_params else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit((parts.scheme, host, parts.path, urlencode(query, safe="*"), ""))
+
+
+def add_query(url: str, **params) -> str:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
