@@ -3,7 +3,6 @@
 
 import json
 import os
-import threading
 import time
 
 import pytest
@@ -13,24 +12,9 @@ from safecampus.devices.ingest import Ingestor
 from safecampus.devices.models import AlarmButton
 from safecampus.emergency.models import Alarm, Incident
 
+from .test_devices_mqtt import _publish_later
+
 pytestmark = pytest.mark.skipif(not os.environ.get("MQTT_URL"), reason="MQTT_URL is not set")
-
-
-def _publish_later(url, messages, delay):
-    def run():
-        time.sleep(delay)
-        client = mqtt.client(url, mqtt.client_id("test-alarm-publisher"))
-        host, port = client.safecampus_address
-        client.connect(host, port)
-        client.loop_start()
-        for topic, payload in messages:
-            client.publish(topic, payload, qos=1).wait_for_publish(5)
-        client.disconnect()
-        client.loop_stop()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
 
 
 def test_presses_are_written_once_each_and_garbage_is_dropped(world):
