@@ -35,7 +35,7 @@ district officers (their district's alarms).
 * **breakdown** (from the database, the message and a Redis subscriber): publish → alarm row
   built in the ingestor (`Alarm.received_at`: delivery, queue wait, button lookup, the incident
   insert) → `sent_at` in the message (the rest of the transaction, notifications, commit, the
-  read of the timeline line) → seen on the board groups' Redis channels (the ingestor's publish
+  read of the timeline line) → seen on the servers' hubs' Redis channel (the ingestor's publish
   thread) → the board (the server's channel layer, the consumers' fan-out, WebSocket, the
   client), and how many (alarm, board) pairs came live rather than by the boards' catch-up.
 * **written/s**: the ingestor's write rate over the phase (presses / time from the first alarm
@@ -329,7 +329,7 @@ class Floor:
 
 
 class RedisTap:
-    """A subscriber to the board groups' Redis channels (pub/sub is global to the Redis server):
+    """A subscriber to the servers' hubs' Redis channel (pub/sub is global to the Redis server):
     when each timeline line left the ingestor, i.e. reached Redis."""
 
     def __init__(self, url: str):
@@ -352,7 +352,9 @@ class RedisTap:
                 continue
             at = time.time()
             with contextlib.suppress(Exception):
-                self.seen.setdefault(msgpack.unpackb(message["data"])["id"], at)
+                # One message per committed transaction: [id, board groups, text] per line.
+                for line_id, _groups, _text in msgpack.unpackb(message["data"])["lines"]:
+                    self.seen.setdefault(line_id, at)
 
     def close(self) -> None:
         self.stop.set()
@@ -469,12 +471,12 @@ class Injector:
                     },
                     ensure_ascii=False,
                 )
-                message = {"type": "board.event", "id": line, "text": text}
+                # As emergency/realtime.py sends a transaction's lines to the servers' hubs.
+                groups = [f"board.{self.city}", f"board.{district}"]
+                message = {"type": "board.lines", "lines": [[line, groups, text]]}
                 self.sent[line] = time.time()
                 self.district_of[line] = district
-                for group in (self.city, district):
-                    # As emergency/realtime.py sends it: the group rides along for the hubs.
-                    await layer.group_send(f"board.{group}", {**message, "group": f"board.{group}"})
+                await layer.group_send("board.hubs", message)
                 ids.append(line)
         finally:
             await layer.flush()
@@ -1033,7 +1035,7 @@ def main() -> int:
         "insert (Alarm.received_at); row→sent_at: the rest of the transaction (alarm, timeline "
         "line, notifications, audit), commit and the read of the line for the message (sent_at, "
         "set by the ingestor); sent_at→Redis: the ingestor's publishing loop thread until a "
-        "subscriber of the board groups' Redis channels sees it; Redis→board: the server's "
+        "subscriber of the servers' hubs' Redis channel sees it; Redis→board: the server's "
         "layer, the consumers' fan-out, WebSocket and the client, for the (alarm, board) pairs "
         "delivered live. live %: pairs delivered by the channel layer; the rest came by the "
         "boards' database catch-up (every 5 s) first."

@@ -4,6 +4,7 @@ against stored alarms and against a racing writer; a bad press costs the others 
 database error writes nothing and acknowledges nothing; presses are acknowledged only after the
 commit; the lookups kept between batches follow role changes at once."""
 
+import asyncio
 import json
 import threading
 import time
@@ -13,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing.websocket import WebsocketCommunicator
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
@@ -24,7 +26,7 @@ from safecampus.core.errors import BusinessRuleError
 from safecampus.devices.ingest import Unknown
 from safecampus.devices.messages import Malformed
 from safecampus.devices.models import AlarmButton
-from safecampus.emergency import services
+from safecampus.emergency import realtime, services
 from safecampus.emergency.choices import EventKind
 from safecampus.emergency.ingest import AlarmHandler
 from safecampus.emergency.intake import AlarmMessage
@@ -381,6 +383,62 @@ def test_the_board_hears_each_alarm_of_a_batch_after_commit(
     results, live = async_to_sync(run)()
     assert [m["data"]["alarm"] for m in live] == [alarm.pk for alarm, _ in results]
     assert all(m["kind"] == "alarm" and m["alert"] == "siren" for m in live)
+
+
+def test_a_batch_reaches_the_servers_hubs_in_one_layer_message(
+    world, plans, buttons, django_capture_on_commit_callbacks
+):
+    """One channel-layer message per committed batch, each line naming its board groups: the
+    school's, district's and city's for a real alarm, not the city's for a drill."""
+    items = [
+        _item(buttons[0], "H-1"),
+        _item(buttons[2], "H-2"),
+        _item(buttons[1], "H-3", is_drill=True),
+    ]
+
+    def write():
+        with django_capture_on_commit_callbacks(execute=True):
+            return alarms_receive_batch(items)
+
+    async def run():  # on one event loop: the Redis layer's channels belong to their loop
+        layer = get_channel_layer()
+        hub = await layer.new_channel("test-hub.")
+        await layer.group_add(realtime.HUBS, hub)
+        results = await sync_to_async(write, thread_sensitive=True)()
+        got = []
+        while sum(len(m["lines"]) for m in got) < len(results):
+            got.append(await asyncio.wait_for(layer.receive(hub), 3))
+        await layer.group_discard(realtime.HUBS, hub)
+        return results, got
+
+    results, received = async_to_sync(run)()
+    lines = [
+        IncidentEvent.objects.get(incident__alarms=alarm, kind=EventKind.ALARM).pk
+        for alarm, _ in results
+    ]
+    assert len(received) == 1 and [line[0] for line in received[0]["lines"]] == lines
+    groups = {line[0]: set(line[1]) for line in received[0]["lines"]}
+    city, a, b = (
+        realtime.group_name(u.code) for u in (world.city, world.district_a, world.district_b)
+    )
+    a1, b1 = realtime.group_name(world.a1.unit.code), realtime.group_name(world.b1.unit.code)
+    assert list(groups.values()) == [{city, a, a1}, {city, b, b1}, {a, a1}]
+    assert json.loads(received[0]["lines"][2][2])["incident"]["is_drill"] is True
+
+
+def test_the_hub_hands_a_line_to_each_board_of_its_groups_once():
+    class Board:
+        def __init__(self):
+            self.got = []
+
+        def push(self, event_id, text):
+            self.got.append(event_id)
+
+    city, district, both = Board(), Board(), Board()
+    hub = realtime.BoardHub()
+    hub.boards = {"board.c": {city, both}, "board.d": {district, both}}
+    hub.dispatch([[1, ["board.c", "board.d", "board.s"], "{}"], [2, ["board.d"], "{}"]])
+    assert (city.got, district.got, both.got) == ([1], [1, 2], [1, 2])
 
 
 # --- Lookups kept between batches -----------------------------------------------------------------

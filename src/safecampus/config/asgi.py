@@ -11,6 +11,7 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi = get_asgi_application()
 
+from safecampus.core.heap import freeze_after_startup  # noqa: E402
 from safecampus.emergency.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -22,3 +23,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+freeze_after_startup()

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
+from safecampus.core.heap import freeze_after_startup
+
 from . import mqtt
 from .messages import Malformed, status_from_payload
 from .models import AlarmButton, Camera, DeviceState
@@ -341,6 +343,9 @@ class Ingestor:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, lambda *_: self.stop.set())
         self.refresh()
+        # Loads the URL configuration too, which a board message needs (~2 s), before the first
+        # alarm rather than in its transaction.
+        freeze_after_startup()
         host, port = client.safecampus_address
         client.connect_async(host, port, keepalive=30)
         client.loop_start()

@@ -2,9 +2,9 @@
 
 On connect the board registers with its process's hub (realtime.BoardHub) for the groups of
 the units it commands, and then replays from the database what it missed, so that nothing
-falls between the replay and the live feed. Lines are sent once each, by id, and those arriving
-within a few milliseconds of each other go out in one frame (a JSON array) — a burst of alarms
-is a handful of frames, not one per line. Every few seconds the board also reads from the
+falls between the replay and the live feed. Lines are sent once each, by id, and the lines of
+one layer message (one committed transaction: a batch of alarms) go out in one frame (a JSON
+array) — a burst of alarms is a handful of frames, not one per line. Every few seconds the board also reads from the
 database which lines in its scope it has not had (delivery over the channel layer is at most
 once): a read of ids only, so that a board that missed nothing costs one small query.
 """
@@ -24,7 +24,6 @@ from . import realtime
 from .selectors import REPLAY_LIMIT, board_event_ids, board_events_by_id
 
 CATCH_UP_S = 5.0
-BATCH_S = 0.02  # lines within 20 ms share a frame
 SENT_MEMORY = 5000
 
 
@@ -86,7 +85,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.send(text_data='{"kind": "pong"}')
 
     def push(self, event_id: int, text: str) -> None:
-        """Queue one line for this board (once), to go out with the lines of the next 20 ms."""
+        """Queue one line for this board (once), to go out with the other lines the hub hands
+        over in the same turn of the event loop."""
         if event_id in self.sent:
             return
         self.sent.add(event_id)
@@ -96,8 +96,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.cursor = max(self.cursor, event_id)
         self.pending.append(text)
         if self.flush_at is None:
-            self.flush_at = asyncio.get_running_loop().call_later(
-                BATCH_S, lambda: asyncio.ensure_future(self._flush())
+            self.flush_at = asyncio.get_running_loop().call_soon(
+                lambda: asyncio.ensure_future(self._flush())
             )
 
     async def _flush(self) -> None:

@@ -14,10 +14,10 @@ from .choices import IncidentType, Severity
 from .lookups import DISTRICT_ROLES, SCHOOL_ROLES
 
 
-def after_commit(event) -> None:
+def after_commit(*events) -> None:
     from . import realtime
 
-    realtime.publish(event)
+    realtime.publish(events)
 
 
 def _holders(unit_ids, roles):

@@ -147,7 +147,7 @@ class Incident(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_incident_type_display()} · {self.school_id}"
+        return f"{IncidentType(self.incident_type).label} · {self.school_id}"
 
     @property
     def is_open(self) -> bool:

@@ -1,9 +1,10 @@
 """Command boards in real time: a committed timeline line goes to the boards of every unit above
 the school, over the channel layer (Redis pub/sub across processes, in memory in one).
 
-Each unit has a group, `board.<unit code>`; a board joins the groups of the units its duty
-officer holds `incident.command` at. Drills go to the district's and school's groups only: they
-never alarm the city.
+Each unit has a board group, `board.<unit code>`; a board is in the groups of the units its
+duty officer holds `incident.command` at. Drills go to the district's and school's groups only:
+they never alarm the city. The lines of one transaction travel in one channel-layer message to
+the hub of every server process, which hands each line to its boards in the line's groups.
 
 Publishing never waits on the caller's thread. Inside the ASGI server it runs on the server's
 event loop (bound by the first board that connects); elsewhere — the ingestor, a management
@@ -58,6 +59,13 @@ def _loop() -> asyncio.AbstractEventLoop:
         return _own_loop
 
 
+# The one layer group of every server process's hub. A batch of lines is one message to it,
+# each line naming the board groups it is for: one Redis publish per committed transaction,
+# however many lines and units, instead of one per line and unit. Every process receives every
+# line and its hub hands each only to the boards of its groups.
+HUBS = "board.hubs"
+
+
 def groups_for(event) -> list[str]:
     incident = event.incident
     school = incident.school
@@ -70,52 +78,47 @@ def groups_for(event) -> list[str]:
     return [group_name(c) for c in codes]
 
 
-def message_for(event) -> dict:
+def line_for(event) -> tuple[int, list[str], str]:
+    """(id, board groups, JSON text) of a timeline line, as the hubs receive it."""
     from .selectors import event_payload
 
     payload = event_payload(event)
     payload["sent_at"] = time.time()  # for the latency bench; boards ignore it
-    return {"type": "board.event", "id": event.pk, "text": json.dumps(payload, ensure_ascii=False)}
+    return (event.pk, groups_for(event), json.dumps(payload, ensure_ascii=False))
 
 
-async def _send(groups: list[str], message: dict) -> None:
-    layer = get_channel_layer()
-
-    async def one(group: str) -> None:
-        try:
-            # The group rides along: a server process's hub learns which of its boards it is for.
-            await layer.group_send(group, {**message, "group": group})
-        except Exception:  # a board catches up from the database; the writer must not fail
-            logger.exception("could not publish to %s", group)
-
-    # The school's, district's and city's groups at once, not one round trip after another.
-    await asyncio.gather(*(one(group) for group in groups))
-
-
-def publish(event) -> None:
-    """Send a timeline line to the boards once its transaction commits (never raises). The
-    message is built now, from the objects in hand: it says what the line said when written,
-    and the writer does not read it back."""
+async def _send(lines: list) -> None:
     try:
-        groups, message = groups_for(event), message_for(event)
+        await get_channel_layer().group_send(HUBS, {"type": "board.lines", "lines": lines})
+    except Exception:  # the boards catch up from the database; the writer must not fail
+        logger.exception("could not publish timeline lines %s", [line[0] for line in lines])
+
+
+def publish(events) -> None:
+    """Send timeline lines to the boards once their transaction commits (never raises), all in
+    one message. Each is built now, from the objects in hand: it says what the line said when
+    written, and the writer does not read it back."""
+    try:
+        lines = [line_for(event) for event in events]
     except Exception:
-        logger.exception("could not build the board message of timeline line %s", event.pk)
+        logger.exception("could not build the board message of timeline lines %s", events)
         return
-    transaction.on_commit(lambda: _submit(groups, message))
+    if lines:
+        transaction.on_commit(lambda: _submit(lines))
 
 
-def _submit(groups: list[str], message: dict) -> None:
+def _submit(lines: list) -> None:
     try:
-        asyncio.run_coroutine_threadsafe(_send(groups, message), _loop())
+        asyncio.run_coroutine_threadsafe(_send(lines), _loop())
     except Exception:
-        logger.exception("could not publish timeline line %s", message["id"])
+        logger.exception("could not publish timeline lines %s", [line[0] for line in lines])
 
 
 class BoardHub:
-    """The boards of one server process. It joins each unit's group once on the channel layer
-    and hands every line it receives to its boards itself, instead of each board joining the
-    group: with 50 boards at 100 alarms a second that is 100 layer messages a second for the
-    process, not 5,000 (one per board per line)."""
+    """The boards of one server process. It joins the hubs' group on the channel layer once and
+    hands every line it receives to the boards of the line's groups itself, instead of each board
+    joining groups: with 50 boards at 100 alarms a second that is a few layer messages a second
+    for the process, not 5,000 (one per board per line)."""
 
     def __init__(self):
         self.boards: dict[str, set] = {}
@@ -128,25 +131,20 @@ class BoardHub:
         async with self.lock:
             if self.channel is None:
                 self.channel = await layer.new_channel("boards.")
+                await layer.group_add(HUBS, self.channel)
             if self.task is None or self.task.done():
                 self.task = asyncio.create_task(self._receive())
             for group in groups:
-                if group not in self.boards:
-                    await layer.group_add(group, self.channel)
-                    self.boards[group] = set()
-                self.boards[group].add(board)
+                self.boards.setdefault(group, set()).add(board)
 
     async def leave(self, board, groups: list[str]) -> None:
-        layer = get_channel_layer()
         async with self.lock:
             for group in groups:
                 members = self.boards.get(group)
-                if members is None:
-                    continue
-                members.discard(board)
-                if not members:
-                    del self.boards[group]
-                    await layer.group_discard(group, self.channel)
+                if members is not None:
+                    members.discard(board)
+                    if not members:
+                        del self.boards[group]
 
     async def _receive(self) -> None:
         layer = get_channel_layer()
@@ -159,8 +157,15 @@ class BoardHub:
                 logger.exception("the board hub lost the channel layer; retrying")
                 await asyncio.sleep(1.0)
                 continue
-            for board in list(self.boards.get(message.get("group"), ())):
-                board.push(message["id"], message["text"])
+            self.dispatch(message.get("lines", ()))
+
+    def dispatch(self, lines) -> None:
+        for event_id, groups, text in lines:
+            boards = set()
+            for group in groups:
+                boards.update(self.boards.get(group, ()))
+            for board in boards:  # a board in two of the groups gets the line once
+                board.push(event_id, text)
 
 
 _hubs: dict[asyncio.AbstractEventLoop, BoardHub] = {}

@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from safecampus.access.scope import grants_for, scoped, scoped_get
 
-from .choices import OPEN_STATUSES, SEVERITY_COLOURS, STATUS_COLOURS, EventKind
+from .choices import (
+    OPEN_STATUSES,
+    SEVERITY_COLOURS,
+    STATUS_COLOURS,
+    EventKind,
+    IncidentStatus,
+    IncidentType,
+    Severity,
+)
 from .models import Alarm, EmergencyPlan, Incident, IncidentEvent
 
 # Ids are taken at insert and committed in any order, so a line with a lower id can commit just
@@ -111,6 +119,8 @@ def board_cursor() -> int:
 
 
 def incident_summary(incident: Incident) -> dict:
+    # Labels from the enums, not get_FOO_display(), which builds a dict of all the (lazily
+    # translated) choices on every call: a board message is built for every alarm.
     school = incident.school
     unit = school.unit
     return {
@@ -122,12 +132,12 @@ def incident_summary(incident: Incident) -> dict:
         "longitude": float(unit.longitude) if unit.longitude is not None else None,
         "latitude": float(unit.latitude) if unit.latitude is not None else None,
         "incident_type": incident.incident_type,
-        "incident_type_label": str(incident.get_incident_type_display()),
+        "incident_type_label": str(IncidentType(incident.incident_type).label),
         "severity": incident.severity,
-        "severity_label": str(incident.get_severity_display()),
+        "severity_label": str(Severity(incident.severity).label),
         "severity_colour": SEVERITY_COLOURS[incident.severity],
         "status": incident.status,
-        "status_label": str(incident.get_status_display()),
+        "status_label": str(IncidentStatus(incident.status).label),
         "status_colour": STATUS_COLOURS[incident.status],
         "is_drill": incident.is_drill,
         "place": incident.place,

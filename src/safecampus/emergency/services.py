@@ -266,7 +266,7 @@ def _alarms_insert(taken: list[tuple[AlarmIn, datetime]], lookups) -> list[Alarm
 
 def _alarm_lines_add(alarms: list[Alarm], notes: dict) -> None:
     """Each new alarm's "alarm" line on its incident's timeline, in one INSERT; like
-    `event_add`, each line is published to the boards once the transaction commits."""
+    `event_add`, the lines are published to the boards once the transaction commits."""
     events = IncidentEvent.objects.bulk_create(
         [
             IncidentEvent(
@@ -284,8 +284,7 @@ def _alarm_lines_add(alarms: list[Alarm], notes: dict) -> None:
             for alarm in alarms
         ]
     )
-    for event in events:
-        flows.after_commit(event)
+    flows.after_commit(*events)
 
 
 def alarm_press(*, user, school, client_key: str, place: str = "", note: str = "") -> tuple:
