@@ -4,9 +4,10 @@ On connect the board registers with its process's hub (realtime.BoardHub) for th
 the units it commands, and then replays from the database what it missed, so that nothing
 falls between the replay and the live feed. Lines are sent once each, by id, and the lines of
 one layer message (one committed transaction: a batch of alarms) go out in one frame (a JSON
-array) — a burst of alarms is a handful of frames, not one per line. Every few seconds the board also reads from the
-database which lines in its scope it has not had (delivery over the channel layer is at most
-once): a read of ids only, so that a board that missed nothing costs one small query.
+array) — a burst of alarms is a handful of frames, not one per line. Every few seconds the
+board also reads from the database which lines in its scope it has not had (delivery over the
+channel layer is at most once): a read of ids only, so that a board that missed nothing costs
+one small query.
 """
 
 import asyncio
