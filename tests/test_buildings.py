@@ -707,44 +707,27 @@ MINE = r"^/api/v1/(buildings|remediation-projects)"
 def district_api_schema(db, world):
     """The OpenAPI schema, driving the WSGI app as a district officer (who may manage and
     accept, unlike the city administrator of test_api_schema_fuzz.py), with records to hit."""
-    import schemathesis
-    from django.core import signals
-    from django.core.wsgi import get_wsgi_application
-    from django.db import close_old_connections
-    from django.test import Client
-    from schemathesis import DataGenerationMethod
-
     from .factories import api_token
+    from .fuzzing import wsgi_schema
 
     building = _building(world.a1)
     _project(world, [building], user="district_a")
-    raw = Client().get("/api/v1/openapi.json").json()
     token = api_token(world.users["district_a"])
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        schema = schemathesis.from_dict(
-            raw,
-            app=get_wsgi_application(),
-            data_generation_methods=[DataGenerationMethod.positive, DataGenerationMethod.negative],
-            force_schema_version="30",
-        )
+    with wsgi_schema() as schema:
         schema.token = token
         yield schema
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
 
 
 def _fuzz():
     import schemathesis
-    from hypothesis import HealthCheck, settings
     from schemathesis.checks import not_a_server_error
+
+    from .fuzzing import FUZZ
 
     schema = schemathesis.from_pytest_fixture("district_api_schema")
 
     @schema.include(path_regex=MINE).exclude(path_regex=r"/import$").parametrize()
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @FUZZ
     def test_this_apps_endpoints_never_answer_a_server_error(case, district_api_schema):
         headers = {"Authorization": f"Bearer {district_api_schema.token}"}
         response = case.call_wsgi(headers=headers)

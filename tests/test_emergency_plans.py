@@ -783,43 +783,26 @@ def test_the_plan_api_appears_in_the_openapi_schema(as_user):
 @pytest.fixture
 def principal_api_schema(db, world):
     """The OpenAPI schema driving the WSGI app as A1's principal, who may write and adopt."""
-    import schemathesis
-    from django.core import signals
-    from django.core.wsgi import get_wsgi_application
-    from django.db import close_old_connections
-    from django.test import Client
-    from schemathesis import DataGenerationMethod
-
     from .factories import api_token
+    from .fuzzing import wsgi_schema
 
     _copy(world, _city_plan(world))
-    raw = Client().get("/api/v1/openapi.json").json()
     token = api_token(world.users["principal_a1"])
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        schema = schemathesis.from_dict(
-            raw,
-            app=get_wsgi_application(),
-            data_generation_methods=[DataGenerationMethod.positive, DataGenerationMethod.negative],
-            force_schema_version="30",
-        )
+    with wsgi_schema() as schema:
         schema.token = token
         yield schema
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
 
 
 def _fuzz():
     import schemathesis
-    from hypothesis import HealthCheck, settings
     from schemathesis.checks import not_a_server_error
+
+    from .fuzzing import FUZZ
 
     schema = schemathesis.from_pytest_fixture("principal_api_schema")
 
     @schema.include(path_regex=r"^/api/v1/emergency/plans").parametrize()
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @FUZZ
     def test_the_plan_endpoints_never_answer_a_server_error(case, principal_api_schema):
         headers = {"Authorization": f"Bearer {principal_api_schema.token}"}
         response = case.call_wsgi(headers=headers)

@@ -5,13 +5,14 @@ from typing import Annotated
 
 from django.db.models import Q
 from django.utils import timezone
-from ninja import Field, FilterLookup, FilterSchema
-from pydantic import field_validator
+from ninja import Field, FilterLookup
+
+from safecampus.core.filters import ListFilters
 
 from .models import AuditAction, AuditOutcome
 
 
-class AuditFilters(FilterSchema):
+class AuditFilters(ListFilters):
     username: Annotated[str | None, FilterLookup(q="username__icontains")] = Field(
         None, description="用户名"
     )
@@ -21,11 +22,6 @@ class AuditFilters(FilterSchema):
     object_id: str | None = Field(None, description="对象编号")
     since: date | None = Field(None, description="起始日期（含）")
     until: date | None = Field(None, description="截止日期（含）")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value):
-        return None if isinstance(value, str) and value.strip() == "" else value
 
     def _day_start(self, day: date) -> datetime:
         return timezone.make_aware(datetime.combine(day, time.min))

@@ -4,9 +4,10 @@ from datetime import date
 from typing import Annotated
 
 from django.db.models import Q
-from ninja import Field, FilterLookup, FilterSchema, Schema
+from ninja import Field, FilterLookup, Schema
 from pydantic import field_validator
 
+from safecampus.core.filters import ListFilters, district_condition
 from safecampus.core.pagination import MAX_ID
 
 from .choices import (
@@ -20,27 +21,10 @@ from .choices import (
     Structure,
 )
 
-
-class _Blank(FilterSchema):
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value):
-        return None if isinstance(value, str) and value.strip() == "" else value
-
-
-def _district(prefix: str, value) -> Q:
-    """0 stands for the directly-affiliated schools (市直属), which have no district."""
-    if value is None:
-        return Q()
-    if value == 0:
-        return Q(**{f"{prefix}school__district__isnull": True})
-    return Q(**{f"{prefix}school__district_id": value})
-
-
 NEEDING = Q(seismic_status__in=SEISMIC_NEEDING) | Q(fire_status__in=FIRE_NEEDING)
 
 
-class BuildingFilters(_Blank):
+class BuildingFilters(ListFilters):
     q: Annotated[
         str | None,
         FilterLookup(q=["name__icontains", "school__unit__name__icontains"]),
@@ -60,7 +44,7 @@ class BuildingFilters(_Blank):
     )
 
     def filter_district(self, value):
-        return _district("", value)
+        return district_condition(value, "school__district")
 
     def filter_needs_remediation(self, value):
         if value is None:
@@ -68,7 +52,7 @@ class BuildingFilters(_Blank):
         return NEEDING if value else ~NEEDING
 
 
-class ProjectFilters(_Blank):
+class ProjectFilters(ListFilters):
     q: Annotated[
         str | None, FilterLookup(q=["name__icontains", "school__unit__name__icontains"])
     ] = Field(None, max_length=100, description="项目名称或学校名称")
@@ -82,7 +66,7 @@ class ProjectFilters(_Blank):
     status: ProjectStatus | None = Field(None, description="状态")
 
     def filter_district(self, value):
-        return _district("", value)
+        return district_condition(value, "school__district")
 
 
 class RemediationFilters(Schema):
@@ -112,7 +96,7 @@ class RemediationFilters(Schema):
 
     def buildings_q(self) -> Q:
         """The scope narrowing (district, school) as a filter on buildings."""
-        q = _district("", self.district)
+        q = district_condition(self.district, "school__district")
         if self.school is not None:
             q &= Q(school_id=self.school)
         return q

@@ -1,15 +1,15 @@
 """Filters of the four-100% dashboard, the school verdict list and their API (one schema)."""
 
 from django.db.models import Q
-from ninja import Field, FilterSchema
-from pydantic import field_validator
+from ninja import Field
 
+from safecampus.core.filters import ListFilters, district_condition
 from safecampus.core.pagination import MAX_ID
 
 from .choices import Indicator
 
 
-class DefenseFilters(FilterSchema):
+class DefenseFilters(ListFilters):
     """Which schools: a district (0 = directly affiliated 市直属) or one school. Applied to a
     School queryset."""
 
@@ -18,15 +18,8 @@ class DefenseFilters(FilterSchema):
     )
     school: int | None = Field(None, ge=1, le=MAX_ID, description="学校编号")
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value):
-        return None if isinstance(value, str) and value.strip() == "" else value
-
     def filter_district(self, value):
-        if value is None:
-            return Q()
-        return Q(district__isnull=True) if value == 0 else Q(district_id=value)
+        return district_condition(value)
 
     def filter_school(self, value):
         return Q() if value is None else Q(pk=value)

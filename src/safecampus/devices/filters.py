@@ -3,15 +3,15 @@
 from typing import Annotated
 
 from django.db.models import Q
-from ninja import Field, FilterLookup, FilterSchema
-from pydantic import field_validator
+from ninja import Field, FilterLookup
 
+from safecampus.core.filters import ListFilters, district_condition
 from safecampus.core.pagination import MAX_ID
 
 from .models import Place, Status
 
 
-class DeviceFilters(FilterSchema):
+class DeviceFilters(ListFilters):
     q: Annotated[str | None, FilterLookup(q=["name__icontains", "device_id__startswith"])] = Field(
         None, max_length=100, description="名称或设备编码（前缀）"
     )
@@ -27,15 +27,8 @@ class DeviceFilters(FilterSchema):
     )
     active: bool | None = Field(True, description="在用（默认只列在用设备；false 列已停用的）")
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value):
-        return None if isinstance(value, str) and value.strip() == "" else value
-
     def filter_district(self, value):
-        if value is None:
-            return Q()
-        return Q(school__district__isnull=True) if value == 0 else Q(school__district_id=value)
+        return district_condition(value, "school__district")
 
     def filter_status(self, value):
         # The online threshold depends on each school's rule set: see selectors.status_condition.

@@ -77,12 +77,16 @@ def status_from_dict(device_id, body) -> StatusMessage:
     return StatusMessage(device_id, fault, timestamp_from(body.get("ts")))
 
 
-def status_from_payload(device_id: str, payload: bytes) -> StatusMessage:
-    """Validate an MQTT payload (raw bytes) for the device named by its topic."""
+def json_body(payload: bytes):
+    """The JSON of a device's MQTT payload (raw bytes, at most 1 KB)."""
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise Malformed(_("消息超过 1 KB"))
     try:
-        body = json.loads(payload)
+        return json.loads(payload)
     except (ValueError, UnicodeDecodeError):
         raise Malformed(_("消息不是有效的 JSON")) from None
-    return status_from_dict(device_id, body)
+
+
+def status_from_payload(device_id: str, payload: bytes) -> StatusMessage:
+    """Validate an MQTT payload (raw bytes) for the device named by its topic."""
+    return status_from_dict(device_id, json_body(payload))

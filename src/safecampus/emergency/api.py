@@ -363,29 +363,30 @@ def incident_detail(request, incident_id: RecordId):
 STEP = {200: IncidentDetailOut, 400: Error, 403: Error, 404: Error, 422: Error}
 
 
-def _respond(request, incident_id: int):
-    return incident_get(user=request.auth, incident_id=incident_id)
+def _step(request, incident_id: int, service, **fields):
+    """One step of the workflow (`service`) on an incident the caller can see, then the
+    incident as it now stands."""
+    service(
+        user=request.auth,
+        incident=incident_get(user=request.auth, incident_id=incident_id),
+        **fields,
+    )
+    return _detail(request, incident_id)
 
 
 @router.post("/emergency/incidents/{incident_id}/acknowledge", response=STEP, summary="接警")
 def acknowledge(request, incident_id: RecordId, payload: NoteIn):
-    services.incident_acknowledge(
-        user=request.auth, incident=_respond(request, incident_id), note=payload.note
-    )
-    return _detail(request, incident_id)
+    return _step(request, incident_id, services.incident_acknowledge, note=payload.note)
 
 
 @router.post("/emergency/incidents/{incident_id}/respond", response=STEP, summary="开始现场处置")
 def respond(request, incident_id: RecordId, payload: NoteIn):
-    services.incident_respond(
-        user=request.auth, incident=_respond(request, incident_id), note=payload.note
-    )
-    return _detail(request, incident_id)
+    return _step(request, incident_id, services.incident_respond, note=payload.note)
 
 
 @router.post("/emergency/incidents/{incident_id}/assign", response=STEP, summary="指派现场负责人")
 def assign(request, incident_id: RecordId, payload: AssignIn):
-    incident = _respond(request, incident_id)
+    incident = incident_get(user=request.auth, incident_id=incident_id)
     assignee = User.objects.filter(pk=payload.assignee_id, is_active=True).first()
     if assignee is None:
         raise Http404
@@ -397,13 +398,13 @@ def assign(request, incident_id: RecordId, payload: AssignIn):
 
 @router.post("/emergency/incidents/{incident_id}/classify", response=STEP, summary="定性定级")
 def classify(request, incident_id: RecordId, payload: ClassifyIn):
-    services.incident_classify(
-        user=request.auth,
-        incident=_respond(request, incident_id),
+    return _step(
+        request,
+        incident_id,
+        services.incident_classify,
         incident_type=payload.incident_type,
         severity=int(payload.severity),
     )
-    return _detail(request, incident_id)
 
 
 @router.post(
@@ -412,34 +413,22 @@ def classify(request, incident_id: RecordId, payload: ClassifyIn):
     summary="完成预案步骤（勾选清单，记入时间线）",
 )
 def step_tick(request, incident_id: RecordId, step: int, payload: NoteIn):
-    services.incident_step_tick(
-        user=request.auth, incident=_respond(request, incident_id), step=step, note=payload.note
-    )
-    return _detail(request, incident_id)
+    return _step(request, incident_id, services.incident_step_tick, step=step, note=payload.note)
 
 
 @router.post("/emergency/incidents/{incident_id}/notes", response=STEP, summary="添加处置记录")
 def note(request, incident_id: RecordId, payload: NoteIn):
-    services.incident_note(
-        user=request.auth, incident=_respond(request, incident_id), note=payload.note
-    )
-    return _detail(request, incident_id)
+    return _step(request, incident_id, services.incident_note, note=payload.note)
 
 
 @router.post("/emergency/incidents/{incident_id}/resolve", response=STEP, summary="处置完毕")
 def resolve(request, incident_id: RecordId, payload: NoteIn):
-    services.incident_resolve(
-        user=request.auth, incident=_respond(request, incident_id), note=payload.note
-    )
-    return _detail(request, incident_id)
+    return _step(request, incident_id, services.incident_resolve, note=payload.note)
 
 
 @router.post("/emergency/incidents/{incident_id}/close", response=STEP, summary="结案（总结报告）")
 def close(request, incident_id: RecordId, payload: CloseIn):
-    services.incident_close(
-        user=request.auth, incident=_respond(request, incident_id), report=payload.report
-    )
-    return _detail(request, incident_id)
+    return _step(request, incident_id, services.incident_close, report=payload.report)
 
 
 @router.get(

@@ -3,15 +3,15 @@
 from typing import Annotated
 
 from django.db.models import Q
-from ninja import Field, FilterLookup, FilterSchema
-from pydantic import field_validator
+from ninja import Field, FilterLookup
 
+from safecampus.core.filters import ListFilters, district_condition
 from safecampus.core.pagination import MAX_ID
 
 from .choices import OPEN_STATUSES, IncidentStatus, IncidentType, Severity
 
 
-class IncidentFilters(FilterSchema):
+class IncidentFilters(ListFilters):
     q: Annotated[
         str | None,
         FilterLookup(
@@ -33,15 +33,8 @@ class IncidentFilters(FilterSchema):
     open: bool | None = Field(None, description="是否未处置完毕（待接警、已接警、处置中）")
     is_drill: bool | None = Field(None, description="是否演练")
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value):
-        return None if isinstance(value, str) and value.strip() == "" else value
-
     def filter_district(self, value):
-        if value is None:
-            return Q()
-        return Q(school__district__isnull=True) if value == 0 else Q(school__district_id=value)
+        return district_condition(value, "school__district")
 
     def filter_open(self, value):
         if value is None:

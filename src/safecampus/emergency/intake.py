@@ -10,7 +10,6 @@ re-sends after a lost acknowledgement sends the same id, and the platform keeps 
 costs the alarm — the platform's receiving time stands in for it. `drill` marks an exercise.
 """
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,13 +17,12 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safecampus.devices.messages import DEVICE_ID, Malformed, timestamp_from
+from safecampus.devices.messages import DEVICE_ID, Malformed, json_body, timestamp_from
 
 from .choices import AlarmSource
 from .services import AlarmIn, alarms_receive_batch
 
 EVENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-MAX_PAYLOAD_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +48,7 @@ def alarm_from_dict(device_id, body) -> AlarmMessage:
 
 
 def alarm_from_payload(device_id: str, payload: bytes) -> AlarmMessage:
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise Malformed(_("消息超过 1 KB"))
-    try:
-        body = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        raise Malformed(_("消息不是有效的 JSON")) from None
-    return alarm_from_dict(device_id, body)
+    return alarm_from_dict(device_id, json_body(payload))
 
 
 def _pressed_at(sent_at: float | None, received: datetime) -> datetime:

@@ -4,11 +4,11 @@ shared by the plan list page and its API."""
 from typing import Annotated, Literal
 
 from django.db.models import Q, QuerySet
-from ninja import Field, FilterLookup, FilterSchema
-from pydantic import field_validator
+from ninja import Field, FilterLookup
 
 from safecampus.access.scope import grants_for, scoped, scoped_get
 from safecampus.audit.models import AuditAction, AuditEntry
+from safecampus.core.filters import ListFilters
 from safecampus.core.pagination import MAX_ID
 from safecampus.orgs.choices import UnitKind
 from safecampus.orgs.models import OrgUnit, School
@@ -18,7 +18,7 @@ from .models import EmergencyPlan
 from .plan_services import PUBLISHING_KINDS, plan_manageable
 
 
-class PlanFilters(FilterSchema):
+class PlanFilters(ListFilters):
     q: Annotated[
         str | None,
         FilterLookup(q=["title__icontains", "summary__icontains", "unit__name__icontains"]),
@@ -40,11 +40,6 @@ class PlanFilters(FilterSchema):
         None, ge=1, le=MAX_ID, description="来源预案编号：采用该预案的学校副本"
     )
     active: bool | None = Field(None, description="是否在用")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value):
-        return None if isinstance(value, str) and value.strip() == "" else value
 
     def filter_level(self, value):
         if value is None:

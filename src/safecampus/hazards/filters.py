@@ -5,15 +5,16 @@ from typing import Annotated
 
 from django.db.models import Q
 from django.utils import timezone
-from ninja import Field, FilterLookup, FilterSchema
-from pydantic import PrivateAttr, field_validator
+from ninja import Field, FilterLookup
+from pydantic import PrivateAttr
 
+from safecampus.core.filters import ListFilters, district_condition
 from safecampus.core.pagination import MAX_ID
 
 from .choices import HazardLevel, HazardSource, HazardStatus
 
 
-class HazardFilters(FilterSchema):
+class HazardFilters(ListFilters):
     q: Annotated[
         str | None,
         FilterLookup(
@@ -40,11 +41,6 @@ class HazardFilters(FilterSchema):
 
     _expression: Q | None = PrivateAttr(default=None)
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value):
-        return None if isinstance(value, str) and value.strip() == "" else value
-
     def get_filter_expression(self) -> Q:
         # Worked out once: a page filters two or three queries with the same values (figures,
         # the page's ids, the rows by group), and ninja builds the Q field by field each time.
@@ -53,9 +49,7 @@ class HazardFilters(FilterSchema):
         return self._expression
 
     def filter_district(self, value):
-        if value is None:
-            return Q()
-        return Q(district__isnull=True) if value == 0 else Q(district_id=value)
+        return district_condition(value)
 
     def filter_overdue(self, value):
         if value is None:

@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from ninja import Field, FilterLookup, FilterSchema
-from pydantic import field_validator
+from ninja import Field, FilterLookup
+
+from safecampus.core.filters import ListFilters
 
 from .choices import RiskLevel
 
 
-class PointFilters(FilterSchema):
+class PointFilters(ListFilters):
     q: Annotated[
         str | None,
         FilterLookup(
@@ -20,8 +21,3 @@ class PointFilters(FilterSchema):
     )
     level: RiskLevel | None = Field(None, description="风险等级")
     generated: bool | None = Field(None, description="是否为演示生成的条目")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value):
-        return None if isinstance(value, str) and value.strip() == "" else value
