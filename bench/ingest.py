@@ -52,17 +52,17 @@ def ensure_devices(db: harness.BenchDB) -> int:
     cameras = db.scalar("SELECT COUNT(*) FROM devices_camera")
     if cameras:
         return cameras
-    harness.log("the bench database predates the devices: generating them (demo/devices.py)")
+    harness.log("the bench database predates the devices: generating them (devices/demo.py)")
     code = (
         "import random\n"
         "from django.db import transaction\n"
         "from django.utils import timezone\n"
         "from safecampus.audit.services import audit_suppressed\n"
-        "from safecampus.demo.devices import demo_devices\n"
+        "from safecampus.devices.demo import devices_of\n"
         "from safecampus.orgs.models import OrgUnit\n"
         "with transaction.atomic(), audit_suppressed('bench: demo devices'):\n"
         "    for city in OrgUnit.objects.filter(kind='city'):\n"
-        "        demo_devices(city=city, rng=random.Random(f'2021-devices-{city.code}'), now=timezone.now())\n"
+        "        devices_of(city=city, rng=random.Random(f'2021-devices-{city.code}'), now=timezone.now())\n"
     )
     harness.manage(db, "shell", "-c", code)
     with db.connect() as conn:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from safecampus.audit.models import AuditEntry
 from safecampus.core.errors import BusinessRuleError
-from safecampus.demo.emergency import demo_emergency_plans
+from safecampus.emergency.demo import emergency_plans_of
 from safecampus.emergency.models import EmergencyPlan
 from safecampus.emergency.plan_services import (
     plan_activate,
@@ -818,7 +818,7 @@ test_the_plan_endpoints_never_answer_a_server_error = _fuzz()
 
 
 def test_the_demo_publishes_50_city_plans_and_each_school_adopts_one_per_type(world):
-    counts = demo_emergency_plans(
+    counts = emergency_plans_of(
         city=world.city, rng=random.Random(2021), today=timezone.localdate()
     )
     city = EmergencyPlan.objects.filter(unit=world.city)

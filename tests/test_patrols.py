@@ -556,11 +556,11 @@ def test_a_late_scan_counts_for_the_day_it_was_made(world, as_user):
 def test_the_demo_rounds_miss_two_days_a_school_and_find_one_hazard(world):
     import random
 
-    from safecampus.demo.patrols import POINTS, demo_patrols
+    from safecampus.patrols.demo import POINTS, patrols_of
 
     now = timezone.now()
     schools = [world.a1, world.c1]
-    visits = demo_patrols(schools=schools, rng=random.Random(7), now=now)
+    visits = patrols_of(schools=schools, rng=random.Random(7), now=now)
     assert CheckPoint.objects.count() == 2 * len(POINTS) == 16
     assert CheckPoint.objects.filter(is_key_area=True).count() == 10
     # A whole day is 5 rounds at the 5 key areas and 3 at the 3 others; a missed day lacks at

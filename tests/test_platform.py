@@ -5,7 +5,7 @@ import sys
 
 from django.test import Client
 
-from safecampus.config.env import env, env_bool, env_int, env_list
+from safecampus.core.env import env, env_bool, env_int, env_list
 
 
 def test_env_reads_values_and_secret_files(tmp_path, monkeypatch):

@@ -8,10 +8,11 @@ from openpyxl import load_workbook
 
 from safecampus.hazards.models import Hazard
 from safecampus.risks import excel
-from safecampus.risks.models import MeasureCheck, ResponsibilityItem, SchoolRiskPoint
-from safecampus.risks.school_lists import my_checks, risk_list_instantiate
 from safecampus.risks.services import catalog_import
 from safecampus.rules.models import RuleSet, RuleSetAssignment
+from safecampus.threelists.models import MeasureCheck, ResponsibilityItem, SchoolRiskPoint
+from safecampus.threelists.selectors import my_checks
+from safecampus.threelists.services import risk_list_instantiate
 
 ROWS = [
     [

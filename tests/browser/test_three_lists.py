@@ -29,8 +29,8 @@ def test_director_assigns_a_measure_and_a_failed_check_puts_a_hazard_on_the_list
     )[0]
     # A measure nobody holds yet (each run of the tests takes the next one).
     item_id, measure = demo_db.rows(
-        "SELECT r.id, r.text FROM risks_responsibilityitem r "
-        "JOIN risks_schoolriskpoint p ON p.id = r.risk_point_id "
+        "SELECT r.id, r.text FROM threelists_responsibilityitem r "
+        "JOIN threelists_schoolriskpoint p ON p.id = r.risk_point_id "
         "WHERE p.school_id = ? AND r.person_id IS NULL AND r.active = 1 AND p.active = 1 "
         "ORDER BY p.code, r.id LIMIT 1",
         (school["id"],),
@@ -56,7 +56,7 @@ def test_director_assigns_a_measure_and_a_failed_check_puts_a_hazard_on_the_list
     expect(row).to_contain_text(staff_name)
     expect(row).to_contain_text("保教处 · 班级教师")
     assert demo_db.rows(
-        "SELECT person_id, department, post, frequency FROM risks_responsibilityitem WHERE id = ?",
+        "SELECT person_id, department, post, frequency FROM threelists_responsibilityitem WHERE id = ?",
         (item_id,),
     ) == [(staff_id, "保教处", "班级教师", "weekly")]
 
@@ -80,7 +80,7 @@ def test_director_assigns_a_measure_and_a_failed_check_puts_a_hazard_on_the_list
     expect(warning).to_contain_text("已记录不合格，并上报隐患")
     hazard_id = int(re.search(r"#(\d+)", warning.inner_text()).group(1))
     checks = demo_db.rows(
-        "SELECT c.passed, c.hazard_id, u.username FROM risks_measurecheck c "
+        "SELECT c.passed, c.hazard_id, u.username FROM threelists_measurecheck c "
         "JOIN accounts_user u ON u.id = c.by_id WHERE c.item_id = ?",
         (item_id,),
     )

@@ -154,14 +154,3 @@ def assignable_roles_anywhere(user) -> frozenset[Role]:
 def require(user, action: str, unit=None) -> None:
     if not can(user, action, unit):
         raise PermissionDenied
-
-
-def home_unit(user):
-    """The highest unit the user is assigned to: where their dashboard starts."""
-    from safecampus.orgs.models import OrgUnit
-
-    held = grants(user)
-    if not held:
-        return None
-    top = min(held, key=lambda g: g.path.count("/"))
-    return OrgUnit.objects.get(pk=top.unit_id)

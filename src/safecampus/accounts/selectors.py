@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.scope import scoped
+from safecampus.orgs.models import OrgUnit
 
 from .models import User
 
@@ -35,8 +36,6 @@ def user_list(
 
 def manageable_units(manager) -> QuerySet:
     """Units at which the manager may give roles."""
-    from safecampus.orgs.models import OrgUnit
-
     return scoped(OrgUnit.objects.all(), manager, "user.manage")
 
 
@@ -60,3 +59,24 @@ def locked_usernames(usernames) -> set[str]:
             attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
         ).values_list("username", flat=True)
     )
+
+
+def actor_unit(user_id: int | None) -> tuple[int | None, str]:
+    """Where the audit trail files an actor's events that have no unit of their own (a login,
+    an import): the actor's highest assigned unit, else the root of the tree."""
+    row = None
+    if user_id is not None:
+        row = (
+            RoleAssignment.objects.filter(user_id=user_id)
+            .order_by("unit__depth", "unit__path")
+            .values_list("unit_id", "unit__path")
+            .first()
+        )
+    if row is None:
+        row = (
+            OrgUnit.objects.filter(parent__isnull=True)
+            .order_by("path")
+            .values_list("id", "path")
+            .first()
+        )
+    return row or (None, "")

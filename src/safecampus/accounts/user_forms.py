@@ -5,30 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.roles import Role
 from safecampus.access.scope import assignable_roles_anywhere
-from safecampus.orgs.models import OrgUnit
+from safecampus.orgs.fields import UnitCodeField
 
 from .selectors import manageable_units
-
-
-class UnitCodeField(forms.CharField):
-    """An org unit of the manager's scope, picked by its code (the page offers the codes as
-    suggestions). A unit outside the scope reads as unknown: its existence is not revealed."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label", _("组织机构代码"))
-        kwargs.setdefault("max_length", 32)
-        self.units = OrgUnit.objects.none()
-        super().__init__(*args, **kwargs)
-
-    def clean(self, value):
-        code = super().clean(value).strip()
-        code = code.split(" ", 1)[0]  # "3706020001 芝罘…幼儿园" from the suggestion list
-        try:
-            return self.units.get(code=code)
-        except OrgUnit.DoesNotExist:
-            raise forms.ValidationError(
-                _("您的管辖范围内没有代码为“%(code)s”的组织机构。") % {"code": code}
-            ) from None
 
 
 class _ManagerChoices:

@@ -1,7 +1,8 @@
-from django.apps import AppConfig
+from safecampus.core.registry import SafeCampusAppConfig
 
 
-class AuditConfig(AppConfig):
+class AuditConfig(SafeCampusAppConfig):
+    default = True
     name = "safecampus.audit"
     verbose_name = "审计日志"
 

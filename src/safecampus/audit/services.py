@@ -3,7 +3,7 @@ that record reads, exports, logins and other events."""
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -79,30 +79,24 @@ def _entry(action: str, obj: models.Model | None = None, **fields) -> AuditEntry
 
 
 def _actor_unit(actor) -> tuple[int | None, str]:
-    """Where an event without an org unit of its own (a login, an import) is filed: the
-    actor's highest assigned unit, else the root of the tree — so the auditors of that
-    unit see it."""
+    """Where an event without an org unit of its own (a login, an import) is filed: looked
+    up once per actor by the installed lookup (see `actor_units_from`)."""
     if actor.unit is None:
-        from safecampus.access.models import RoleAssignment
-        from safecampus.orgs.models import OrgUnit
-
-        row = None
-        if actor.user_id is not None:
-            row = (
-                RoleAssignment.objects.filter(user_id=actor.user_id)
-                .order_by("unit__depth", "unit__path")
-                .values_list("unit_id", "unit__path")
-                .first()
-            )
-        if row is None:
-            row = (
-                OrgUnit.objects.filter(parent__isnull=True)
-                .order_by("path")
-                .values_list("id", "path")
-                .first()
-            )
-        actor.unit = row or (None, "")
+        actor.unit = _actor_units(actor.user_id) if _actor_units is not None else (None, "")
     return actor.unit
+
+
+# The trail sits below the org tree and the role assignments (every app writes to it), so it
+# cannot look them up itself: the accounts app installs the lookup at start-up.
+_actor_units: Callable[[int | None], tuple[int | None, str]] | None = None
+
+
+def actor_units_from(lookup: Callable[[int | None], tuple[int | None, str]]) -> None:
+    """Install `lookup(user_id) -> (unit id, unit path)`: the unit an actor's events without a
+    unit of their own are filed under (their highest assigned unit, else the root of the tree),
+    so that the auditors of that unit see them."""
+    global _actor_units
+    _actor_units = lookup
 
 
 def _suppressed() -> bool:

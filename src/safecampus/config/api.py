@@ -1,4 +1,4 @@
-"""The JSON API at /api/v1/: one NinjaAPI, routers from the apps, one error shape.
+"""The JSON API at /api/v1/: one NinjaAPI, the routers the apps declare, one error shape.
 
 Errors always answer {"error": {"code": ..., "message": ..., "details": [...]}}.
 """
@@ -13,24 +13,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from safecampus.accounts.api import TokenAuth
-from safecampus.accounts.api import router as accounts_router
-from safecampus.accounts.user_api import router as users_router
-from safecampus.audit.api import router as audit_router
-from safecampus.buildings.api import router as buildings_router
-from safecampus.core.api import router as core_router
 from safecampus.core.errors import BusinessRuleError
-from safecampus.defenses.api import router as defenses_router
-from safecampus.devices.api import router as devices_router
-from safecampus.emergency.api import router as emergency_router
-from safecampus.emergency.plan_api import router as emergency_plans_router
-from safecampus.hazards.api import router as hazards_router
-from safecampus.inspections.api import router as inspections_router
-from safecampus.notifications.api import router as notifications_router
-from safecampus.orgs.api import router as orgs_router
-from safecampus.patrols.api import router as patrols_router
-from safecampus.risks.api import router as risks_router
-from safecampus.risks.school_api import router as three_lists_router
-from safecampus.rules.api import router as rules_router
+from safecampus.core.registry import each, load
 
 logger = logging.getLogger("safecampus.api")
 
@@ -97,20 +81,6 @@ def _http_error(request, exc):
     return _error(request, exc.status_code, "http_error", str(exc))
 
 
-api.add_router("/", core_router)
-api.add_router("/auth", accounts_router)
-api.add_router("/users", users_router)
-api.add_router("/", orgs_router)
-api.add_router("/", risks_router)
-api.add_router("/", rules_router)
-api.add_router("/", hazards_router)
-api.add_router("/", emergency_router)
-api.add_router("/", emergency_plans_router)
-api.add_router("/", three_lists_router)
-api.add_router("/", notifications_router)
-api.add_router("/", inspections_router)
-api.add_router("/", defenses_router)
-api.add_router("/", buildings_router)
-api.add_router("/", patrols_router)
-api.add_router("/", devices_router)
-api.add_router("/audit", audit_router)
+# Every app's routers, as each declares them (`api_routers`, core/registry.py).
+for _app, route in each("api_routers"):
+    api.add_router(route.prefix, load(route.router))

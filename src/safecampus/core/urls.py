@@ -5,6 +5,6 @@ from . import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -1,6 +1,7 @@
-from django.apps import AppConfig
+from safecampus.core.registry import SafeCampusAppConfig
 
 
-class DemoConfig(AppConfig):
+class DemoConfig(SafeCampusAppConfig):
+    default = True
     name = "safecampus.demo"
     verbose_name = "演示数据"

@@ -10,7 +10,8 @@ import itertools
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -21,18 +22,11 @@ from safecampus.access.roles import Role
 from safecampus.accounts.models import User
 from safecampus.audit.services import audit_suppressed
 from safecampus.core.errors import BusinessRuleError
+from safecampus.core.registry import each, load
 from safecampus.orgs.choices import Ownership, SchoolType, UnitKind
 from safecampus.orgs.models import OrgUnit, School
 
 from . import data, geo
-from .buildings import demo_buildings
-from .catalogs import demo_catalogs_publish, demo_school_lists
-from .defenses import demo_defenses
-from .devices import demo_devices
-from .emergency import demo_emergency_plans
-from .hazards import demo_campaign_2021
-from .inspections import demo_spot_check
-from .patrols import demo_patrols
 
 DEFAULT_PASSWORD = "Safe@Campus2026"
 DEFAULT_SEED = 2021
@@ -46,8 +40,36 @@ class GenerationResult:
     universities: int = 0
     training_institutions: int = 0
     users: int = 0
-    hazards: int = 0
+    # What each app's builder made: {label: count}, in the order they ran.
+    steps: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+
+
+@dataclass
+class DemoCity:
+    """What the apps' demo builders are given (core/registry.py `DemoStep`): the tree and the
+    demo users just inserted, the seed (each builder seeds its own generators from it, so that
+    one builder's draws never shift another's) and the moment the city is generated at."""
+
+    seed: int
+    scale: int
+    root: OrgUnit  # the province, or the city at scale 1: where catalogs and rules are published
+    cities: list[OrgUnit]  # Yantai first
+    principals: dict[int, User]  # school unit id -> its demo principal
+    staff: dict[int, User]  # school unit id -> its demo staff member (first schools only)
+    inspector: User
+    # The first school of each district: where the school-level demo logins work.
+    first_schools: dict[str, int]  # district code -> school unit id
+    today: date
+    now: datetime
+
+    @property
+    def yantai(self) -> OrgUnit:
+        return self.cities[0]
+
+    def rng(self, *names: object) -> random.Random:
+        """A generator seeded from the seed and `names` ("buildings", city code …)."""
+        return random.Random("-".join(str(n) for n in (self.seed, *names)))
 
 
 @dataclass
@@ -307,10 +329,13 @@ def demo_city_generate(
         encoded = make_password(
             password or DEFAULT_PASSWORD
         )  # hashed once: the demo users share it
-        now = timezone.now()
+        created_at = timezone.now()
         users = [
             User(
-                username=username, full_name=_person(rng), password=encoded, password_changed_at=now
+                username=username,
+                full_name=_person(rng),
+                password=encoded,
+                password_changed_at=created_at,
             )
             for username, _role, _code in plan.users
         ]
@@ -323,86 +348,32 @@ def demo_city_generate(
             ],
             batch_size=1000,
         )
-        demo_catalogs_publish(unit=plan.units[0], rng=random.Random(seed + 2))
-        step("风险清单库", 4)
-        principals = {
-            by_code[code].pk: user
-            for user, (_u, role, code) in zip(users, plan.users, strict=True)
-            if role == Role.PRINCIPAL
-        }
-        for city in (u for u in plan.units if u.kind == UnitKind.CITY):
-            result.hazards += demo_campaign_2021(
-                city=city,
-                catalog_unit=plan.units[0],
-                principals=principals,
-                rng=random.Random(f"{seed}-{city.code}"),
-            )
-        step("2021 年隐患排查", result.hazards)
-        first_schools = {}
+        first_schools: dict[str, int] = {}
         for code, fields in plan.schools:
             district_code = fields["district_code"]
             if district_code and district_code not in first_schools:
                 first_schools[district_code] = by_code[code].pk
-        staff = {
-            by_code[code].pk: user
+        by_role = [
+            (user, role, by_code[code].pk)
             for user, (_u, role, code) in zip(users, plan.users, strict=True)
-            if role == Role.STAFF
-        }
-        demo_school_lists(
-            schools=School.objects.filter(pk__in=first_schools.values()).select_related("unit"),
-            staff_by_school=staff,
+        ]
+        now = timezone.now()
+        city = DemoCity(
+            seed=seed,
+            scale=scale,
+            root=plan.units[0],
+            cities=[u for u in plan.units if u.kind == UnitKind.CITY],
+            principals={unit: u for u, role, unit in by_role if role == Role.PRINCIPAL},
+            staff={unit: u for u, role, unit in by_role if role == Role.STAFF},
+            inspector=next(u for u, role, _unit in by_role if role == Role.INSPECTOR),
+            first_schools=first_schools,
+            today=timezone.localdate(now),
+            now=now,
         )
-        inspector = next(
-            u for u, (_u, role, _c) in zip(users, plan.users, strict=True) if role == Role.INSPECTOR
-        )
-        city = next(u for u in plan.units if u.kind == UnitKind.CITY)
-        demo_spot_check(
-            city=city, inspector=inspector, rng=random.Random(seed + 3), today=timezone.localdate()
-        )
-        buildings = sum(
-            demo_buildings(
-                city=unit,
-                rng=random.Random(f"{seed}-buildings-{unit.code}"),
-                today=timezone.localdate(),
-            )
-            for unit in plan.units
-            if unit.kind == UnitKind.CITY
-        )
-        step("校舍与消防抗震整改", buildings)
-        for unit in plan.units:
-            if unit.kind == UnitKind.CITY:
-                defenses = demo_defenses(
-                    city=unit,
-                    rng=random.Random(f"{seed}-defenses-{unit.code}"),
-                    today=timezone.localdate(),
-                )
-        step("三防建设", defenses["guards"])
-        cameras = 0
-        for unit in plan.units:
-            if unit.kind == UnitKind.CITY:
-                cameras += demo_devices(
-                    city=unit, rng=random.Random(f"{seed}-devices-{unit.code}"), now=timezone.now()
-                )["cameras"]
-        step("技防设备", cameras)
-        plan_copies = 0
-        for unit in plan.units:
-            if unit.kind == UnitKind.CITY:
-                plan_copies += demo_emergency_plans(
-                    city=unit,
-                    rng=random.Random(f"{seed}-emergency-{unit.code}"),
-                    today=timezone.localdate(),
-                )["copies"]
-        step("应急预案", plan_copies)
-        patrol_visits = demo_patrols(
-            schools=School.objects.filter(
-                pk__in=first_schools.values(), unit__path__contains=f"/{data.CITY[0]}/"
-            )
-            .select_related("unit", "district")
-            .order_by("unit__path"),
-            rng=random.Random(f"{seed}-patrols"),
-            now=timezone.now(),
-        )
-        step("隐患网上巡查", patrol_visits)
+        for _app, demo_step in sorted(each("demo"), key=lambda found: found[1].order):
+            made = load(demo_step.builder)(city)
+            result.steps[demo_step.label] = made
+            step(demo_step.label, made)
     result.cities = sum(1 for u in plan.units if u.kind == UnitKind.CITY)
     result.districts = sum(1 for u in plan.units if u.kind == UnitKind.DISTRICT)
     result.schools = sum(

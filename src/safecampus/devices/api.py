@@ -11,15 +11,15 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from ninja.security import HttpBearer
 
-from safecampus.access.scope import home_unit, require, scoped_get
+from safecampus.access.scope import require, scoped_get
 from safecampus.core.excel import MAX_UPLOAD_BYTES, ImportRejected, WorkbookError, xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, ImportRejectedOut, RecordId, import_rejected
-from safecampus.orgs.selectors import school_get, unit_get
+from safecampus.orgs.selectors import home_unit, school_get, unit_get
 
 from . import services
+from .auth import DeviceTokenAuth
 from .filters import DeviceFilters
 from .models import DeviceKind, DeviceToken, Place
 from .models import Status as DeviceStatus
@@ -454,15 +454,6 @@ def token_revoke_api(request, token_id: RecordId):
 
 
 # --- Status over HTTP (device tokens) --------------------------------------------------------------
-
-
-class DeviceTokenAuth(HttpBearer):
-    """Authorization: Bearer scd_… — a device token, not a person's."""
-
-    openapi_scheme = "bearer"
-
-    def authenticate(self, request, token):
-        return services.device_token_check(token)
 
 
 @router.post(

@@ -10,11 +10,13 @@ and logged (a sample, rate-limited) and dropped; nothing a device sends stops th
 a database error keeps the batch for the next second. paho reconnects by itself when the broker
 restarts, and the subscriptions are renewed on every connect.
 
-A second message type is a second handler in `Ingestor.handlers`, keyed by the last topic
-level: alarm presses (`safecampus.emergency.ingest.AlarmHandler`) are QoS 1, written by the
-main thread as they arrive (what is queued together, in one transaction) and acknowledged to the
-broker only after that commit (manual acknowledgement), where status messages are QoS 0 and may
-be coalesced. With a session name the ingestor keeps a persistent
+Each message type is a handler, keyed by the last topic level, that an app declares on its
+AppConfig (`ingest_handlers`, core/registry.py): `message_type`, `qos`, `handle()`, `flush()`
+and `refresh()`, as `StatusHandler` below. Alarm presses (`emergency.ingest.AlarmHandler`,
+declared by the emergency app) are QoS 1, written by the main thread as they arrive
+(`work_until()`, one handler at most; what is queued together goes in one transaction) and
+acknowledged to the broker only after that commit (manual acknowledgement), where status
+messages are QoS 0 and may be coalesced. With a session name the ingestor keeps a persistent
 MQTT session, so that presses taken by the broker while it was down are delivered on restart.
 """
 
@@ -29,9 +31,11 @@ from collections import Counter, deque
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
 from safecampus.core.heap import freeze_after_startup
+from safecampus.core.registry import each, load
 
 from . import mqtt
 from .messages import Malformed, status_from_payload
@@ -151,9 +155,16 @@ class Ingestor:
         self.stats_file = Path(stats_file) if stats_file else None
         self.group = group
         self.session = session
-        from safecampus.emergency.ingest import AlarmHandler
-
-        self.handlers = {h.message_type: h for h in (StatusHandler(self), AlarmHandler(self))}
+        # The handlers the apps declare (`ingest_handlers`, core/registry.py), by message type.
+        self.handlers = {
+            h.message_type: h for h in (load(path)(self) for _app, path in each("ingest_handlers"))
+        }
+        arriving = [h for h in self.handlers.values() if hasattr(h, "work_until")]
+        if len(arriving) > 1:
+            raise ImproperlyConfigured("at most one ingest handler may write as messages arrive")
+        # The main thread writes this handler's messages as they arrive (alarms) while it
+        # waits for the next batch of the others (heartbeats, once a second).
+        self.arriving = arriving[0] if arriving else None
         self.registry: dict[str, str] = {}  # active device → its school's code
         self.counters: Counter = Counter()
         self.reasons: Counter = Counter()  # why messages were dropped, since the last log
@@ -357,8 +368,10 @@ class Ingestor:
         next_log = time.monotonic() + self.log_interval
         try:
             while not self.stop.is_set() and (end is None or time.monotonic() < end):
-                # Alarms are written as they arrive while waiting for the next heartbeat batch.
-                self.handlers["alarm"].work_until(time.monotonic() + self.flush_interval)
+                if self.arriving is not None:
+                    self.arriving.work_until(time.monotonic() + self.flush_interval)
+                else:
+                    self.stop.wait(self.flush_interval)
                 self.flush()
                 now = time.monotonic()
                 if now >= next_refresh:
@@ -375,7 +388,8 @@ class Ingestor:
                 self._write_stats()
         finally:
             self.stop.set()
-            self.handlers["alarm"].drain()
+            if self.arriving is not None:
+                self.arriving.drain()
             client.disconnect()
             client.loop_stop()
             self.flush()  # what arrived before the disconnect

@@ -9,13 +9,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from safecampus.access.scope import can, home_unit, require, scoped_get
+from safecampus.access.scope import can, require, scoped_get
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import ImportRejected, WorkbookError, workbook_bytes, xlsx_response
 from safecampus.core.forms import XlsxUploadForm
 from safecampus.core.listing import filters_from_query, page_of
 from safecampus.orgs.choices import UnitKind
-from safecampus.orgs.selectors import school_get, unit_get
+from safecampus.orgs.selectors import home_unit, school_get, unit_get
 
 from . import excel, services
 from .filters import DeviceFilters

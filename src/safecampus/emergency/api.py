@@ -12,7 +12,7 @@ from safecampus.accounts.models import User
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
-from safecampus.devices.api import DeviceTokenAuth
+from safecampus.devices.auth import DeviceTokenAuth
 from safecampus.devices.messages import Malformed
 from safecampus.devices.models import AlarmButton
 from safecampus.orgs.models import School

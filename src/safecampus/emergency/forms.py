@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.scope import scoped
-from safecampus.hazards.forms import SchoolChoiceField
+from safecampus.orgs.fields import SchoolChoiceField
 from safecampus.orgs.models import School
 
 from .choices import IncidentType, Severity

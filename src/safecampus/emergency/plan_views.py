@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from safecampus.access.scope import can, home_unit, require
+from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.listing import filters_from_query, page_of
 from safecampus.orgs.choices import UnitKind
-from safecampus.orgs.selectors import district_choices, school_list
+from safecampus.orgs.selectors import district_choices, home_unit, school_list
 
 from . import plan_services as services
 from .choices import IncidentType

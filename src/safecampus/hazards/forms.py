@@ -3,15 +3,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.scope import ancestor_paths, scoped
+from safecampus.orgs.fields import SchoolChoiceField
 from safecampus.orgs.models import OrgUnit, School
 from safecampus.risks.models import Aspect
 
 from .choices import HazardLevel, HazardSource
-
-
-class SchoolChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.unit.name}（{obj.unit.code}）"
 
 
 class HazardReportForm(forms.Form):

@@ -1,9 +1,31 @@
-from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from safecampus.access.roles import EVERY_BUSINESS_ROLE
+from safecampus.access.roles import Role as R
+from safecampus.core.registry import Action, ApiRoute, DemoStep, MenuItem, SafeCampusAppConfig
 
 
-class InspectionsConfig(AppConfig):
+class InspectionsConfig(SafeCampusAppConfig):
+    default = True
     name = "safecampus.inspections"
     verbose_name = "检查"
+    menu = (
+        MenuItem(
+            _("检查"), "inspections:index", "inspection.view", "clipboard", "/inspections/", 60
+        ),
+    )
+    actions = {
+        "inspection.view": Action(_("查看检查"), EVERY_BUSINESS_ROLE),
+        "inspection.plan": Action(
+            _("组织检查与抽查"),
+            frozenset(
+                {R.CITY_ADMIN, R.CITY_OFFICER, R.DISTRICT_OFFICER, R.PRINCIPAL, R.SAFETY_DIRECTOR}
+            ),
+        ),
+    }
+    urls = "safecampus.inspections.urls"
+    api_routers = (ApiRoute("/", "safecampus.inspections.api.router"),)
+    demo = (DemoStep(40, "四不两直抽查", "safecampus.inspections.demo.spot_check"),)
 
     def ready(self) -> None:
         from safecampus.access.scope import register_visibility_rule

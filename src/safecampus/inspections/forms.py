@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.scope import scoped
 from safecampus.accounts.models import User
-from safecampus.accounts.user_forms import UnitCodeField
 from safecampus.orgs.choices import SchoolType
+from safecampus.orgs.fields import UnitCodeField
 from safecampus.orgs.models import OrgUnit
 from safecampus.risks.models import Aspect, RiskCatalog
 

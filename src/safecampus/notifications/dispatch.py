@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from safecampus.access.scope import ancestor_paths
-from safecampus.config.env import env_list
+from safecampus.core.env import env_list
 
 from . import channels
 from .channels.base import PermanentChannelError

@@ -3,6 +3,7 @@
 Each unit keeps a materialised path of codes; see OrgUnit.path.
 """
 
+from django.apps import apps
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Value
@@ -10,6 +11,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.audit.models import AuditedModel
+from safecampus.core.registry import each
 
 from .choices import SCHOOL_TYPE_COLOURS, Ownership, SchoolType, UnitKind
 
@@ -71,18 +73,26 @@ class OrgUnit(AuditedModel):
                 path=Concat(Value(self.path), Substr("path", len(old_path) + 1)),
                 depth=F("depth") + (self.depth - old_path.count("/") + 2),
             )
-            from safecampus.hazards.models import Hazard
-
-            # The scope path copied onto hazards follows the subtree (a denormalisation for
-            # the choke point, not a change anyone made: not audited).
-            Hazard._base_manager.filter(unit_path__startswith=old_path).update(
-                unit_path=Concat(Value(self.path), Substr("unit_path", len(old_path) + 1))
-            )
             if self.kind == UnitKind.SCHOOL:
-                # The school's denormalised district follows it to its new place in the tree,
-                # and so does that of its hazards (the ledger's district filter and roll-ups).
+                # The school's denormalised district follows it to its new place in the tree.
                 School.objects.filter(pk=self.pk).update(district=self.district)
-                Hazard.objects.filter(school_id=self.pk).update(district=self.district)
+            self._copies_follow(old_path)
+
+    def _copies_follow(self, old_path: str) -> None:
+        """Rows of other apps that copy a unit's path or a school's district (declared as
+        `unit_path_copies`, core/registry.py) follow the subtree to its new place. A
+        denormalisation for the choke point and the district filters, not a change anyone
+        made: not audited."""
+        for _app, copy in each("unit_path_copies"):
+            model = apps.get_model(copy.model)
+            if copy.path:
+                model._base_manager.filter(**{f"{copy.path}__startswith": old_path}).update(
+                    **{copy.path: Concat(Value(self.path), Substr(copy.path, len(old_path) + 1))}
+                )
+            if copy.school and copy.district and self.kind == UnitKind.SCHOOL:
+                model._base_manager.filter(**{copy.school: self.pk}).update(
+                    **{copy.district: self.district}
+                )
 
     def ancestors(self) -> list["OrgUnit"]:
         """Units above this one, from the root down (for breadcrumbs)."""

@@ -3,8 +3,10 @@
 from collections import Counter
 
 from django.db.models import Count, QuerySet, Sum
+from django.urls import reverse
 
-from safecampus.access.scope import scoped, scoped_get
+from safecampus.access.scope import can, grants, scoped, scoped_get
+from safecampus.core.registry import each
 
 from .choices import BASIC_SCHOOL_TYPES, SchoolType, UnitKind
 from .filters import SchoolFilters
@@ -34,6 +36,15 @@ def unit_list(*, user, kind: str | None = None, parent_id: int | None = None) ->
     if parent_id is not None:
         qs = qs.filter(parent_id=parent_id)
     return qs
+
+
+def home_unit(user) -> OrgUnit | None:
+    """The highest unit the user is assigned to: where their dashboard starts."""
+    held = grants(user)
+    if not held:
+        return None
+    top = min(held, key=lambda g: g.path.count("/"))
+    return OrgUnit.objects.get(pk=top.unit_id)
 
 
 def unit_get(*, user, unit_id: int) -> OrgUnit:
@@ -111,3 +122,19 @@ def unit_summary(*, user, unit: OrgUnit) -> dict:
         ],
         "district_rows": district_rows,
     }
+
+
+def school_pages(user, school: School) -> list[dict[str, str]]:
+    """The pages about `school` that the apps declare (`school_pages`, core/registry.py) and
+    `user` may open there, in their order."""
+    pages = sorted((page for _app, page in each("school_pages")), key=lambda p: p.order)
+    return [
+        {
+            "label": str(page.label),
+            "url": f"{reverse(page.url_name)}?{page.query}={school.pk}"
+            if page.query
+            else reverse(page.url_name, args=[school.pk]),
+        }
+        for page in pages
+        if can(user, page.action, school.unit)
+    ]

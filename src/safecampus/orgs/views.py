@@ -14,7 +14,7 @@ from . import excel
 from .choices import Ownership, SchoolType
 from .filters import SchoolFilters
 from .forms import SchoolForm
-from .selectors import district_choices, school_get, school_list
+from .selectors import district_choices, school_get, school_list, school_pages
 from .services import school_update, schools_export, schools_import
 
 
@@ -50,6 +50,7 @@ def school_detail_view(request, school_id: int):
             "school": school,
             "breadcrumbs": school.unit.ancestors(),
             "can_change": can(request.user, "school.change", school.unit),
+            "pages": school_pages(request.user, school),
         },
     )
 

@@ -10,7 +10,7 @@ from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
 from safecampus.orgs.models import OrgUnit
 
-from .kinds import KINDS
+from .kinds import kinds
 from .models import RuleSetAssignment
 from .selectors import assignment_list, effective_rule_set, rule_set_get, rule_set_list
 from .services import rule_set_assign, rule_set_copy, rule_set_unassign
@@ -65,7 +65,7 @@ class AssignIn(Schema):
 
 
 def _kind(kind: str | None) -> str | None:
-    if kind is not None and kind not in KINDS:
+    if kind is not None and kind not in kinds():
         raise HttpError(400, _("未知的规则类别：%(kind)s") % {"kind": kind})
     return kind
 

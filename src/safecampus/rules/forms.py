@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.scope import scoped
-from safecampus.accounts.user_forms import UnitCodeField
+from safecampus.orgs.fields import UnitCodeField
 from safecampus.orgs.models import OrgUnit
 
 

@@ -54,9 +54,9 @@ class RuleSet(AuditedModel):
 
     @property
     def kind_label(self) -> str:
-        from .kinds import KINDS
+        from .kinds import kinds
 
-        return str(KINDS[self.kind].label) if self.kind in KINDS else self.kind
+        return str(kinds()[self.kind].label) if self.kind in kinds() else self.kind
 
 
 class RuleSetAssignment(AuditedModel):

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from safecampus.access.scope import ancestor_paths, scoped, scoped_get
 
-from .kinds import KINDS
+from .kinds import kinds
 from .models import RuleSet, RuleSetAssignment
 
 
@@ -34,7 +34,7 @@ class EffectiveRule:
     @property
     def rules(self):
         """The data as its kind's typed model (e.g. RiskMatrix.level(...))."""
-        return KINDS[self.rule_set.kind].schema.model_validate(self.rule_set.data)
+        return kinds()[self.rule_set.kind].schema.model_validate(self.rule_set.data)
 
     def explain(self) -> str:
         where = f"{self.chosen_at.name}选用" if self.chosen_at is not None else "平台默认"

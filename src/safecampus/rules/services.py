@@ -11,14 +11,14 @@ from safecampus.access.scope import require
 from safecampus.audit.context import Actor, acting_as
 from safecampus.core.errors import BusinessRuleError
 
-from .kinds import KINDS, validate_data
+from .kinds import kinds, validate_data
 from .models import RuleSet, RuleSetAssignment
 
 
 def builtin_rule_sets_sync(**kwargs) -> None:
     """Create or refresh the shipped rule sets (run after every migrate)."""
     with acting_as(Actor(channel="system", username="system")):
-        for kind, spec in KINDS.items():
+        for kind, spec in kinds().items():
             for builtin in spec.builtins:
                 RuleSet.objects.update_or_create(
                     kind=kind,

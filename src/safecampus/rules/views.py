@@ -11,7 +11,7 @@ from safecampus.access.scope import can, require, scoped, scoped_get
 from safecampus.core.errors import BusinessRuleError
 
 from .forms import AssignForm, RuleSetCopyForm
-from .kinds import KINDS
+from .kinds import kinds
 from .models import RuleSetAssignment
 from .selectors import assignment_list, rule_set_get, rule_set_list
 from .services import rule_set_assign, rule_set_copy, rule_set_unassign
@@ -21,19 +21,19 @@ from .services import rule_set_assign, rule_set_copy, rule_set_unassign
 def rule_set_list_view(request):
     require(request.user, "rules.view")
     rule_sets, assignments = rule_set_list(user=request.user), assignment_list(user=request.user)
-    kinds = [
+    by_kind = [
         {
             "kind": kind,
             "label": spec.label,
             "rule_sets": [r for r in rule_sets if r.kind == kind],
             "assignments": [a for a in assignments if a.kind == kind],
         }
-        for kind, spec in KINDS.items()
+        for kind, spec in kinds().items()
     ]
     return render(
         request,
         "rules/rule_set_list.html",
-        {"kinds": kinds, "can_manage": can(request.user, "rules.manage")},
+        {"kinds": by_kind, "can_manage": can(request.user, "rules.manage")},
     )
 
 
@@ -53,7 +53,7 @@ def _fields(rule_set) -> list[dict]:
     """The data with the descriptions its kind's schema gives each field. A list of objects
     (staffing tiers, protection places …) becomes a small table headed by the descriptions of
     its item model's fields, so that no administrator has to read JSON."""
-    schema = KINDS[rule_set.kind].schema
+    schema = kinds()[rule_set.kind].schema
     fields = []
     for name, field in schema.model_fields.items():
         value = rule_set.data.get(name)
@@ -72,20 +72,12 @@ def _fields(rule_set) -> list[dict]:
     return fields
 
 
-def _matrix_rows(rule_set) -> list[dict]:
-    from safecampus.risks.choices import RISK_LEVEL_COLOURS, RiskLevel
-
-    data = rule_set.data
-    return [
-        {
-            "label": label,
-            "cells": [
-                {"label": RiskLevel(c).label, "colour": RISK_LEVEL_COLOURS[RiskLevel(c)]}
-                for c in row
-            ],
-        }
-        for label, row in zip(data["likelihood"], data["matrix"], strict=True)
-    ]
+def _display(rule_set) -> dict | None:
+    """The kind's own way of showing its data (a risk matrix as a coloured grid), if any."""
+    spec = kinds().get(rule_set.kind)
+    if spec is None or spec.display is None:
+        return None
+    return {"template": spec.display.template, **spec.display.context(rule_set.data)}
 
 
 @login_required
@@ -110,7 +102,7 @@ def rule_set_detail_view(request, rule_set_id: int):
         {
             "rule_set": rule_set,
             "fields": _fields(rule_set),
-            "matrix_rows": _matrix_rows(rule_set) if rule_set.kind == "risk_matrix" else [],
+            "display": _display(rule_set),
             "form": form,
             "can_manage": can(request.user, "rules.manage"),
             "units": form.fields["unit"].units.only("code", "name", "path")[:3000],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from safecampus.config.env import env, env_bool, env_int, env_list
+from safecampus.core.env import env, env_bool, env_int, env_list
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(env("SAFECAMPUS_DATA_DIR", str(Path.cwd() / "var"))).resolve()
@@ -46,22 +46,29 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "channels",
     "ninja",  # serves the API docs page's assets locally (no CDN)
+    # The platform, lowest layer first (docs/architecture.md §1; the layers are checked by
+    # import-linter, pyproject.toml) ...
     "safecampus.core",
-    "safecampus.accounts",
-    "safecampus.orgs",
-    "safecampus.access",
     "safecampus.audit",
-    "safecampus.risks",
+    "safecampus.access",
+    "safecampus.orgs",
+    "safecampus.accounts",
+    "safecampus.auditlog",
+    "safecampus.notifications",
     "safecampus.rules",
+    "safecampus.demo",
+    # ... the domain apps (docs/adding-a-domain-app.md) ...
+    "safecampus.risks",
     "safecampus.hazards",
+    "safecampus.threelists",
     "safecampus.inspections",
+    "safecampus.patrols",
     "safecampus.devices",
     "safecampus.defenses",
-    "safecampus.patrols",
     "safecampus.buildings",
     "safecampus.emergency",
-    "safecampus.notifications",
-    "safecampus.demo",
+    # ... and the one app that reads across them.
+    "safecampus.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -97,7 +104,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "safecampus.core.context_processors.shell",
+                "safecampus.access.context_processors.shell",
+                "safecampus.notifications.context_processors.bell",
             ],
         },
     }
@@ -169,7 +177,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "dashboards:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 PASSWORD_MIN_LENGTH = env_int("SAFECAMPUS_PASSWORD_MIN_LENGTH", 10)

@@ -1,6 +1,6 @@
 """Production settings: the base settings with HTTPS and strict cookies; passes `check --deploy`."""
 
-from safecampus.config.env import env, env_bool, env_int
+from safecampus.core.env import env, env_bool, env_int
 
 # Checked before the base settings run, which would otherwise create a key file.
 if not env("SECRET_KEY"):

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from safecampus.audit.context import Actor, acting_as
-from safecampus.config.env import env
+from safecampus.core.env import env
 from safecampus.demo.generator import (
     DEFAULT_PASSWORD,
     DEFAULT_SEED,

@@ -25,13 +25,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale, seed, password, **options):
-        from safecampus.config.env import env
+        from safecampus.core.env import env
 
         bar = None
         if sys.stdout.isatty():
             from tqdm import tqdm
 
-            bar = tqdm(total=4 + scale, unit="步", desc="生成演示城市")
+            bar = tqdm(total=None, unit="步", desc="生成演示城市")
 
         def progress(label, n):
             if bar is not None:
@@ -51,7 +51,8 @@ class Command(BaseCommand):
         finally:
             if bar is not None:
                 bar.close()
+        steps = "，".join(f"{label} {count}" for label, count in result.steps.items())
         self.stdout.write(
             f"城市 {result.cities}，区市 {result.districts}，中小学幼儿园 {result.schools}，高校 {result.universities}，"
-            f"校外培训机构 {result.training_institutions}，用户 {result.users}，2021 年隐患 {result.hazards}；用时 {result.seconds:.1f} 秒"
+            f"校外培训机构 {result.training_institutions}，用户 {result.users}；{steps}；用时 {result.seconds:.1f} 秒"
         )

@@ -9,7 +9,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.config.env import env_bool
+from safecampus.core.env import env_bool
 
 from ..base import BaseChannel, PermanentChannelError, mask_email, message_of
 

@@ -14,7 +14,7 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.config.env import env
+from safecampus.core.env import env
 
 from ..base import BaseChannel, PermanentChannelError, mask_phone, message_of
 from .providers import provider_from_env

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from safecampus.config.env import env
+from safecampus.core.env import env
 
 from ..base import ChannelError, PermanentChannelError, http_request, mask_phone
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.config.env import env_bool
+from safecampus.core.env import env_bool
 
 from ..base import (
     BaseChannel,

@@ -1,0 +1,35 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from safecampus.access.scope import require
+from safecampus.audit.models import AuditAction, AuditOutcome
+from safecampus.core.listing import filters_from_query, page_of
+
+from .filters import AuditFilters
+from .selectors import audit_entry_get, audit_entry_list
+
+
+@login_required
+def entry_list(request):
+    require(request.user, "audit.view")
+    filters = filters_from_query(request, AuditFilters)
+    page, query = page_of(request, audit_entry_list(user=request.user, filters=filters))
+    return render(
+        request,
+        "auditlog/entry_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query,
+            "actions": AuditAction.choices,
+            "outcomes": AuditOutcome.choices,
+        },
+    )
+
+
+@login_required
+def entry_detail(request, entry_id: int):
+    entry = audit_entry_get(user=request.user, entry_id=entry_id)
+    keys = sorted(set(entry.before or {}) | set(entry.after or {}))
+    changes = [((entry.before or {}).get(k), (entry.after or {}).get(k), k) for k in keys]
+    return render(request, "auditlog/entry_detail.html", {"entry": entry, "changes": changes})
