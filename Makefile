@@ -31,4 +31,6 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=scripts $(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/safecampus makemigrations --check --dry-run

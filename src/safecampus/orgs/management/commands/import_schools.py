@@ -1,9 +1,9 @@
 import sys
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from safecampus.accounts.models import User
 from safecampus.audit.context import acting_as, actor_for_user
 from safecampus.core.excel import ImportRejected, WorkbookError
 from safecampus.orgs.services import schools_import
@@ -20,8 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, user: str, **options):
         try:
-            account = User.objects.get(username=user, is_active=True)
-        except User.DoesNotExist:
+            account = get_user_model().objects.get(username=user, is_active=True)
+        except get_user_model().DoesNotExist:
             raise CommandError(f"没有启用的用户“{user}”") from None
         if not file.is_file():
             raise CommandError(f"文件不存在：{file}")
