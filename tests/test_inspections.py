@@ -371,3 +371,40 @@ def test_the_campaign_page_plans_a_school_with_its_inspection_team(spot, world, 
     assert drawn.status_code == 302
     teams = [sorted(u.username for u in i.team.all()) for i in campaign.inspections.all()]
     assert teams == [["city_admin", "inspector"]] * 2
+
+
+def test_the_team_finding_permission_checks_the_team_not_a_flag(world):
+    """A check's finding is reported under a named permission that still checks the records:
+    the cross-district team member of a check under way may report at that school; anyone
+    else outside the school's scope may not, whatever code path calls the service."""
+    from django.core.exceptions import PermissionDenied
+
+    from safecampus.hazards.services import hazard_report
+
+    campaign = _city_campaign(world, "交叉检查", "cross")
+    inspection = services.inspection_plan(
+        user=world.users["city_officer"],
+        campaign=campaign,
+        school=world.a1,
+        team=[world.users["district_b"]],
+    )
+
+    def report(user):
+        return hazard_report(
+            user=user,
+            school=world.a1,
+            description="消防通道堵塞",
+            source="inspection",
+            permission=services.TEAM_FINDING,
+        )
+
+    # Planned, not started: the team is not at the school yet.
+    with pytest.raises(PermissionDenied):
+        report(world.users["district_b"])
+    services.inspection_start(user=world.users["district_b"], inspection=inspection)
+    hazard, created = report(world.users["district_b"])
+    assert created and hazard.found_by == world.users["district_b"]
+    # The other district's staff are on no team: refused, nothing added.
+    with pytest.raises(PermissionDenied):
+        report(world.users["teacher_b1"])
+    assert Hazard.objects.count() == 1

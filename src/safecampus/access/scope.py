@@ -16,6 +16,7 @@ invisible to its target school and district until it starts" — register here w
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -154,3 +155,25 @@ def assignable_roles_anywhere(user) -> frozenset[Role]:
 def require(user, action: str, unit=None) -> None:
     if not can(user, action, unit):
         raise PermissionDenied
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A named rule of who may act at a unit. Most are an action held there through a role
+    (`Permission.of("hazard.report")`); an app may name a rule of its own that still checks
+    the records — a member of a check's team reports what it finds at that school, even from
+    another district — so that no caller can wave a step through with a flag."""
+
+    name: str
+    check: Callable[[Any, Any], bool]
+
+    @classmethod
+    def of(cls, action: str) -> "Permission":
+        return cls(action, lambda user, unit: can(user, action, unit))
+
+    def allows(self, user: Any, unit: Any) -> bool:
+        return self.check(user, unit)
+
+    def require(self, user: Any, unit: Any) -> None:
+        if not self.check(user, unit):
+            raise PermissionDenied

@@ -92,9 +92,6 @@ PROJECT_STATUS_COLOURS = {
     ProjectStatus.REJECTED: "red",
 }
 
-# Statuses in which the school may still change the project's plan, budget, dates, buildings.
-EDITABLE = (ProjectStatus.PLANNED, ProjectStatus.IN_PROGRESS, ProjectStatus.REJECTED)
-
 
 class ProjectAction(models.TextChoices):
     CREATE = "create", _("立项")
@@ -104,14 +101,3 @@ class ProjectAction(models.TextChoices):
     ACCEPT = "accept", _("验收通过")
     REJECT = "reject", _("验收不通过")
     RESUME = "resume", _("返工整改")
-
-
-# The workflow: which action moves a project from which state to which.
-TRANSITIONS: dict[str, tuple[str, str]] = {
-    ProjectAction.START: (ProjectStatus.PLANNED, ProjectStatus.IN_PROGRESS),
-    ProjectAction.PROGRESS: (ProjectStatus.IN_PROGRESS, ProjectStatus.IN_PROGRESS),
-    ProjectAction.SUBMIT: (ProjectStatus.IN_PROGRESS, ProjectStatus.AWAITING_ACCEPTANCE),
-    ProjectAction.ACCEPT: (ProjectStatus.AWAITING_ACCEPTANCE, ProjectStatus.ACCEPTED),
-    ProjectAction.REJECT: (ProjectStatus.AWAITING_ACCEPTANCE, ProjectStatus.REJECTED),
-    ProjectAction.RESUME: (ProjectStatus.REJECTED, ProjectStatus.IN_PROGRESS),
-}

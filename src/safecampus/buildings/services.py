@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +19,7 @@ from safecampus.orgs.models import OrgUnit, School
 
 from . import excel
 from .choices import (
-    EDITABLE,
     KINDS_COUNTING_FOR,
-    TRANSITIONS,
     FireStatus,
     ProjectAction,
     ProjectStatus,
@@ -28,6 +27,7 @@ from .choices import (
     SeismicStatus,
 )
 from .models import Building, ProjectBuilding, ProjectEvent, RemediationProject
+from .workflow import EDITABLE, manages, project_workflow
 
 MAX_STOREYS = 200
 MAX_AREA = Decimal("1000000")
@@ -309,18 +309,6 @@ def _check_buildings(school: School, buildings, kind: str, project=None) -> list
     return buildings
 
 
-def _event(project, user, action: str, from_status: str, on: date, **fields) -> ProjectEvent:
-    return ProjectEvent.objects.create(
-        project=project,
-        by=user if getattr(user, "pk", None) else None,
-        action=action,
-        from_status=from_status,
-        to_status=project.status,
-        on=on,
-        **fields,
-    )
-
-
 @transaction.atomic
 def project_create(
     *,
@@ -373,7 +361,14 @@ def project_create(
     ProjectBuilding.objects.bulk_create(
         [ProjectBuilding(project=project, building=b) for b in buildings]
     )
-    _event(project, user, ProjectAction.CREATE, "", timezone.localdate())
+    ProjectEvent.objects.create(
+        project=project,
+        by=user,
+        action=ProjectAction.CREATE,
+        to_status=project.status,
+        on=timezone.localdate(),
+        progress=project.progress,
+    )
     return project, True
 
 
@@ -381,7 +376,8 @@ def project_create(
 def project_update(*, user, project: RemediationProject, buildings=None, **changes):
     """Change the plan, budget, dates or buildings while the project is still the school's to
     change (not once submitted for acceptance or accepted)."""
-    require(user, "building.manage", project.school.unit)
+    if not manages(user, project):
+        raise PermissionDenied
     locked = RemediationProject.objects.select_for_update().get(pk=project.pk)
     if locked.status not in EDITABLE:
         raise BusinessRuleError(_("“%(s)s”的项目不能再修改") % {"s": locked.get_status_display()})
@@ -422,27 +418,6 @@ def _check_day(on: date, after: date | None, after_label: str) -> None:
         )
 
 
-def _move(project, action: str, user, on: date, note: str = "", **changes) -> RemediationProject:
-    """Apply one workflow step after checking the project is in the state it starts from."""
-    start, end = TRANSITIONS[action]
-    locked = RemediationProject.objects.select_for_update().get(pk=project.pk)
-    if locked.status != start:
-        raise BusinessRuleError(
-            _("当前状态为“%(now)s”，不能执行“%(action)s”（需处于“%(need)s”）")
-            % {
-                "now": locked.get_status_display(),
-                "action": ProjectAction(action).label,
-                "need": ProjectStatus(start).label,
-            }
-        )
-    for key, value in changes.items():
-        setattr(locked, key, value)
-    locked.status = end
-    locked.save()
-    _event(locked, user, action, start, on, note=note.strip()[:1000], progress=locked.progress)
-    return locked
-
-
 def _mark_buildings(project, *, seismic: dict, fire: dict) -> None:
     """Move the covered buildings' statuses (each change audited) for the project's kind."""
     covered = Building.objects.filter(
@@ -459,10 +434,12 @@ def _mark_buildings(project, *, seismic: dict, fire: dict) -> None:
 @transaction.atomic
 def project_start(*, user, project: RemediationProject, on: date | None = None, note: str = ""):
     """开工: the covered buildings that need it go to 加固中 / 整改中."""
-    require(user, "building.manage", project.school.unit)
+    project_workflow.require(user, project, ProjectAction.START)
     on = on or timezone.localdate()
     _check_day(on, None, "")
-    project = _move(project, ProjectAction.START, user, on, note, actual_start=on)
+    project = project_workflow.take(
+        project, ProjectAction.START, by=user, note=note, line={"on": on}, actual_start=on
+    )
     _mark_buildings(
         project,
         seismic={
@@ -485,7 +462,7 @@ def project_progress(
 ) -> tuple[RemediationProject, bool]:
     """A dated progress update on the timeline. A retry with the same client key is recorded
     once; progress never goes back."""
-    require(user, "building.manage", project.school.unit)
+    project_workflow.require(user, project, ProjectAction.PROGRESS)
     if client_key:
         existing = ProjectEvent.objects.filter(client_key=client_key).first()
         if existing is not None:
@@ -504,19 +481,15 @@ def project_progress(
     _check_day(on, current.actual_start, _("实际开工日期"))
     if percent < current.progress:
         raise BusinessRuleError(_("进度不能低于上次填报的 %(p)d%%") % {"p": current.progress})
-    current.progress = percent
-    current.save()
     try:
-        with transaction.atomic():
-            _event(
+        with transaction.atomic():  # two racing retries meet at the unique key
+            current = project_workflow.take(
                 current,
-                user,
                 ProjectAction.PROGRESS,
-                current.status,
-                on,
-                note=note.strip()[:1000],
+                by=user,
+                note=note,
+                line={"on": on, "client_key": client_key or None},
                 progress=percent,
-                client_key=client_key or None,
             )
     except IntegrityError:
         raise BusinessRuleError(_("该进度已记录")) from None
@@ -526,17 +499,31 @@ def project_progress(
 @transaction.atomic
 def project_submit(*, user, project: RemediationProject, on: date | None = None, note: str = ""):
     """竣工: the works are finished (100%) and the project waits for acceptance."""
-    require(user, "building.manage", project.school.unit)
+    project_workflow.require(user, project, ProjectAction.SUBMIT)
     on = on or timezone.localdate()
     _check_day(on, project.actual_start, _("实际开工日期"))
-    return _move(project, ProjectAction.SUBMIT, user, on, note, actual_end=on, progress=100)
+    return project_workflow.take(
+        project,
+        ProjectAction.SUBMIT,
+        by=user,
+        note=note,
+        line={"on": on},
+        actual_end=on,
+        progress=100,
+    )
 
 
 @transaction.atomic
 def project_resume(*, user, project: RemediationProject, note: str = ""):
     """Back to work after a failed acceptance."""
-    require(user, "building.manage", project.school.unit)
-    return _move(project, ProjectAction.RESUME, user, timezone.localdate(), note, actual_end=None)
+    return project_workflow.take(
+        project,
+        ProjectAction.RESUME,
+        by=user,
+        note=note,
+        line={"on": timezone.localdate()},
+        actual_end=None,
+    )
 
 
 def _accepting_unit(user, school: School) -> OrgUnit:
@@ -560,28 +547,34 @@ def project_accept(
     """验收 by the district or the city. Passed: the covered buildings are marked 已加固 /
     已整改 and count as remediated from that date; not passed: back to the school, with the
     reason."""
-    require(user, "remediation.accept", project.school.unit)
+    action = ProjectAction.ACCEPT if passed else ProjectAction.REJECT
+    project_workflow.require(user, project, action)
     on = on or timezone.localdate()
     _check_day(on, project.actual_end, _("实际完工日期"))
     if not passed and not note.strip():
         raise BusinessRuleError(_("验收不通过须说明原因"))
-    fields = {
-        "acceptance_on": on,
-        "acceptance_by": user,
-        "acceptance_unit": _accepting_unit(user, project.school),
-        "acceptance_passed": passed,
-        "acceptance_note": note.strip()[:1000],
-    }
-    if not passed:
-        return _move(project, ProjectAction.REJECT, user, on, note, **fields)
-    project = _move(project, ProjectAction.ACCEPT, user, on, note, **fields)
-    _mark_buildings(
+    project = project_workflow.take(
         project,
-        seismic={
-            tuple(s for s in SeismicStatus if s != SeismicStatus.RETROFITTED): (
-                SeismicStatus.RETROFITTED
-            )
-        },
-        fire={tuple(s for s in FireStatus if s != FireStatus.REMEDIATED): FireStatus.REMEDIATED},
+        action,
+        by=user,
+        note=note,
+        line={"on": on},
+        acceptance_on=on,
+        acceptance_by=user,
+        acceptance_unit=_accepting_unit(user, project.school),
+        acceptance_passed=passed,
+        acceptance_note=note.strip()[:1000],
     )
+    if passed:
+        _mark_buildings(
+            project,
+            seismic={
+                tuple(s for s in SeismicStatus if s != SeismicStatus.RETROFITTED): (
+                    SeismicStatus.RETROFITTED
+                )
+            },
+            fire={
+                tuple(s for s in FireStatus if s != FireStatus.REMEDIATED): FireStatus.REMEDIATED
+            },
+        )
     return project

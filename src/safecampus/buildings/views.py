@@ -18,6 +18,7 @@ from .choices import (
     PROJECT_STATUS_COLOURS,
     BuildingUse,
     FireStatus,
+    ProjectAction,
     ProjectStatus,
     RemediationKind,
     SeismicStatus,
@@ -44,6 +45,7 @@ from .selectors import (
     remediation_rollup_by,
     rollup_row,
 )
+from .workflow import may_edit, project_workflow
 
 
 @login_required
@@ -305,22 +307,24 @@ STEP_TITLES = {
 }
 
 
+# The forms of the steps a page offers, with the workflow step each one takes.
+STEP_FORMS = {
+    "start": (ProjectAction.START, StartForm),
+    "progress": (ProjectAction.PROGRESS, ProgressForm),
+    "submit": (ProjectAction.SUBMIT, SubmitForm),
+    "accept": (ProjectAction.ACCEPT, AcceptForm),
+    "resume": (ProjectAction.RESUME, ResumeForm),
+}
+
+
 def _step_forms(request, project, data=None, posted=None) -> dict:
-    """The step forms this user may use on this project now (only those)."""
-    unit = project.school.unit
-    manage = can(request.user, "building.manage", unit)
-    offered = {
-        ProjectStatus.PLANNED: [("start", StartForm)] if manage else [],
-        ProjectStatus.IN_PROGRESS: (
-            [("progress", ProgressForm), ("submit", SubmitForm)] if manage else []
-        ),
-        ProjectStatus.AWAITING_ACCEPTANCE: (
-            [("accept", AcceptForm)] if can(request.user, "remediation.accept", unit) else []
-        ),
-        ProjectStatus.REJECTED: [("resume", ResumeForm)] if manage else [],
-        ProjectStatus.ACCEPTED: [],
-    }[project.status]
-    return {step: form(data if posted == step else None) for step, form in offered}
+    """The step forms this user may use on this project now (only those): the workflow's own
+    predicates decide (buildings/workflow.py)."""
+    return {
+        step: form(data if posted == step else None)
+        for step, (action, form) in STEP_FORMS.items()
+        if project_workflow.may(request.user, project, action)
+    }
 
 
 def _run_step(request, project, step: str, data: dict):
@@ -364,8 +368,6 @@ def project_view(request, project_id: int):
             "events": project_events(project),
             "forms": [(step, STEP_TITLES[step], form) for step, form in forms.items()],
             "breadcrumbs": project.school.unit.ancestors(),
-            "can_edit": project.status
-            in (ProjectStatus.PLANNED, ProjectStatus.IN_PROGRESS, ProjectStatus.REJECTED)
-            and can(request.user, "building.manage", project.school.unit),
+            "can_edit": may_edit(request.user, project),
         },
     )

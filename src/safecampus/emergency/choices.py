@@ -77,18 +77,3 @@ class EventKind(models.TextChoices):
     ALARM_RESET = "alarm_reset", _("报警复位")
     RESOLVED = "resolved", _("处置完毕")
     CLOSED = "closed", _("结案")
-
-
-# action -> (from statuses, to status)
-TRANSITIONS = {
-    EventKind.ACKNOWLEDGED: ((IncidentStatus.RAISED,), IncidentStatus.ACKNOWLEDGED),
-    EventKind.RESPONDING: (
-        (IncidentStatus.RAISED, IncidentStatus.ACKNOWLEDGED),
-        IncidentStatus.RESPONDING,
-    ),
-    EventKind.RESOLVED: (
-        (IncidentStatus.ACKNOWLEDGED, IncidentStatus.RESPONDING),
-        IncidentStatus.RESOLVED,
-    ),
-    EventKind.CLOSED: ((IncidentStatus.RESOLVED,), IncidentStatus.CLOSED),
-}

@@ -20,7 +20,6 @@ from safecampus.orgs.models import School
 from . import flows
 from .choices import (
     OPEN_STATUSES,
-    TRANSITIONS,
     AlarmSource,
     EventKind,
     IncidentSource,
@@ -30,18 +29,11 @@ from .choices import (
 )
 from .lookups import AlarmLookups
 from .models import Alarm, EmergencyPlan, Incident, IncidentEvent
+from .workflow import event_add, incident_workflow
 
 
 def _actor(user):
     return user if getattr(user, "pk", None) else None
-
-
-def event_add(incident: Incident, kind: str, *, by=None, note: str = "", **data) -> IncidentEvent:
-    event = IncidentEvent.objects.create(
-        incident=incident, by=_actor(by), kind=kind, note=note[:1000], data=data
-    )
-    flows.after_commit(event)
-    return event
 
 
 def plan_for(school, incident_type: str) -> EmergencyPlan | None:
@@ -370,38 +362,13 @@ def incident_raise(
     return incident, True
 
 
-def _locked(incident: Incident) -> Incident:
-    return Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
-
-
-def _require_responder(user, incident: Incident) -> None:
-    require(user, "incident.respond", incident.school.unit)
-
-
-def _move(incident: Incident, kind: str, user, note: str = "", **changes) -> Incident:
-    starts, end = TRANSITIONS[kind]
-    locked = _locked(incident)
-    if locked.status not in starts:
-        raise BusinessRuleError(
-            _("事件当前为“%(now)s”，不能执行“%(action)s”")
-            % {"now": locked.get_status_display(), "action": EventKind(kind).label}
-        )
-    for key, value in changes.items():
-        setattr(locked, key, value)
-    locked.status = end
-    locked.save()
-    event_add(locked, kind, by=user, note=note)
-    return locked
-
-
 @transaction.atomic
 def incident_acknowledge(*, user, incident: Incident, note: str = "") -> Incident:
-    _require_responder(user, incident)
-    return _move(
+    return incident_workflow.take(
         incident,
         EventKind.ACKNOWLEDGED,
-        user,
-        note,
+        by=user,
+        note=note,
         acknowledged_at=timezone.now(),
         acknowledged_by=user,
     )
@@ -410,70 +377,60 @@ def incident_acknowledge(*, user, incident: Incident, note: str = "") -> Inciden
 @transaction.atomic
 def incident_respond(*, user, incident: Incident, note: str = "") -> Incident:
     """Start the response on site (acknowledging it too if nobody has yet)."""
-    _require_responder(user, incident)
     changes = {}
     if incident.acknowledged_at is None:
         changes = {"acknowledged_at": timezone.now(), "acknowledged_by": user}
-    return _move(incident, EventKind.RESPONDING, user, note, **changes)
+    return incident_workflow.take(incident, EventKind.RESPONDING, by=user, note=note, **changes)
 
 
 @transaction.atomic
 def incident_assign(*, user, incident: Incident, assignee, note: str = "") -> Incident:
     """Name the person in charge on site: someone who may respond at the incident's school."""
-    _require_responder(user, incident)
-    locked = _locked(incident)
-    if locked.status not in OPEN_STATUSES:
-        raise BusinessRuleError(_("事件已处置完毕，不能再指派"))
-    if not can(assignee, "incident.respond", locked.school.unit) and not can(
-        assignee, "alarm.raise", locked.school.unit
+    incident_workflow.require(user, incident, EventKind.ASSIGNED)
+    if not can(assignee, "incident.respond", incident.school.unit) and not can(
+        assignee, "alarm.raise", incident.school.unit
     ):
         raise BusinessRuleError(_("被指派人不在该校或上级单位"))
-    locked.assignee = assignee
-    locked.save()
-    event_add(
-        locked,
+    return incident_workflow.take(
+        incident,
         EventKind.ASSIGNED,
         by=user,
         note=note,
-        assignee=assignee.pk,
-        assignee_name=str(assignee),
+        line={"assignee": assignee.pk, "assignee_name": str(assignee)},
+        assignee=assignee,
     )
-    flows.incident_assigned_notify(locked)
-    return locked
 
 
 @transaction.atomic
 def incident_classify(*, user, incident: Incident, incident_type: str, severity: int) -> Incident:
     """Grade the incident once it is assessed. A new type opens that type's plan, unless steps
     of the current plan were already ticked (the response keeps the checklist it follows)."""
-    _require_responder(user, incident)
+    incident_workflow.require(user, incident, EventKind.NOTE)
     if incident_type not in IncidentType.values:
         raise BusinessRuleError(_("事件类型无效"))
     if severity not in Severity.values:
         raise BusinessRuleError(_("事件等级须为 Ⅰ–Ⅳ 级"))
-    locked = _locked(incident)
+    locked = incident_workflow.lock(incident)
     if locked.status not in OPEN_STATUSES:
         raise BusinessRuleError(_("事件已处置完毕，不能再调整"))
-    before = (locked.get_incident_type_display(), locked.get_severity_display())
+    if (incident_type, severity) == (locked.incident_type, locked.severity):
+        return locked
+    changes: dict = {"incident_type": incident_type, "severity": severity}
     if incident_type != locked.incident_type and not steps_done(locked):
         plan = plan_for(locked.school, incident_type)
-        locked.plan = plan
-        locked.plan_steps = list(plan.steps) if plan else []
-    locked.incident_type = incident_type
-    locked.severity = severity
-    locked.save()
-    after = (locked.get_incident_type_display(), locked.get_severity_display())
-    if before == after:
-        return locked
-    event_add(
+        changes.update(plan=plan, plan_steps=list(plan.steps) if plan else [])
+    note = _("定性为 %(type)s，%(severity)s") % {
+        "type": IncidentType(incident_type).label,
+        "severity": Severity(severity).label,
+    }
+    return incident_workflow.take(
         locked,
         EventKind.NOTE,
         by=user,
-        note=_("定性为 %(type)s，%(severity)s") % {"type": after[0], "severity": after[1]},
-        incident_type=incident_type,
-        severity=severity,
+        note=note,
+        line={"incident_type": incident_type, "severity": severity},
+        **changes,
     )
-    return locked
 
 
 def steps_done(incident: Incident) -> dict[int, IncidentEvent]:
@@ -486,57 +443,44 @@ def steps_done(incident: Incident) -> dict[int, IncidentEvent]:
 
 
 @transaction.atomic
-def incident_step_tick(*, user, incident: Incident, step: int, note: str = "") -> IncidentEvent:
+def incident_step_tick(*, user, incident: Incident, step: int, note: str = "") -> Incident:
     """Tick one step of the plan's checklist; each step is ticked once, on the timeline."""
-    _require_responder(user, incident)
-    locked = _locked(incident)
-    if locked.status not in OPEN_STATUSES:
-        raise BusinessRuleError(_("事件已处置完毕"))
-    if not 0 <= step < len(locked.plan_steps):
-        raise BusinessRuleError(_("预案中没有这一步"))
-    if step in steps_done(locked):
-        raise BusinessRuleError(_("这一步已完成"))
-    return event_add(
-        locked,
-        EventKind.STEP,
-        by=user,
-        note=note or locked.plan_steps[step].get("text", ""),
-        step=step,
-    )
+    incident_workflow.require(user, incident, EventKind.STEP)
+    locked = incident_workflow.lock(incident)
+    if locked.status in OPEN_STATUSES:
+        if not 0 <= step < len(locked.plan_steps):
+            raise BusinessRuleError(_("预案中没有这一步"))
+        if step in steps_done(locked):
+            raise BusinessRuleError(_("这一步已完成"))
+        note = note or locked.plan_steps[step].get("text", "")
+    return incident_workflow.take(locked, EventKind.STEP, by=user, note=note, line={"step": step})
 
 
 @transaction.atomic
-def incident_note(*, user, incident: Incident, note: str) -> IncidentEvent:
-    _require_responder(user, incident)
+def incident_note(*, user, incident: Incident, note: str) -> Incident:
+    incident_workflow.require(user, incident, EventKind.NOTE)
     if not note.strip():
         raise BusinessRuleError(_("请填写处置记录"))
-    locked = _locked(incident)
-    if locked.status == IncidentStatus.CLOSED:
-        raise BusinessRuleError(_("事件已结案"))
-    return event_add(locked, EventKind.NOTE, by=user, note=note.strip())
+    return incident_workflow.take(incident, EventKind.NOTE, by=user, note=note)
 
 
 @transaction.atomic
 def incident_resolve(*, user, incident: Incident, note: str = "") -> Incident:
-    _require_responder(user, incident)
-    return _move(incident, EventKind.RESOLVED, user, note, resolved_at=timezone.now())
+    return incident_workflow.take(
+        incident, EventKind.RESOLVED, by=user, note=note, resolved_at=timezone.now()
+    )
 
 
 @transaction.atomic
 def incident_close(*, user, incident: Incident, report: str) -> Incident:
     """Close with the after-action report. Latched alarms must have been reset first."""
-    _require_responder(user, incident)
+    incident_workflow.require(user, incident, EventKind.CLOSED)
     if len(report.strip()) < 10:
         raise BusinessRuleError(_("请填写总结报告（不少于 10 个字）"))
     if incident.alarms.filter(reset_at__isnull=True).exists():
         raise BusinessRuleError(_("仍有报警未复位，请先到现场复位"))
-    return _move(
-        incident,
-        EventKind.CLOSED,
-        user,
-        "",
-        closed_at=timezone.now(),
-        report=report.strip(),
+    return incident_workflow.take(
+        incident, EventKind.CLOSED, by=user, closed_at=timezone.now(), report=report.strip()
     )
 
 
@@ -544,17 +488,16 @@ def incident_close(*, user, incident: Incident, report: str) -> Incident:
 def incident_escalate(*, incident: Incident, limit_min: int) -> bool:
     """Escalate to the city an alarm not acknowledged within the rule set's limit (the platform
     does it, no person). Drills never alarm the city. Answers whether it escalated."""
-    locked = _locked(incident)
+    locked = incident_workflow.lock(incident)
     if locked.is_drill or locked.escalated_at is not None or locked.status != IncidentStatus.RAISED:
         return False
-    locked.escalated_at = timezone.now()
-    locked.save()
-    event_add(
+    incident_workflow.take(
         locked,
         EventKind.ESCALATED,
+        by=None,
         note=_("%(min)s 分钟内无人接警，已自动上报市局值班") % {"min": limit_min},
+        escalated_at=timezone.now(),
     )
-    flows.incident_escalated_notify(locked)
     return True
 
 

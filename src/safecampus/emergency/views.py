@@ -13,7 +13,7 @@ from safecampus.core.listing import filters_from_query, page_of
 from safecampus.orgs.selectors import district_choices
 
 from . import services
-from .choices import OPEN_STATUSES, IncidentStatus, IncidentType, Severity
+from .choices import EventKind, IncidentStatus, IncidentType, Severity
 from .filters import IncidentFilters
 from .forms import (
     AssignForm,
@@ -36,6 +36,7 @@ from .selectors import (
     incident_summary,
     incident_timeline,
 )
+from .workflow import incident_workflow, may_reset_alarms
 
 
 @login_required
@@ -118,32 +119,33 @@ def assignee_candidates(incident):
 
 
 def _forms(request, incident, posted=None) -> dict:
-    """The step forms this user may use on this incident now (only those)."""
-    if not can(request.user, "incident.respond", incident.school.unit):
-        return {}
+    """The step forms this user may use on this incident now (only those): the workflow's own
+    predicates decide (emergency/workflow.py)."""
     data = request.POST if posted else None
-    bound = lambda name: data if posted == name else None  # noqa: E731
-    forms, status = {}, incident.status
-    if status == IncidentStatus.RAISED:
-        forms["acknowledge"] = NoteForm(bound("acknowledge"))
-    if status in (IncidentStatus.RAISED, IncidentStatus.ACKNOWLEDGED):
-        forms["respond"] = NoteForm(bound("respond"))
-    if status in OPEN_STATUSES:
-        forms["assign"] = AssignForm(
-            bound("assign"),
-            candidates=assignee_candidates(incident),
-            initial={"assignee": incident.assignee_id},
-        )
+
+    def offered(step: str, kind: str, form, **kwargs):
+        if incident_workflow.may(request.user, incident, kind):
+            forms[step] = form(data if posted == step else None, **kwargs)
+
+    forms: dict = {}
+    offered("acknowledge", EventKind.ACKNOWLEDGED, NoteForm)
+    offered("respond", EventKind.RESPONDING, NoteForm)
+    offered(
+        "assign",
+        EventKind.ASSIGNED,
+        AssignForm,
+        candidates=assignee_candidates(incident),
+        initial={"assignee": incident.assignee_id},
+    )
+    # Grading is a line of the timeline while the incident is open, like an assignment.
+    if incident_workflow.may(request.user, incident, EventKind.ASSIGNED):
         forms["classify"] = ClassifyForm(
-            bound("classify"),
+            data if posted == "classify" else None,
             initial={"incident_type": incident.incident_type, "severity": incident.severity},
         )
-    if status != IncidentStatus.CLOSED:
-        forms["note"] = RequiredNoteForm(bound("note"))
-    if status in (IncidentStatus.ACKNOWLEDGED, IncidentStatus.RESPONDING):
-        forms["resolve"] = NoteForm(bound("resolve"))
-    if status == IncidentStatus.RESOLVED:
-        forms["close"] = CloseForm(bound("close"))
+    offered("note", EventKind.NOTE, RequiredNoteForm)
+    offered("resolve", EventKind.RESOLVED, NoteForm)
+    offered("close", EventKind.CLOSED, CloseForm)
     return forms
 
 
@@ -190,7 +192,6 @@ def _run_step(request, incident, step: str, data: dict):
 def _panel_context(request, incident, forms=None, reset_form=None, error=None) -> dict:
     done = services.steps_done(incident)
     alarms = incident_alarms(incident)
-    unit = incident.school.unit
     return {
         "incident": incident,
         "summary": incident_summary(incident),
@@ -203,9 +204,8 @@ def _panel_context(request, incident, forms=None, reset_form=None, error=None) -
         "forms": forms if forms is not None else _forms(request, incident),
         "step_labels": STEP_LABELS,
         "primary_steps": ("acknowledge", "respond", "resolve", "close"),
-        "can_tick": incident.is_open and can(request.user, "incident.respond", unit),
-        "can_reset": can(request.user, "alarm.reset", unit)
-        and incident.status != IncidentStatus.RAISED,
+        "can_tick": incident_workflow.may(request.user, incident, EventKind.STEP),
+        "can_reset": may_reset_alarms(request.user, incident),
         "reset_form": reset_form or ResetForm(),
         "error": error,
         "panel": request.headers.get("HX-Request") == "true",

@@ -47,13 +47,3 @@ class HazardAction(models.TextChoices):
     ACCEPT = "accept", _("验收通过，销号")
     REJECT = "reject", _("验收不通过，退回整改")
     SUPERVISE = "supervise", _("挂牌督办")
-
-
-# The workflow: which action moves a hazard from which state to which.
-TRANSITIONS: dict[str, tuple[str, str]] = {
-    HazardAction.ASSIGN: (HazardStatus.REPORTED, HazardStatus.ASSIGNED),
-    HazardAction.START: (HazardStatus.ASSIGNED, HazardStatus.RECTIFYING),
-    HazardAction.SUBMIT: (HazardStatus.RECTIFYING, HazardStatus.AWAITING_VERIFICATION),
-    HazardAction.ACCEPT: (HazardStatus.AWAITING_VERIFICATION, HazardStatus.CLOSED),
-    HazardAction.REJECT: (HazardStatus.AWAITING_VERIFICATION, HazardStatus.RECTIFYING),
-}

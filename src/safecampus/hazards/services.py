@@ -9,13 +9,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safecampus.access.scope import can, require
+from safecampus.access.scope import Permission, can, require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.rules.selectors import effective_rule_set
 
-from .choices import TRANSITIONS, HazardAction, HazardLevel, HazardStatus
-from .flows import hazard_step_notify
+from .choices import HazardAction, HazardLevel, HazardStatus
 from .models import Hazard, HazardEvent
+from .workflow import hazard_workflow, works_on
+
+REPORT = Permission.of("hazard.report")
 
 
 def default_deadline(school, level: str, found_at: datetime):
@@ -23,17 +25,6 @@ def default_deadline(school, level: str, found_at: datetime):
     rules = effective_rule_set("hazard_deadline", school.unit).rules
     days = rules.major_days if level == HazardLevel.MAJOR else rules.general_days
     return timezone.localtime(found_at).date() + timedelta(days=days)
-
-
-def _event(hazard: Hazard, user, action: str, from_status: str, note: str = "") -> HazardEvent:
-    return HazardEvent.objects.create(
-        hazard=hazard,
-        by=user if getattr(user, "pk", None) else None,
-        action=action,
-        from_status=from_status,
-        to_status=hazard.status,
-        note=note[:1000],
-    )
 
 
 @transaction.atomic
@@ -49,15 +40,16 @@ def hazard_report(
     catalog_point=None,
     found_at: datetime | None = None,
     client_key: str | None = None,
-    authorized_by_inspection: bool = False,
+    permission: Permission = REPORT,
 ) -> tuple[Hazard, bool]:
     """Put a hazard on the school's rectification list. Answers (hazard, created): a retried
-    report with the same client key finds the first one instead of adding a second. A
-    cross-district inspector reports from outside the school's scope: the inspection service
-    has checked them as a member of that inspection's team. `user=None` is the platform's own
-    finding (a device fault left unfixed): no person reports it, so no person's right applies."""
-    if user is not None and not authorized_by_inspection:
-        require(user, "hazard.report", school.unit)
+    report with the same client key finds the first one instead of adding a second.
+    `permission` is the rule the reporter is checked against: `hazard.report` at the school,
+    or one the caller names (a check's team reports from outside the school's scope,
+    inspections.services.TEAM_FINDING). `user=None` is the platform's own finding (a device
+    fault left unfixed): no person reports it, so no person's right applies."""
+    if user is not None:
+        permission.require(user, school.unit)
     if client_key:
         existing = Hazard.objects.filter(client_key=client_key).first()
         if existing is not None:
@@ -93,47 +85,26 @@ def hazard_report(
             if existing is not None:
                 return existing, False
         raise
-    _event(hazard, user, HazardAction.REPORT, "")
+    HazardEvent.objects.create(
+        hazard=hazard, by=user, action=HazardAction.REPORT, to_status=hazard.status
+    )
     return hazard, True
-
-
-def _move(hazard: Hazard, action: str, user, note: str = "", **changes) -> Hazard:
-    """Apply one workflow step after checking the hazard is in the state it starts from."""
-    start, end = TRANSITIONS[action]
-    locked = Hazard.objects.select_for_update().get(pk=hazard.pk)
-    if locked.status != start:
-        raise BusinessRuleError(
-            _("当前状态为“%(now)s”，不能执行“%(action)s”（需处于“%(need)s”）")
-            % {
-                "now": locked.get_status_display(),
-                "action": HazardAction(action).label,
-                "need": HazardStatus(start).label,
-            }
-        )
-    for key, value in changes.items():
-        setattr(locked, key, value)
-    locked.status = end
-    locked.save()
-    _event(locked, user, action, start, note)
-    hazard_step_notify(locked, action)
-    return locked
-
-
-def _require_rectifier(user, hazard: Hazard) -> None:
-    """The owner rectifies; so may whoever manages hazards at the school."""
-    if hazard.owner_id != user.pk and not can(user, "hazard.manage", hazard.school.unit):
-        raise PermissionDenied
 
 
 @transaction.atomic
 def hazard_assign(*, user, hazard: Hazard, owner, deadline=None, note: str = "") -> Hazard:
-    require(user, "hazard.manage", hazard.school.unit)
+    hazard_workflow.require(user, hazard, HazardAction.ASSIGN)
     if not can(owner, "hazard.view", hazard.school.unit) or not owner.is_active:
         raise BusinessRuleError(_("整改责任人须是该校（或上级）在岗的用户"))
     if deadline is not None and deadline < timezone.localdate():
         raise BusinessRuleError(_("整改期限不能早于今天"))
-    return _move(
-        hazard, HazardAction.ASSIGN, user, note, owner=owner, deadline=deadline or hazard.deadline
+    return hazard_workflow.take(
+        hazard,
+        HazardAction.ASSIGN,
+        by=user,
+        note=note,
+        owner=owner,
+        deadline=deadline or hazard.deadline,
     )
 
 
@@ -141,33 +112,40 @@ def hazard_assign(*, user, hazard: Hazard, owner, deadline=None, note: str = "")
 def hazard_start(
     *, user, hazard: Hazard, plan: str, measures: str, money: Decimal | None = None
 ) -> Hazard:
-    _require_rectifier(user, hazard)
+    hazard_workflow.require(user, hazard, HazardAction.START)
     if not plan.strip() or not measures.strip():
         raise BusinessRuleError(_("请填写整改方案和整改措施"))
     if money is not None and money < 0:
         raise BusinessRuleError(_("整改资金不能为负数"))
-    return _move(
-        hazard, HazardAction.START, user, plan=plan.strip(), measures=measures.strip(), money=money
+    return hazard_workflow.take(
+        hazard,
+        HazardAction.START,
+        by=user,
+        plan=plan.strip(),
+        measures=measures.strip(),
+        money=money,
     )
 
 
 @transaction.atomic
 def hazard_submit(*, user, hazard: Hazard, result: str) -> Hazard:
-    _require_rectifier(user, hazard)
+    hazard_workflow.require(user, hazard, HazardAction.SUBMIT)
     if not result.strip():
         raise BusinessRuleError(_("请填写整改结果"))
-    return _move(hazard, HazardAction.SUBMIT, user, result=result.strip())
+    return hazard_workflow.take(hazard, HazardAction.SUBMIT, by=user, result=result.strip())
 
 
 @transaction.atomic
 def hazard_verify(*, user, hazard: Hazard, accept: bool, note: str = "") -> Hazard:
     """Accept the rectification (the hazard is closed) or send it back with the reason."""
-    require(user, "hazard.manage", hazard.school.unit)
     if accept:
-        return _move(hazard, HazardAction.ACCEPT, user, note, closed_at=timezone.now())
+        return hazard_workflow.take(
+            hazard, HazardAction.ACCEPT, by=user, note=note, closed_at=timezone.now()
+        )
+    hazard_workflow.require(user, hazard, HazardAction.REJECT)
     if not note.strip():
         raise BusinessRuleError(_("退回整改须说明原因"))
-    return _move(hazard, HazardAction.REJECT, user, note)
+    return hazard_workflow.take(hazard, HazardAction.REJECT, by=user, note=note)
 
 
 @transaction.atomic
@@ -186,22 +164,15 @@ def hazard_supervise(
         raise BusinessRuleError(_("只有重大隐患才挂牌督办"))
     if hazard.status == HazardStatus.CLOSED:
         raise BusinessRuleError(_("已销号的隐患无需督办"))
-    locked = Hazard.objects.select_for_update().get(pk=hazard.pk)
-    locked.supervised_by, locked.supervisor, locked.supervision_deadline = (
-        unit,
-        supervisor or user,
-        deadline,
-    )
-    locked.save()
-    _event(
-        locked,
-        user,
+    return hazard_workflow.take(
+        hazard,
         HazardAction.SUPERVISE,
-        locked.status,
-        note or _("督办期限 %(d)s") % {"d": deadline},
+        by=user,
+        note=note or _("督办期限 %(d)s") % {"d": deadline},
+        supervised_by=unit,
+        supervisor=supervisor or user,
+        supervision_deadline=deadline,
     )
-    hazard_step_notify(locked, HazardAction.SUPERVISE)
-    return locked
 
 
 MAX_PHOTOS = 9
@@ -217,11 +188,7 @@ def hazard_photo_add(*, user, hazard: Hazard, upload, stage: str = "found"):
 
     from .models import HazardPhoto
 
-    if not (
-        hazard.found_by_id == user.pk
-        or hazard.owner_id == user.pk
-        or can(user, "hazard.manage", hazard.school.unit)
-    ):
+    if not works_on(user, hazard):
         raise PermissionDenied
     if stage not in ("found", "result"):
         raise BusinessRuleError(_("照片阶段应为“发现时”或“整改后”"))

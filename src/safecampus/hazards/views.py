@@ -20,7 +20,14 @@ from safecampus.core.fragments import render_once
 from safecampus.core.listing import filters_from_query, page_of
 
 from . import services
-from .choices import STATUS_COLOURS, HazardLevel, HazardSource, HazardStatus, hazard_overdue
+from .choices import (
+    STATUS_COLOURS,
+    HazardAction,
+    HazardLevel,
+    HazardSource,
+    HazardStatus,
+    hazard_overdue,
+)
 from .excel import ledger_bytes
 from .filters import HazardFilters
 from .forms import AssignForm, HazardReportForm, StartForm, SubmitForm, SuperviseForm, VerifyForm
@@ -35,6 +42,7 @@ from .selectors import (
     hazard_stats_by,
     owner_candidates,
 )
+from .workflow import hazard_workflow, may_add_photo
 
 
 def _filter_form(request, filters: HazardFilters, group: str | None = None) -> str:
@@ -207,29 +215,28 @@ def report_view(request):
 
 
 def _forms(request, hazard, data=None, posted=None) -> dict:
-    """The step forms this user may use on this hazard now (only those)."""
-    user, unit = request.user, hazard.school.unit
-    manage = can(user, "hazard.manage", unit)
-    rectifier = manage or hazard.owner_id == user.pk
+    """The step forms this user may use on this hazard now (only those): the workflow's own
+    predicates decide (hazards/workflow.py)."""
+    user = request.user
+
+    def bound(step: str):
+        return data if posted == step else None
+
     forms = {}
-    if hazard.status == HazardStatus.REPORTED and manage:
+    if hazard_workflow.may(user, hazard, HazardAction.ASSIGN):
         forms["assign"] = AssignForm(
-            data if posted == "assign" else None,
+            bound("assign"),
             candidates=owner_candidates(hazard),
             initial={"deadline": hazard.deadline},
         )
-    if hazard.status == HazardStatus.ASSIGNED and rectifier:
-        forms["start"] = StartForm(data if posted == "start" else None)
-    if hazard.status == HazardStatus.RECTIFYING and rectifier:
-        forms["submit"] = SubmitForm(data if posted == "submit" else None)
-    if hazard.status == HazardStatus.AWAITING_VERIFICATION and manage:
-        forms["verify"] = VerifyForm(data if posted == "verify" else None)
-    if (
-        hazard.level == HazardLevel.MAJOR
-        and hazard.status != HazardStatus.CLOSED
-        and can(user, "hazard.supervise")
-    ):
-        form = SuperviseForm(data if posted == "supervise" else None, user=user, hazard=hazard)
+    if hazard_workflow.may(user, hazard, HazardAction.START):
+        forms["start"] = StartForm(bound("start"))
+    if hazard_workflow.may(user, hazard, HazardAction.SUBMIT):
+        forms["submit"] = SubmitForm(bound("submit"))
+    if hazard_workflow.may(user, hazard, HazardAction.ACCEPT):
+        forms["verify"] = VerifyForm(bound("verify"))
+    if hazard_workflow.may(user, hazard, HazardAction.SUPERVISE):
+        form = SuperviseForm(bound("supervise"), user=user, hazard=hazard)
         if form.fields["unit"].queryset.exists():
             forms["supervise"] = form
     return forms
@@ -276,11 +283,7 @@ def detail_view(request, hazard_id: int):
             "forms": forms,
             "breadcrumbs": hazard.school.unit.ancestors(),
             "photos": hazard.photos.all(),
-            "can_add_photo": hazard.status != HazardStatus.CLOSED
-            and (
-                request.user.pk in (hazard.found_by_id, hazard.owner_id)
-                or can(request.user, "hazard.manage", hazard.school.unit)
-            ),
+            "can_add_photo": may_add_photo(request.user, hazard),
         },
     )
 

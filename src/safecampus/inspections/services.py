@@ -14,7 +14,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safecampus.access.scope import can, require
+from safecampus.access.scope import Permission, can, require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.images import image_clean
 from safecampus.hazards.choices import HazardLevel, HazardSource, HazardStatus
@@ -200,6 +200,21 @@ def spot_check_select(
     ]
 
 
+def _team_finds_at(user, unit) -> bool:
+    """On the team of a check under way at this school, or may report there anyway."""
+    return (
+        can(user, "hazard.report", unit)
+        or Inspection.objects.filter(
+            school__unit=unit, status=InspectionStatus.IN_PROGRESS, team=user
+        ).exists()
+    )
+
+
+# What a check finds goes on the school's rectification list in the name of the inspector who
+# found it, also when the team comes from another district (a cross check).
+TEAM_FINDING = Permission("inspection.team_finding", _team_finds_at)
+
+
 def _require_inspector(user, inspection: Inspection) -> None:
     if not inspection.team.filter(pk=user.pk).exists() and not can(
         user, "inspection.plan", inspection.campaign.unit
@@ -278,7 +293,7 @@ def inspection_submit(
         if r["outcome"] == Outcome.FAIL:
             result.hazard, _created = hazard_report(
                 user=user,
-                authorized_by_inspection=True,
+                permission=TEAM_FINDING,
                 school=locked.school,
                 source=HazardSource.INSPECTION,
                 aspect=item.aspect,
