@@ -31,7 +31,7 @@ class Role(models.TextChoices):
 R = Role
 # The auditor reads the trail and nothing else (separation of the administrator, security and
 # audit duties, 等保 level 3): no business action is ever given to it.
-EVERY_BUSINESS_ROLE: frozenset[str] = frozenset(set(Role) - {Role.AUDITOR})
+EVERY_BUSINESS_ROLE: frozenset[Role] = frozenset(set(Role) - {Role.AUDITOR})
 
 # Which roles a manager may give (and take away) at units inside their scope: nobody hands
 # out a role above their own.

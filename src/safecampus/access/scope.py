@@ -16,13 +16,14 @@ invisible to its target school and district until it starts" — register here w
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from safecampus.core.dataversion import cached
+from safecampus.core.types import AnyUser, AtPath
 
 from .roles import Role, roles_for
 
@@ -38,7 +39,8 @@ class Grant:
         return path.startswith(self.path) if self.is_recursive else path == self.path
 
 
-VisibilityRule = Callable[[QuerySet, object, str, list[Grant]], QuerySet]
+M = TypeVar("M", bound=Model)
+VisibilityRule = Callable[[QuerySet[Any], AnyUser | None, str, list[Grant]], QuerySet[Any]]
 _visibility_rules: dict[type[Model], list[VisibilityRule]] = {}
 
 
@@ -47,31 +49,30 @@ def register_visibility_rule(model: type[Model], rule: VisibilityRule) -> None:
     _visibility_rules.setdefault(model, []).append(rule)
 
 
-def grants(user) -> list[Grant]:
+def grants(user: AnyUser | None) -> list[Grant]:
     """The user's role assignments, once per user object (i.e. once per request), from the
     cache under the data version of the assignments and the org tree: a write to either, by
     anyone, is seen by the next request (core/dataversion.py; migration access 0003)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    user_id: int | None = user.pk if user is not None else None
+    if user is None or user_id is None or not user.is_authenticated or not user.is_active:
         return []
-    held = getattr(user, "_safecampus_grants", None)
+    held: list[Grant] | None = getattr(user, "_safecampus_grants", None)
     if held is None:
-        held = cached("access", ["grants", user.pk], lambda: _load_grants(user))
-        user._safecampus_grants = held
+        held = cached("access", ["grants", user_id], lambda: _load_grants(user_id))
+        setattr(user, "_safecampus_grants", held)  # noqa: B010 - not a field of the model
     return held
 
 
-def _load_grants(user) -> list[Grant]:
+def _load_grants(user_id: int) -> list[Grant]:
     from .models import RoleAssignment
 
-    return [
-        Grant(Role(role), unit_id, path, recursive)
-        for role, unit_id, path, recursive in RoleAssignment.objects.filter(user=user).values_list(
-            "role", "unit_id", "unit__path", "is_recursive"
-        )
-    ]
+    rows = RoleAssignment.objects.filter(user_id=user_id).values_list(
+        "role", "unit_id", "unit__path", "is_recursive"
+    )
+    return [Grant(Role(role), unit_id, path, recursive) for role, unit_id, path, recursive in rows]
 
 
-def grants_for(user, action: str) -> list[Grant]:
+def grants_for(user: AnyUser | None, action: str) -> list[Grant]:
     allowed = roles_for(action)
     return [g for g in grants(user) if g.role in allowed]
 
@@ -82,9 +83,10 @@ def ancestor_paths(path: str) -> list[str]:
     return [f"/{'/'.join(codes[:n])}/" for n in range(1, len(codes))]
 
 
-def scoped(queryset: QuerySet, user, action: str) -> QuerySet:
+def scoped(queryset: QuerySet[M], user: AnyUser | None, action: str) -> QuerySet[M]:
     """Rows of `queryset` that `user` may `action`: inside an assignment whose role allows it."""
-    lookup = queryset.model.scope_path
+    # Declared by each scoped model (module docstring); models share no base class for it.
+    lookup: str = getattr(queryset.model, "scope_path")  # noqa: B009
     inherited = getattr(queryset.model, "scope_inherited", False)
     condition = Q(pk__in=[])
     held = grants_for(user, action)
@@ -112,19 +114,19 @@ def scoped(queryset: QuerySet, user, action: str) -> QuerySet:
     return queryset
 
 
-def scoped_get(queryset: QuerySet, user, action: str, **lookup):
+def scoped_get(queryset: QuerySet[M], user: AnyUser | None, action: str, **lookup: Any) -> M:
     """One row in scope, or 404 — whether it exists elsewhere is not revealed. A row the user
     can see but not act on answers 403."""
     try:
         return scoped(queryset, user, action).get(**lookup)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:
         view = getattr(queryset.model, "scope_view_action", "org.view")
         if action != view and scoped(queryset, user, view).filter(**lookup).exists():
             raise PermissionDenied from None
         raise Http404 from None
 
 
-def can(user, action: str, unit=None) -> bool:
+def can(user: AnyUser | None, action: str, unit: AtPath | None = None) -> bool:
     """May `user` do `action` at all (unit=None), or at this org unit?"""
     held = grants_for(user, action)
     if unit is None:
@@ -132,7 +134,7 @@ def can(user, action: str, unit=None) -> bool:
     return any(g.covers(unit.path) for g in held)
 
 
-def assignable_roles(user, unit) -> frozenset[Role]:
+def assignable_roles(user: AnyUser, unit: AtPath) -> frozenset[Role]:
     """Roles `user` may give or take away at `unit`."""
     from .roles import ASSIGNABLE
 
@@ -143,7 +145,7 @@ def assignable_roles(user, unit) -> frozenset[Role]:
     return frozenset(roles)
 
 
-def assignable_roles_anywhere(user) -> frozenset[Role]:
+def assignable_roles_anywhere(user: AnyUser) -> frozenset[Role]:
     """Roles `user` may give at some unit of their scope (to offer in forms)."""
     from .roles import ASSIGNABLE
 
@@ -152,7 +154,7 @@ def assignable_roles_anywhere(user) -> frozenset[Role]:
     )
 
 
-def require(user, action: str, unit=None) -> None:
+def require(user: AnyUser | None, action: str, unit: AtPath | None = None) -> None:
     if not can(user, action, unit):
         raise PermissionDenied
 
@@ -165,15 +167,15 @@ class Permission:
     another district — so that no caller can wave a step through with a flag."""
 
     name: str
-    check: Callable[[Any, Any], bool]
+    check: Callable[[AnyUser, AtPath], bool]
 
     @classmethod
     def of(cls, action: str) -> "Permission":
         return cls(action, lambda user, unit: can(user, action, unit))
 
-    def allows(self, user: Any, unit: Any) -> bool:
+    def allows(self, user: AnyUser, unit: AtPath) -> bool:
         return self.check(user, unit)
 
-    def require(self, user: Any, unit: Any) -> None:
+    def require(self, user: AnyUser, unit: AtPath) -> None:
         if not self.check(user, unit):
             raise PermissionDenied

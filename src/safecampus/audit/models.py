@@ -7,11 +7,16 @@ changed through the ORM, and database triggers (migration 0002) refuse UPDATE al
 DELETE of entries younger than the legal minimum, whatever client connects.
 """
 
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class AuditAction(models.TextChoices):
@@ -39,11 +44,11 @@ class AuditOutcome(models.TextChoices):
     DENIED = "denied", _("拒绝")
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
         raise PermissionError("审计日志不可修改")
 
-    def delete(self):
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("审计日志不可删除（过期清理请使用 prune_audit_entries）")
 
 
@@ -90,39 +95,40 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_repr}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("审计日志不可修改")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("审计日志不可删除")
 
 
-class AuditedQuerySet(models.QuerySet):
+class AuditedQuerySet(models.QuerySet[_M]):
     """Bulk writes that leave one audit entry per row, like single saves do."""
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def bulk_create(self, objs: Iterable[_M], *args: Any, **kwargs: Any) -> list[_M]:
         from .services import audit_created
 
         created = super().bulk_create(objs, *args, **kwargs)
         audit_created(created)
         return created
 
-    def bulk_update(self, objs, fields, *args, **kwargs):
+    def bulk_update(
+        self, objs: Iterable[_M], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
         from .services import audit_snapshot_many, audit_updated
 
-        objs = list(objs)
-        before = audit_snapshot_many(self.model, [o.pk for o in objs])
+        changed = list(objs)
+        before = audit_snapshot_many(self.model, [o.pk for o in changed])
         # Django implements bulk_update with update(); a plain queryset keeps it from being
         # recorded twice.
-        result = models.QuerySet(self.model, using=self.db).bulk_update(
-            objs, fields, *args, **kwargs
-        )
-        audit_updated(objs, before)
+        plain: models.QuerySet[_M] = models.QuerySet(self.model, using=self.db)
+        result = plain.bulk_update(changed, fields, batch_size=batch_size)
+        audit_updated(changed, before)
         return result
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> int:
         from django.db import transaction
 
         from .services import audit_snapshot_many, audit_updated

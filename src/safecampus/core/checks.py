@@ -5,7 +5,7 @@ declarations is named at start-up instead of surfacing as a missing page."""
 from importlib import import_module
 from typing import Any
 
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.core.checks import CheckMessage, Error, register
 from django.urls import NoReverseMatch, reverse
 
@@ -50,7 +50,9 @@ def app_declarations(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
 def page_links(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Every declared sidebar entry and school page names a URL that exists."""
     errors: list[CheckMessage] = []
-    links = [(app, item.url_name, ()) for app, item in each("menu")]
+    links: list[tuple[AppConfig, str, tuple[int, ...]]] = [
+        (app, item.url_name, ()) for app, item in each("menu")
+    ]
     links += [
         (app, page.url_name, () if page.query else (1,)) for app, page in each("school_pages")
     ]

@@ -10,9 +10,15 @@ its bump with itself, so a reader never gets a figure older than the data it can
 import hashlib
 import json
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import connection, migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
+
+T = TypeVar("T")
 
 # Bounds how long an entry can outlive a counter that went backwards (a restored backup).
 TIMEOUT = 300
@@ -49,12 +55,12 @@ def _statements(name: str, tables: list[str], vendor: str) -> tuple[list[str], l
 def watch(name: str, tables: list[str]) -> migrations.RunPython:
     """Migration operation: the counter `name`, bumped by every write to `tables`."""
 
-    def forwards(apps, schema_editor):
+    def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         apps.get_model("core", "DataVersion").objects.get_or_create(name=name)
         for sql in _statements(name, tables, schema_editor.connection.vendor)[0]:
             schema_editor.execute(sql)
 
-    def backwards(apps, schema_editor):
+    def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         for sql in _statements(name, tables, schema_editor.connection.vendor)[1]:
             schema_editor.execute(sql)
 
@@ -65,17 +71,17 @@ def version(name: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT version FROM core_dataversion WHERE name = %s", [name])
         row = cursor.fetchone()
-    return row[0] if row else 0
+    return int(row[0]) if row else 0
 
 
-def cached(name: str, key, compute):
+def cached(name: str, key: object, compute: Callable[[], T]) -> T:
     """compute(), cached under the current version of `name` and `key` (JSON-able parts that
     fully determine the result: scope, filters, today's date …)."""
     digest = hashlib.sha1(
         json.dumps(key, sort_keys=True, default=str).encode(), usedforsecurity=False
     ).hexdigest()
     cache_key = f"dv:{name}:{version(name)}:{digest}"
-    value = cache.get(cache_key)
+    value: T | None = cache.get(cache_key)
     if value is None:
         value = compute()
         cache.set(cache_key, value, TIMEOUT)

@@ -11,7 +11,7 @@ class ListFilters(FilterSchema):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _blank_is_none(cls, value):
+    def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip() == "" else value
 
 

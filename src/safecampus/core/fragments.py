@@ -15,10 +15,10 @@ from django.utils.translation import get_language
 # Bounded, whatever the inputs: at this many keys the memory starts over.
 MAX_KEYS = 2000
 
-_rendered: dict[tuple, str] = {}
+_rendered: dict[tuple[object, ...], str] = {}
 
 
-def render_once(template_name: str, key: tuple, context: dict) -> str:
+def render_once(template_name: str, key: tuple[object, ...], context: dict[str, object]) -> str:
     """`template_name` rendered with `context`, or the text it gave for `key` before."""
     if settings.DEBUG:
         return render_to_string(template_name, context)

@@ -4,6 +4,7 @@ as JPEG (which drops EXIF and every other metadata, GPS included) and bounded in
 import io
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -22,18 +23,18 @@ class CleanImage:
     height: int
 
 
-def image_clean(upload) -> CleanImage:
+def image_clean(upload: "UploadedFile[bytes]") -> CleanImage:
     """The re-encoded photo, or a BusinessRuleError that says what is wrong with the file."""
-    if upload.size > MAX_UPLOAD_BYTES:
+    if (upload.size or 0) > MAX_UPLOAD_BYTES:
         raise BusinessRuleError(_("图片不能超过 10 MB"))
     raw = upload.read()
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             probe.verify()
-        image = Image.open(io.BytesIO(raw))
-        if image.format not in ACCEPTED:
+        opened = Image.open(io.BytesIO(raw))
+        if opened.format not in ACCEPTED:
             raise BusinessRuleError(_("只接受 JPEG、PNG、WEBP、GIF、BMP 格式的图片"))
-        image = ImageOps.exif_transpose(image)  # keep the photo upright once the EXIF is gone
+        image = ImageOps.exif_transpose(opened)  # keep the photo upright once the EXIF is gone
         image.thumbnail((MAX_SIDE, MAX_SIDE))
         out = io.BytesIO()
         image.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)

@@ -1,14 +1,21 @@
 """Shared pieces of the list pages: filters from the query string, and pages of rows."""
 
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+S = TypeVar("S", bound=BaseModel)
 
 PAGE_SIZE = 50
 
 
-def filters_from_query(request, schema, *, warn: bool = True):
+def filters_from_query(request: HttpRequest, schema: type[S], *, warn: bool = True) -> S:
     """The page's FilterSchema from the query string (the same schema the API uses). A bad
     value is reported to the user and ignored rather than failing the whole page."""
     params = {k: v for k, v in request.GET.items() if k in schema.model_fields}
@@ -22,7 +29,12 @@ def filters_from_query(request, schema, *, warn: bool = True):
         return schema(**{k: v for k, v in params.items() if k not in bad})
 
 
-def page_of(request, rows, per_page: int = PAGE_SIZE, count: int | None = None) -> tuple[Page, str]:
+def page_of(
+    request: HttpRequest,
+    rows: QuerySet[Any] | Sequence[Any],
+    per_page: int = PAGE_SIZE,
+    count: int | None = None,
+) -> tuple[Page[Any], str]:
     """The requested page of rows, and the query string without `page` for the page links.
     A caller that already counted the rows passes `count`, sparing a second scan."""
     paginator = Paginator(rows, per_page)

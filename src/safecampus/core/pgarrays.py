@@ -15,6 +15,7 @@ CoreConfig.ready()) would speed up every multi-row insert of JSON or Chinese tex
 """
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from psycopg import adapters
 from psycopg.types.array import ListDumper
@@ -23,12 +24,12 @@ from psycopg.types.array import ListDumper
 class _Escape:
     """Stands in for `ListDumper._re_esc`: a backslash before every `"` and every `\\`."""
 
-    def sub(self, _template, data) -> bytes:
+    def sub(self, _template: bytes, data: bytes | bytearray | memoryview) -> bytes:
         return bytes(data).replace(b"\\", b"\\\\").replace(b'"', b'\\"')
 
 
 class FastListDumper(ListDumper):
-    _re_esc = _Escape()
+    _re_esc = _Escape()  # type: ignore[assignment]  # duck-types the one method psycopg calls
 
 
 def register() -> None:
@@ -41,6 +42,8 @@ def register() -> None:
         _use(type(connection), connection)
 
 
-def _use(sender, connection, **kwargs) -> None:
+def _use(
+    sender: type[BaseDatabaseWrapper], connection: BaseDatabaseWrapper, **kwargs: object
+) -> None:
     if connection.vendor == "postgresql" and connection.connection is not None:
         connection.connection.adapters.register_dumper(list, FastListDumper)

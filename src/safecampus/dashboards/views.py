@@ -1,18 +1,22 @@
 """The home page of every level (首页): the dashboard of the user's top unit, with a drill-down
 to the units below it. This app is the one place that reads across domains."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from safecampus.access.scope import can
+from safecampus.accounts.types import UserRequest
 from safecampus.orgs.choices import UnitKind
+from safecampus.orgs.models import OrgUnit, School
 from safecampus.orgs.selectors import home_unit, unit_get, unit_summary
 
 
-def _figures(unit, summary, school) -> list[dict]:
+def _figures(unit: OrgUnit, summary: dict[str, Any], school: School | None) -> list[dict[str, Any]]:
     """The four headline cards of a dashboard, by level of the tree."""
     if school is not None:
         return [
@@ -71,7 +75,7 @@ def _figures(unit, summary, school) -> list[dict]:
 
 
 @login_required
-def home(request):
+def home(request: UserRequest) -> HttpResponse:
     """The dashboard of the user's top unit, or of a unit below it (?unit=ID drill-down)."""
     if not can(request.user, "dashboard.view"):
         if can(request.user, "audit.view"):
@@ -83,7 +87,10 @@ def home(request):
     elif unit_id:
         raise Http404
     else:
-        unit = home_unit(request.user)
+        top = home_unit(request.user)
+        if top is None:  # dashboard.view is held somewhere, so a unit is
+            raise PermissionDenied
+        unit = top
     summary = unit_summary(user=request.user, unit=unit)
     school = getattr(unit, "school", None) if unit.kind == UnitKind.SCHOOL else None
     chart = {

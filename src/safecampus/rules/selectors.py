@@ -1,25 +1,28 @@
 """Reads of rule sets through the access choke point, and the rule set in force at a unit."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from safecampus.access.scope import ancestor_paths, scoped, scoped_get
+from safecampus.core.types import AnyUser, AtPath
+from safecampus.orgs.models import OrgUnit
 
 from .kinds import kinds
 from .models import RuleSet, RuleSetAssignment
 
 
-def rule_set_list(*, user, kind: str | None = None) -> QuerySet[RuleSet]:
+def rule_set_list(*, user: AnyUser, kind: str | None = None) -> QuerySet[RuleSet]:
     qs = scoped(RuleSet.objects.select_related("unit"), user, "rules.view")
     return qs.filter(kind=kind) if kind else qs
 
 
-def rule_set_get(*, user, rule_set_id: int, action: str = "rules.view") -> RuleSet:
+def rule_set_get(*, user: AnyUser, rule_set_id: int, action: str = "rules.view") -> RuleSet:
     return scoped_get(RuleSet.objects.select_related("unit"), user, action, pk=rule_set_id)
 
 
-def assignment_list(*, user, kind: str | None = None) -> QuerySet[RuleSetAssignment]:
+def assignment_list(*, user: AnyUser, kind: str | None = None) -> QuerySet[RuleSetAssignment]:
     qs = scoped(RuleSetAssignment.objects.select_related("unit", "rule_set"), user, "rules.view")
     return (qs.filter(kind=kind) if kind else qs).order_by("kind", "unit__path")
 
@@ -29,11 +32,12 @@ class EffectiveRule:
     """The rule set in force for a kind at a unit, and why (which unit chose it)."""
 
     rule_set: RuleSet
-    chosen_at: object  # the OrgUnit whose assignment applies, None for the shipped default
+    chosen_at: OrgUnit | None  # whose assignment applies; None for the shipped default
 
     @property
-    def rules(self):
-        """The data as its kind's typed model (e.g. RiskMatrix.level(...))."""
+    def rules(self) -> Any:
+        """The data as its kind's typed model (e.g. RiskMatrix.level(...)); which model
+        depends on the kind, known only when the kinds are read, hence Any."""
         return kinds()[self.rule_set.kind].schema.model_validate(self.rule_set.data)
 
     def explain(self) -> str:
@@ -41,7 +45,7 @@ class EffectiveRule:
         return f"按{self.rule_set}（{where}）"
 
 
-def effective_rule_set(kind: str, unit) -> EffectiveRule:
+def effective_rule_set(kind: str, unit: AtPath) -> EffectiveRule:
     """Nearest assignment at or above `unit` for `kind`; else the shipped default. Not scoped:
     it answers which rules govern a unit, for any caller that already may see the unit."""
     paths = [*ancestor_paths(unit.path), unit.path]
@@ -65,7 +69,7 @@ def rule_partitions(kind: str, path_lookup: str) -> list[tuple[EffectiveRule, Q]
         RuleSetAssignment.objects.filter(kind=kind).select_related("rule_set", "unit")
     )
     paths = [a.unit.path for a in assignments]
-    partitions = []
+    partitions: list[tuple[EffectiveRule, Q]] = []
     for a in assignments:
         deeper = [p for p in paths if p != a.unit.path and p.startswith(a.unit.path)]
         condition = Q(**{f"{path_lookup}__startswith": a.unit.path})
@@ -88,17 +92,18 @@ class RuleLookup:
     def __init__(self, kind: str):
         partitions = [rule for rule, _condition in rule_partitions(kind, "path")]
         self.default = next(r for r in partitions if r.chosen_at is None)
+        # The deepest choice first, each with the path it was made at.
         self.chosen = sorted(
-            (r for r in partitions if r.chosen_at is not None),
-            key=lambda r: len(r.chosen_at.path),
+            ((r.chosen_at.path, r) for r in partitions if r.chosen_at is not None),
+            key=lambda chosen: len(chosen[0]),
             reverse=True,
         )
-        self._typed: dict[int, object] = {}
+        self._typed: dict[int, Any] = {}
 
     def at(self, path: str) -> EffectiveRule:
-        return next((r for r in self.chosen if path.startswith(r.chosen_at.path)), self.default)
+        return next((r for at, r in self.chosen if path.startswith(at)), self.default)
 
-    def rules(self, rule: EffectiveRule):
+    def rules(self, rule: EffectiveRule) -> Any:
         """The typed data, validated once per rule set rather than once per school."""
         key = rule.rule_set.pk
         if key not in self._typed:

@@ -1,6 +1,9 @@
 """The demo city's three lists: those of the first school of each district (where the
 school-level demo logins work), with measures in the hands of the demo staff member."""
 
+from collections.abc import Iterable
+
+from safecampus.accounts.models import User
 from safecampus.demo.generator import DemoCity
 from safecampus.orgs.models import School
 
@@ -14,7 +17,7 @@ def school_lists(city: DemoCity) -> int:
     return school_lists_fill(schools=schools, staff_by_school=city.staff)
 
 
-def school_lists_fill(*, schools, staff_by_school: dict) -> int:
+def school_lists_fill(*, schools: Iterable[School], staff_by_school: dict[int, User]) -> int:
     """The three lists of a few demo schools (the first of each district), with some measures
     in the hands of the school's demo staff member so that "my checks" has work in it."""
     filled = 0

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.accounts.models import User
@@ -28,9 +31,11 @@ class ResponsibilityForm(forms.Form):
     person = forms.ModelChoiceField(label=_("责任人"), queryset=User.objects.none(), required=False)
     frequency = forms.ChoiceField(label=_("检查频次"), choices=CheckFrequency.choices)
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        person = self.fields["person"]
+        assert isinstance(person, forms.ModelChoiceField)
+        person.queryset = people
 
 
 class CheckForm(forms.Form):

@@ -54,12 +54,15 @@ class SchoolRiskPoint(AuditedModel):
 
     @property
     def level_colour(self) -> str:
-        return RISK_LEVEL_COLOURS[self.level]
+        return RISK_LEVEL_COLOURS[RiskLevel(self.level)]
 
 
 class ResponsibilityItem(AuditedModel):
     """An entry of a school's responsibility list (责任清单): a control measure with the
     department, post and person who carry it out, and how often it is checked."""
+
+    # Set on the rows a page shows (not a field): whether a check is due (selectors.is_due).
+    due: bool
 
     risk_point = models.ForeignKey(SchoolRiskPoint, on_delete=models.CASCADE, related_name="items")
     text = models.CharField(_("管控措施"), max_length=500)

@@ -2,19 +2,32 @@
 measure's last check, and the staff's own checks (我的检查)."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
-from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from safecampus.access.scope import ancestor_paths, scoped
-from safecampus.risks.choices import FREQUENCY_DAYS, catalog_group_for
+from safecampus.accounts.models import User
+from safecampus.orgs.models import School
+from safecampus.risks.choices import FREQUENCY_DAYS, CheckFrequency, catalog_group_for
 from safecampus.risks.models import RiskCatalog
 
 from .models import MeasureCheck, ResponsibilityItem, SchoolRiskPoint
 
 
-def school_catalog(school) -> RiskCatalog | None:
+class LastCheck(TypedDict):
+    last_checked_at: datetime | None
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # A responsibility item read with the time of its last check.
+    CheckedItem = WithAnnotations[ResponsibilityItem, LastCheck]
+
+
+def school_catalog(school: School) -> RiskCatalog | None:
     """The current catalog for the school's kind, published nearest above it."""
     paths = ancestor_paths(school.unit.path)
     return (
@@ -26,18 +39,18 @@ def school_catalog(school) -> RiskCatalog | None:
     )
 
 
-def school_risk_points(*, user, school) -> QuerySet[SchoolRiskPoint]:
+def school_risk_points(*, user: User, school: School) -> QuerySet[SchoolRiskPoint]:
     return scoped(
         SchoolRiskPoint.objects.filter(school=school, active=True), user, "risklist.view"
     ).select_related("aspect")
 
 
-def _with_last_check(qs):
+def _with_last_check(qs: QuerySet[ResponsibilityItem]) -> "QuerySet[CheckedItem]":
     last = MeasureCheck.objects.filter(item=OuterRef("pk")).order_by("-at").values("at")[:1]
     return qs.annotate(last_checked_at=Subquery(last))
 
 
-def responsibility_items(*, user, school) -> QuerySet[ResponsibilityItem]:
+def responsibility_items(*, user: User, school: School) -> "QuerySet[CheckedItem]":
     qs = scoped(
         ResponsibilityItem.objects.filter(
             risk_point__school=school, risk_point__active=True, active=True
@@ -48,27 +61,26 @@ def responsibility_items(*, user, school) -> QuerySet[ResponsibilityItem]:
     return _with_last_check(qs.select_related("risk_point__aspect", "person"))
 
 
-def is_due(item, now: datetime | None = None) -> bool:
+def is_due(item: "CheckedItem", now: datetime | None = None) -> bool:
     """Never checked, or the last check is at least one period old."""
     if item.last_checked_at is None:
         return True
     now = now or timezone.now()
     return (
         timezone.localtime(now).date() - timezone.localtime(item.last_checked_at).date()
-    ).days >= FREQUENCY_DAYS[item.frequency]
+    ).days >= FREQUENCY_DAYS[CheckFrequency(item.frequency)]
 
 
-def school_people(school):
+def school_people(school: School) -> QuerySet[User]:
     """The active users holding a role at the school itself: whom its measures go to."""
     return (
-        get_user_model()
-        .objects.filter(is_active=True, assignments__unit=school.unit)
+        User.objects.filter(is_active=True, assignments__unit=school.unit)
         .distinct()
         .order_by("username")
     )
 
 
-def my_checks(*, user) -> list[ResponsibilityItem]:
+def my_checks(*, user: User) -> "list[CheckedItem]":
     """The responsibilities assigned to the user, the due ones first (the staff's daily work)."""
     qs = _with_last_check(
         ResponsibilityItem.objects.filter(

@@ -8,10 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecampus.access.scope import can, require
+from safecampus.accounts.models import User
 from safecampus.core.errors import BusinessRuleError
 from safecampus.hazards.choices import HazardLevel, HazardSource
 from safecampus.hazards.services import hazard_report
+from safecampus.orgs.models import School
 from safecampus.risks.choices import RiskLevel
+from safecampus.risks.models import Aspect
 from safecampus.rules.selectors import effective_rule_set
 
 from .models import MeasureCheck, ResponsibilityItem, SchoolRiskPoint
@@ -19,14 +22,14 @@ from .selectors import school_catalog
 
 
 @transaction.atomic
-def risk_list_instantiate(*, user, school) -> int:
+def risk_list_instantiate(*, user: User, school: School) -> int:
     """Fill the school's risk and responsibility lists from its catalog (points it already has,
     by code, are kept as the school tailored them). Answers how many points were added."""
     require(user, "risklist.manage", school.unit)
     return lists_fill_from_catalog(school)
 
 
-def lists_fill_from_catalog(school) -> int:
+def lists_fill_from_catalog(school: School) -> int:
     """The work of risk_list_instantiate, for callers that checked permission (and the demo)."""
     catalog = school_catalog(school)
     if catalog is None:
@@ -73,7 +76,7 @@ def lists_fill_from_catalog(school) -> int:
 
 @transaction.atomic
 def risk_point_assess(
-    *, user, point: SchoolRiskPoint, likelihood: int, severity: int
+    *, user: User, point: SchoolRiskPoint, likelihood: int, severity: int
 ) -> SchoolRiskPoint:
     """Re-assess a risk point on the school's risk matrix (the rule set in force there)."""
     require(user, "risklist.manage", point.school.unit)
@@ -95,9 +98,9 @@ def risk_point_assess(
 @transaction.atomic
 def risk_point_add(
     *,
-    user,
-    school,
-    aspect,
+    user: User,
+    school: School,
+    aspect: Aspect,
     code: str,
     place: str,
     name: str,
@@ -122,7 +125,7 @@ def risk_point_add(
 
 
 @transaction.atomic
-def risk_point_remove(*, user, point: SchoolRiskPoint) -> None:
+def risk_point_remove(*, user: User, point: SchoolRiskPoint) -> None:
     """Take a point off the school's list (kept for the record, with its checks)."""
     require(user, "risklist.manage", point.school.unit)
     point.active = False
@@ -131,7 +134,13 @@ def risk_point_remove(*, user, point: SchoolRiskPoint) -> None:
 
 @transaction.atomic
 def responsibility_assign(
-    *, user, item: ResponsibilityItem, department: str, post: str, person, frequency: str
+    *,
+    user: User,
+    item: ResponsibilityItem,
+    department: str,
+    post: str,
+    person: User | None,
+    frequency: str,
 ) -> ResponsibilityItem:
     school = item.risk_point.school
     require(user, "risklist.manage", school.unit)
@@ -145,7 +154,7 @@ def responsibility_assign(
 @transaction.atomic
 def measure_check_record(
     *,
-    user,
+    user: User,
     item: ResponsibilityItem,
     passed: bool,
     note: str = "",

@@ -3,12 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped_get
+from safecampus.accounts.types import UserRequest
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import xlsx_response
 from safecampus.hazards.filters import HazardFilters
@@ -22,7 +24,7 @@ from .models import ResponsibilityItem, SchoolRiskPoint
 
 
 @login_required
-def school_lists_view(request, school_id: int):
+def school_lists_view(request: UserRequest, school_id: int) -> HttpResponse:
     school = school_get(user=request.user, school_id=school_id, action="risklist.view")
     tab = (
         request.GET.get("tab")
@@ -40,7 +42,7 @@ def school_lists_view(request, school_id: int):
             messages.success(request, _("风险点已加入本校风险清单。"))
             return redirect(f"{request.path}?tab=risk")
     points = selectors.school_risk_points(user=request.user, school=school).order_by("code")
-    context = {
+    context: dict[str, object] = {
         "school": school,
         "tab": tab,
         "manage": manage,
@@ -61,7 +63,7 @@ def school_lists_view(request, school_id: int):
             item.due = selectors.is_due(item)
         context["items"] = items
     else:
-        filters = HazardFilters(school=school.pk)
+        filters = HazardFilters.model_validate({"school": school.pk})
         # With the number of photos, so that the list shows which hazards were photographed
         # (an inspection's failed items bring theirs along).
         context["hazards"] = hazard_list(user=request.user, filters=filters).annotate(
@@ -73,7 +75,7 @@ def school_lists_view(request, school_id: int):
 
 @login_required
 @require_POST
-def instantiate_view(request, school_id: int):
+def instantiate_view(request: UserRequest, school_id: int) -> HttpResponse:
     school = school_get(user=request.user, school_id=school_id, action="risklist.manage")
     try:
         added = services.risk_list_instantiate(user=request.user, school=school)
@@ -86,7 +88,7 @@ def instantiate_view(request, school_id: int):
 
 @login_required
 @require_POST
-def assess_view(request, point_id: int):
+def assess_view(request: UserRequest, point_id: int) -> HttpResponse:
     point = scoped_get(
         SchoolRiskPoint.objects.select_related("school__unit"),
         request.user,
@@ -113,7 +115,7 @@ def assess_view(request, point_id: int):
 
 @login_required
 @require_POST
-def remove_view(request, point_id: int):
+def remove_view(request: UserRequest, point_id: int) -> HttpResponse:
     point = scoped_get(
         SchoolRiskPoint.objects.select_related("school__unit"),
         request.user,
@@ -126,7 +128,7 @@ def remove_view(request, point_id: int):
 
 
 @login_required
-def assign_view(request, item_id: int):
+def assign_view(request: UserRequest, item_id: int) -> HttpResponse:
     item = scoped_get(
         ResponsibilityItem.objects.select_related("risk_point__school__unit", "person"),
         request.user,
@@ -157,7 +159,7 @@ def assign_view(request, item_id: int):
 
 
 @login_required
-def my_checks_view(request):
+def my_checks_view(request: UserRequest) -> HttpResponse:
     require(request.user, "risklist.view")
     items = selectors.my_checks(user=request.user)
     if request.method == "POST":
@@ -192,7 +194,7 @@ def my_checks_view(request):
 
 
 @login_required
-def export_view(request, school_id: int):
+def export_view(request: UserRequest, school_id: int) -> HttpResponse:
     school = school_get(user=request.user, school_id=school_id, action="risklist.view")
     return xlsx_response(
         three_lists_bytes(user=request.user, school=school), f"three-lists-{school.unit.code}.xlsx"
