@@ -106,6 +106,19 @@ def test_every_message_marked_for_a_stored_text_has_an_english_translation():
 # --- Notifications -------------------------------------------------------------------------------
 
 
+def _fire(world, **fields):
+    """A fire (grade Ⅲ) raised at 甲区第一小学 by its principal."""
+    incident, _ = emergency.incident_raise(
+        user=world.users["principal_a1"],
+        school=world.a1,
+        incident_type="fire",
+        severity=3,
+        description="实验楼二层冒烟",
+        **fields,
+    )
+    return incident
+
+
 @pytest.fixture
 def assigned(world, django_capture_on_commit_callbacks):
     """A hazard assigned to staff_a1: one notification (and an e-mail) for them."""
@@ -161,15 +174,7 @@ def test_a_notification_written_while_english_is_active_is_stored_in_chinese(wor
 
 
 def test_an_alarms_notification_labels_its_incident_type_in_the_readers_language(world):
-    emergency.incident_raise(
-        user=world.users["principal_a1"],
-        school=world.a1,
-        incident_type="fire",
-        severity=3,
-        place="实验楼",
-        description="实验楼二层冒烟",
-        is_drill=True,
-    )
+    _fire(world, place="实验楼", is_drill=True)
     zh, en = _readers(world, "district_a")
     chinese = zh.get("/notifications/").content.decode()
     english = en.get("/notifications/").content.decode()
@@ -289,13 +294,7 @@ def _labels(page: str) -> dict:
 
 
 def test_the_board_page_labels_the_codes_in_its_own_language(world):
-    emergency.incident_raise(
-        user=world.users["principal_a1"],
-        school=world.a1,
-        incident_type="fire",
-        severity=3,
-        description="实验楼二层冒烟",
-    )
+    _fire(world)
     zh, en = _readers(world, "district_a")
     chinese_page = zh.get("/emergency/board/").content.decode()
     english_page = en.get("/emergency/board/").content.decode()
@@ -311,13 +310,7 @@ def test_the_board_page_labels_the_codes_in_its_own_language(world):
 
 
 def test_a_board_line_carries_codes_and_is_the_same_in_every_language(world):
-    incident, _ = emergency.incident_raise(
-        user=world.users["principal_a1"],
-        school=world.a1,
-        incident_type="fire",
-        severity=3,
-        description="实验楼二层冒烟",
-    )
+    incident = _fire(world)
     event = IncidentEvent.objects.select_related(
         "by", "incident__school__unit", "incident__school__district"
     ).get(incident=incident)

@@ -62,6 +62,7 @@ class Command(BaseCommand):
             signal.signal(signum, _stop)
         signal.signal(signal.SIGHUP, _hang_up)
         helpers = Helpers()
+        stopped = False
         try:
             if not no_serve:
                 address_check(host, port)  # before minutes of preparation, not after
@@ -78,15 +79,17 @@ class Command(BaseCommand):
             except SystemExit as exc:  # uvicorn gives up (e.g. the address was taken meanwhile)
                 raise CommandError(f"服务未能启动（{exc.code}），见上方的错误信息") from None
         except Stopped:
+            stopped = True
             self.stdout.write("")
             self.stdout.write("正在停止……")
         finally:
             for signum in STOP_SIGNALS:  # a second Ctrl-C must not cut the stopping short
                 signal.signal(signum, signal.SIG_IGN)
-            if helpers.running:
-                killed = helpers.stop()
-                if killed:
-                    self.stderr.write(f"未能按时停止，已强制结束：{'、'.join(killed)}")
+            served = bool(helpers.running)
+            killed = helpers.stop()
+            if killed:
+                self.stderr.write(f"未能按时停止，已强制结束：{'、'.join(killed)}")
+            if served or stopped:
                 self.stdout.write("演示已停止。")
 
     def _prepare(self, scale: int, seed: int) -> None:
