@@ -14,16 +14,15 @@ run with `--basetemp=/some/dir`.
 """
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from ..servers import free_port, healthy, server_env, tail
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,19 +55,6 @@ BASIC_TYPES = (
     "special",
 )
 
-# Settings the server must not inherit from the developer's or CI's environment: external
-# services (the browser tests run self-contained on SQLite) and anything that changes the demo
-# logins, the lockout rule or the hosts the server answers.
-_DROPPED_ENV_PREFIXES = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "MQTT_URL",
-    "SAFECAMPUS_",
-    "SECRET_KEY",
-    "DJANGO_",
-)
-_DROPPED_ENV = {"ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DEBUG"}
-
 
 def _skip_or_fail(reason: str) -> None:
     """Without Chromium the browser tests skip, except on CI (CI is set), where they must run."""
@@ -86,42 +72,6 @@ def chromium_executable() -> str:
     except ImportError:
         _skip_or_fail("playwright is not installed (pip install -e '.[dev]')")
     return str(CHROMIUM)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _server_env(data_dir: Path) -> dict:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in _DROPPED_ENV and not k.startswith(_DROPPED_ENV_PREFIXES)
-    }
-    env.update(
-        SAFECAMPUS_DATA_DIR=str(data_dir),
-        SECRET_KEY="browser-tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        DJANGO_SETTINGS_MODULE="safecampus.config.settings.base",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own server
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 class DemoDB:
@@ -188,7 +138,7 @@ def browser_data_dir(tmp_path_factory) -> Path:
 def server(chromium_executable, browser_data_dir):
     """Base URL of a `safecampus serve` process with the demo city (scale 1)."""
     data_dir = browser_data_dir
-    env = _server_env(data_dir)
+    env = server_env(data_dir)
     demo_log = data_dir / "demo.log"
     with demo_log.open("w", encoding="utf-8") as log:
         try:
@@ -202,16 +152,16 @@ def server(chromium_executable, browser_data_dir):
             )
         except subprocess.TimeoutExpired:
             pytest.fail(
-                f"`safecampus demo --no-serve` took over {DEMO_TIMEOUT} s:\n{_tail(demo_log)}",
+                f"`safecampus demo --no-serve` took over {DEMO_TIMEOUT} s:\n{tail(demo_log)}",
                 pytrace=False,
             )
     if demo.returncode != 0:
         pytest.fail(
-            f"`safecampus demo --no-serve` failed ({demo.returncode}):\n{_tail(demo_log)}",
+            f"`safecampus demo --no-serve` failed ({demo.returncode}):\n{tail(demo_log)}",
             pytrace=False,
         )
 
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     server_log = data_dir / "server.log"
     log = server_log.open("w", encoding="utf-8")
@@ -224,15 +174,15 @@ def server(chromium_executable, browser_data_dir):
     )
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(f"{base_url}/healthz"):
+        while not healthy(f"{base_url}/healthz"):
             if process.poll() is not None:
                 pytest.fail(
-                    f"the server exited ({process.returncode}) before /healthz answered:\n{_tail(server_log)}",
+                    f"the server exited ({process.returncode}) before /healthz answered:\n{tail(server_log)}",
                     pytrace=False,
                 )
             if time.monotonic() > deadline:
                 pytest.fail(
-                    f"/healthz did not answer 200 within {SERVER_START_TIMEOUT} s:\n{_tail(server_log)}",
+                    f"/healthz did not answer 200 within {SERVER_START_TIMEOUT} s:\n{tail(server_log)}",
                     pytrace=False,
                 )
             time.sleep(0.2)

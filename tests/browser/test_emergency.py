@@ -133,3 +133,28 @@ def test_a_board_that_was_offline_catches_up_when_it_reconnects(page, demo_db):
     expect(item).to_have_count(1, timeout=20_000)  # replayed on reconnect
     expect(connection).to_have_attribute("data-mode", "live", timeout=20_000)
     assert not board.js_errors
+
+
+def test_an_english_board_and_a_chinese_board_label_the_same_alarm_each_in_its_language(
+    page, demo_db, server
+):
+    """The live line is built once for every board and carries codes; each page labels them."""
+    school = _school_with_button(demo_db)
+    token = _device_token(page, school)
+    chinese = _board(page)
+    english = page(OFFICER)
+    english.context.add_cookies([{"name": "django_language", "value": "en", "url": server}])
+    english.goto("/emergency/board/")
+    expect(english.locator('[data-testid="board-connection"]')).to_have_attribute(
+        "data-mode", "live"
+    )
+    alarm = _press(chinese.request, token, school["device_id"])
+    selector = f'[data-testid="board-list"] [data-incident="{alarm["incident_id"]}"]'
+    expect(chinese.locator(selector)).to_contain_text("不法侵害/暴力事件 · Ⅳ级 一般")
+    expect(chinese.locator(selector)).to_contain_text("待接警")
+    expect(chinese.locator("#board-alert-title")).to_contain_text(f"新报警：{school['name']}")
+    expect(english.locator(selector)).to_contain_text("Intrusion / violence · Level IV (general)")
+    expect(english.locator(selector)).to_contain_text("Unacknowledged")
+    expect(english.locator("#board-alert-title")).to_contain_text(f"New alarm: {school['name']}")
+    assert "待接警" not in english.locator(selector).inner_text()
+    assert not chinese.js_errors and not english.js_errors

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.roles import ROLE_UNIT_KINDS, Role
@@ -16,6 +17,7 @@ from safecampus.access.scope import assignable_roles
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
+from safecampus.core.texts import Text
 from safecampus.orgs.models import OrgUnit
 
 from .models import ApiToken, PasswordHistory, User
@@ -36,7 +38,7 @@ def user_password_change(*, user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password", "password_changed_at"])
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit_event(AuditAction.PASSWORD_CHANGE, user, message="所有会话与 API 令牌已失效")
+    audit_event(AuditAction.PASSWORD_CHANGE, user, message=Text(N_("所有会话与 API 令牌已失效")))
 
 
 def api_token_issue(
@@ -62,7 +64,7 @@ def api_token_issue(
     audit_event(
         AuditAction.TOKEN_CREATE,
         user,
-        message=f"令牌 {token}",
+        message=Text(N_("令牌 %(token)s"), token=str(token)),
         user_id=user.pk,
         username=user.get_username(),
     )
@@ -74,7 +76,9 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_event(AuditAction.TOKEN_REVOKE, user, message=f"令牌 {token}")
+        audit_event(
+            AuditAction.TOKEN_REVOKE, user, message=Text(N_("令牌 %(token)s"), token=str(token))
+        )
     return token
 
 
@@ -178,7 +182,11 @@ def user_password_reset(*, manager: User, target: User) -> str:
     target.password_changed_at = None
     target.save(update_fields=["password", "password_changed_at"])
     ApiToken.objects.filter(user=target, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit_event(AuditAction.PASSWORD_CHANGE, target, message="管理员重置密码，须在首次登录时修改")
+    audit_event(
+        AuditAction.PASSWORD_CHANGE,
+        target,
+        message=Text(N_("管理员重置密码，须在首次登录时修改")),
+    )
     return password
 
 
@@ -188,7 +196,7 @@ def user_unlock(*, manager: User, target: User) -> None:
 
     _require_manages(manager, target)
     reset(username=target.username)
-    audit_event(AuditAction.UNLOCK, target, message="管理员解除登录锁定")
+    audit_event(AuditAction.UNLOCK, target, message=Text(N_("管理员解除登录锁定")))
 
 
 @transaction.atomic

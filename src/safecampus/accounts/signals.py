@@ -3,11 +3,13 @@
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.audit.context import acting_as, actor_for_user
 from safecampus.audit.middleware import client_ip
 from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
+from safecampus.core.texts import Text
 
 
 def _ip(request):
@@ -34,7 +36,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         outcome=AuditOutcome.FAILURE,
         username=str(credentials.get("username", ""))[:150],
         ip=_ip(request),
-        message="用户名或密码错误",
+        message=Text(N_("用户名或密码错误")),
     )
 
 
@@ -45,5 +47,5 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
         outcome=AuditOutcome.DENIED,
         username=str(username or "")[:150],
         ip=ip_address,
-        message="连续登录失败，账号已锁定",
+        message=Text(N_("连续登录失败，账号已锁定")),
     )

@@ -10,11 +10,14 @@ DELETE of entries younger than the legal minimum, whatever client connects.
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from safecampus.core.texts import rendered
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -82,6 +85,9 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(_("客户端地址"), null=True, blank=True)
     request_id = models.CharField(max_length=36, blank=True)
     message = models.CharField(_("说明"), max_length=500, blank=True)
+    # The message as a translatable text (core/texts.py), shown in the reader's language;
+    # `message` keeps it in the platform's language. Null on entries written before.
+    message_i18n = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
 
     objects = AppendOnlyQuerySet.as_manager()
     scope_path = "unit_path"
@@ -102,6 +108,24 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("审计日志不可删除")
+
+    def display_message(self) -> str:
+        """The message in the active language (the stored one for entries without a text)."""
+        return rendered(self.message_i18n, self.message)
+
+    def object_model(self) -> type[models.Model] | None:
+        """The model of the object (None for an event without one, or a model since removed)."""
+        if not self.object_type:
+            return None
+        try:
+            return apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            return None
+
+    def object_type_label(self) -> str:
+        """The object's kind in the active language, e.g. 隐患 / Hazard; else its code."""
+        model = self.object_model()
+        return str(model._meta.verbose_name) if model is not None else self.object_type
 
 
 class AuditedQuerySet(models.QuerySet[_M]):

@@ -12,11 +12,17 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
+
+from safecampus.core.texts import Text
 
 from .context import current_actor, suppressed
 from .models import AuditAction, AuditEntry, AuditOutcome
 
 logger = logging.getLogger(__name__)
+
+# AuditEntry.message; each text parameter of a stored message is cut to it too.
+MESSAGE_LENGTH = 500
 
 
 def _fields(model) -> list[str]:
@@ -140,19 +146,23 @@ def audit_event(
     obj: models.Model | None = None,
     *,
     outcome: str = AuditOutcome.SUCCESS,
-    message: str = "",
+    message: Text | str = "",
     **fields,
 ) -> AuditEntry:
-    """Record an event that is not a plain change: a read, an export, a login, an import."""
-    entry = _entry(action, obj, outcome=outcome, message=message[:500], **fields)
+    """Record an event that is not a plain change: a read, an export, a login, an import.
+    `message` is a Text (shown in each reader's language) or plain text shown as written."""
+    if isinstance(message, Text):
+        fields["message_i18n"] = message.to_json(cap=MESSAGE_LENGTH)
+        message = message.stored()
+    entry = _entry(action, obj, outcome=outcome, message=message[:MESSAGE_LENGTH], **fields)
     entry.save()
     return entry
 
 
 @contextmanager
-def audit_suppressed(summary: str) -> Iterator[None]:
+def audit_suppressed(summary: Text | str) -> Iterator[None]:
     """Bulk seeding (demo generation): one summary entry instead of one per row."""
-    token = suppressed.set(summary)
+    token = suppressed.set(str(summary))
     try:
         yield
     finally:
@@ -168,7 +178,12 @@ def audit_entries_prune(*, now=None) -> int:
             cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE at < %s", [cutoff])  # noqa: S608
             deleted = cursor.rowcount
         audit_event(
-            AuditAction.PRUNE, message=f"清理 {deleted} 条早于 {cutoff:%Y-%m-%d} 的审计日志"
+            AuditAction.PRUNE,
+            message=Text(
+                N_("清理 %(count)s 条早于 %(day)s 的审计日志"),
+                count=deleted,
+                day=f"{cutoff:%Y-%m-%d}",
+            ),
         )
     logger.info("pruned %s audit entries older than %s", deleted, cutoff)
     return deleted

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require
@@ -29,7 +29,11 @@ class AuditEntryOut(Schema):
     outcome: str
     channel: str
     ip: str | None
-    message: str
+    message: str = Field(..., description="说明（按请求的界面语言）")
+
+    @staticmethod
+    def resolve_message(obj):
+        return obj.display_message()
 
 
 @router.get(

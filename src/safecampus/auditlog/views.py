@@ -31,5 +31,17 @@ def entry_list(request):
 def entry_detail(request, entry_id: int):
     entry = audit_entry_get(user=request.user, entry_id=entry_id)
     keys = sorted(set(entry.before or {}) | set(entry.after or {}))
-    changes = [((entry.before or {}).get(k), (entry.after or {}).get(k), k) for k in keys]
+    labels = _field_labels(entry)
+    changes = [
+        ((entry.before or {}).get(k), (entry.after or {}).get(k), k, labels.get(k, ""))
+        for k in keys
+    ]
     return render(request, "auditlog/entry_detail.html", {"entry": entry, "changes": changes})
+
+
+def _field_labels(entry) -> dict[str, str]:
+    """The recorded fields' names in the reader's language (by column: `school_id` too)."""
+    model = entry.object_model()
+    if model is None:
+        return {}
+    return {f.attname: str(f.verbose_name) for f in model._meta.concrete_fields}

@@ -9,12 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.scope import grants_for, require, scoped
 from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import ImportRejected, RowError, WorkbookError, as_text
+from safecampus.core.texts import Text
 from safecampus.orgs.models import OrgUnit, School
 
 from . import excel
@@ -191,7 +193,7 @@ def buildings_import(*, user, data: bytes, filename: str = "") -> ImportResult:
         audit_event(
             AuditAction.IMPORT,
             outcome=AuditOutcome.FAILURE,
-            message=f"导入校舍 {filename} 被拒绝：{exc}"[:500],
+            message=Text(N_("导入校舍 %(file)s 被拒绝：%(error)s"), file=filename, error=str(exc)),
         )
         raise
 
@@ -249,9 +251,13 @@ def _buildings_import(*, user, data: bytes, filename: str) -> ImportResult:
     result.created, result.updated = len(new), len(changed)
     audit_event(
         AuditAction.IMPORT,
-        message=f"导入校舍 {filename}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"[
-            :500
-        ],
+        message=Text(
+            N_("导入校舍 %(file)s：新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s"),
+            file=filename,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
     )
     return result
 
@@ -259,7 +265,9 @@ def _buildings_import(*, user, data: bytes, filename: str) -> ImportResult:
 def buildings_export(*, user, buildings) -> bytes:
     """The workbook of the given (already scoped) buildings; the export is audited."""
     data = excel.workbook_bytes(excel.building_row(b) for b in buildings)
-    audit_event(AuditAction.EXPORT, message=f"导出校舍 {buildings.count()} 栋")
+    audit_event(
+        AuditAction.EXPORT, message=Text(N_("导出校舍 %(count)s 栋"), count=buildings.count())
+    )
     return data
 
 

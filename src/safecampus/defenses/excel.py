@@ -10,12 +10,14 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.scope import require
 from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
 from safecampus.core import excel as workbook
 from safecampus.core.excel import Column, ImportRejected, RowError, WorkbookError, as_text
+from safecampus.core.texts import Text
 
 from .choices import Employment
 from .models import Guard
@@ -50,7 +52,11 @@ def guard_row(guard: Guard) -> list:
 def guards_export(*, school, guards) -> bytes:
     """The register of the given (already scoped) guards; the export is audited."""
     data = workbook.workbook_bytes(COLUMNS, (guard_row(g) for g in guards), title="保安员")
-    audit_event(AuditAction.EXPORT, school, message=f"导出保安员花名册 {school.unit.name}"[:500])
+    audit_event(
+        AuditAction.EXPORT,
+        school,
+        message=Text(N_("导出保安员花名册 %(school)s"), school=school.unit.name),
+    )
     return data
 
 
@@ -140,7 +146,9 @@ def guards_import(*, user, school, data: bytes, filename: str = "") -> dict:
             AuditAction.IMPORT,
             school,
             outcome=AuditOutcome.FAILURE,
-            message=f"导入保安员花名册 {filename} 被拒绝：{exc}"[:500],
+            message=Text(
+                N_("导入保安员花名册 %(file)s 被拒绝：%(error)s"), file=filename, error=str(exc)
+            ),
         )
         raise
 
@@ -201,9 +209,10 @@ def _import(*, school, data: bytes, filename: str) -> dict:
     audit_event(
         AuditAction.IMPORT,
         school,
-        message=(
-            f"导入保安员花名册 {filename}：新增 {result['created']}，更新 {result['updated']}，"
-            f"未变 {result['unchanged']}"
-        )[:500],
+        message=Text(
+            N_("导入保安员花名册 %(file)s：新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s"),
+            file=filename,
+            **result,
+        ),
     )
     return result

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.roles import Role
@@ -23,6 +24,7 @@ from safecampus.accounts.models import User
 from safecampus.audit.services import audit_suppressed
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.registry import each, load
+from safecampus.core.texts import Text
 from safecampus.orgs.choices import Ownership, SchoolType, UnitKind
 from safecampus.orgs.models import OrgUnit, School
 
@@ -304,7 +306,12 @@ def demo_city_generate(
     step("规划", len(plan.units))
     result = GenerationResult()
     rng = random.Random(seed + 1)
-    with transaction.atomic(), audit_suppressed(f"生成演示城市：规模 {scale}，种子 {seed}"):
+    with (
+        transaction.atomic(),
+        audit_suppressed(
+            Text(N_("生成演示城市：规模 %(scale)s，种子 %(seed)s"), scale=scale, seed=seed)
+        ),
+    ):
         # Insert level by level so that every parent has its primary key before its children.
         for depth in sorted({u.depth for u in plan.units}):
             level = [u for u in plan.units if u.depth == depth]

@@ -9,12 +9,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.scope import require
 from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import ImportRejected, RowError, WorkbookError, as_text, read_rows
+from safecampus.core.texts import Text
 from safecampus.orgs.models import School
 from safecampus.rules.selectors import rule_partitions
 
@@ -168,15 +170,21 @@ def cameras_import(*, user, school: School, data: bytes, filename: str = "") -> 
             AuditAction.IMPORT,
             school,
             outcome=AuditOutcome.FAILURE,
-            message=f"导入摄像头 {filename} 被拒绝：{exc}"[:500],
+            message=Text(
+                N_("导入摄像头 %(file)s 被拒绝：%(error)s"), file=filename, error=str(exc)
+            ),
         )
         raise
     audit_event(
         AuditAction.IMPORT,
         school,
-        message=f"导入摄像头 {filename}：新增 {result.created}，更新 {result.updated}，未变化 {result.unchanged}"[
-            :500
-        ],
+        message=Text(
+            N_("导入摄像头 %(file)s：新增 %(created)s，更新 %(updated)s，未变化 %(unchanged)s"),
+            file=filename,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
     )
     return result
 
@@ -272,7 +280,9 @@ def _cameras_import(*, school: School, data: bytes) -> ImportResult:
 
 def cameras_export(*, user, cameras) -> bytes:
     """The cameras (already scoped and filtered) as a workbook; the export is audited."""
-    audit_event(AuditAction.EXPORT, message=f"导出摄像头 {cameras.count()} 台")
+    audit_event(
+        AuditAction.EXPORT, message=Text(N_("导出摄像头 %(count)s 台"), count=cameras.count())
+    )
     return excel.cameras_bytes(cameras)
 
 

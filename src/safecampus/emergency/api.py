@@ -231,7 +231,11 @@ class ResetIn(Schema):
 
 class BoardFeedOut(Schema):
     cursor: int = Field(..., description="下次请求的 after")
-    events: list[dict] = Field(..., description="时间线条目（与 WebSocket 推送的相同）")
+    events: list[dict] = Field(
+        ...,
+        description="时间线条目（与 WebSocket 推送的相同）：类别、事件类型、等级、状态均为代码，"
+        "名称见事件详情接口的 *_label",
+    )
 
 
 @router.post(

@@ -3,10 +3,12 @@ and the people who must act are notified (in-app at once in the same transaction
 webhook and further channels after commit, retried and logged by the notifications app)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.scope import ancestor_paths
 from safecampus.accounts.models import User
+from safecampus.core.texts import Text, label
 from safecampus.notifications.services import Notice, notify, notify_many
 from safecampus.orgs.models import OrgUnit
 
@@ -31,11 +33,15 @@ def _holders(unit_ids, roles):
 
 # The labels come from the choices' enums, not get_FOO_display(), which builds a dict of all
 # the (lazily translated) choices on every call — a measurable share of an alarm's write.
-def _subject(incident) -> str:
-    drill = "【演练】" if incident.is_drill else ""
-    place = f"（{incident.place}）" if incident.place else ""
-    kind = IncidentType(incident.incident_type).label
-    return f"{drill}{incident.school.unit.name}{place}：{kind}"
+def _subject(incident) -> Text:
+    """「【演练】school（place）：type」, shown in each reader's language."""
+    return Text(
+        N_("%(drill)s%(school)s%(place)s：%(type)s"),
+        drill=Text(N_("【演练】")) if incident.is_drill else "",
+        school=incident.school.unit.name,
+        place=Text(N_("（%(place)s）"), place=incident.place) if incident.place else "",
+        type=label(IncidentType(incident.incident_type).label),
+    )
 
 
 def _url(incident) -> str:
@@ -46,8 +52,8 @@ def _raised(incident, users, endpoints=None) -> Notice:
     return Notice(
         users,
         kind="incident.raised",
-        title=f"报警：{_subject(incident)}",
-        body=incident.description or str(Severity(incident.severity).label),
+        title=Text(N_("报警：%(subject)s"), subject=_subject(incident)),
+        body=incident.description or label(Severity(incident.severity).label),
         url=_url(incident),
         dedupe_key=f"incident:{incident.pk}:raised",
         urgent=not incident.is_drill,
@@ -85,7 +91,7 @@ def incident_assigned_notify(incident) -> None:
     notify(
         [incident.assignee],
         kind="incident.assigned",
-        title=f"请负责现场处置：{_subject(incident)}",
+        title=Text(N_("请负责现场处置：%(subject)s"), subject=_subject(incident)),
         url=_url(incident),
         urgent=not incident.is_drill,
         unit=incident.school.unit,
@@ -101,7 +107,7 @@ def incident_escalated_notify(incident) -> None:
     notify(
         _holders(cities.values("pk"), ["city_officer"]),
         kind="incident.escalated",
-        title=f"逾时未接警，已上报：{_subject(incident)}",
+        title=Text(N_("逾时未接警，已上报：%(subject)s"), subject=_subject(incident)),
         body=incident.description,
         url=_url(incident),
         dedupe_key=f"incident:{incident.pk}:escalated",

@@ -11,6 +11,10 @@ event loop (bound by the first board that connects); elsewhere — the ingestor,
 command — on a loop thread of this module. Delivery over the layer is at most once; what a
 board misses there it picks up from the database (`BoardConsumer.catch_up`), so the layer only
 decides how soon, never whether, a board hears of an alarm.
+
+A line is built once, in whatever language the publishing process runs, and fanned out to every
+board as the same text: it carries codes (type, severity, status, kind), which each board's page
+labels in its own language (`selectors.board_labels`), never labels.
 """
 
 import asyncio

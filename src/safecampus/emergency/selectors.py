@@ -119,8 +119,8 @@ def board_cursor() -> int:
 
 
 def incident_summary(incident: Incident) -> dict:
-    # Labels from the enums, not get_FOO_display(), which builds a dict of all the (lazily
-    # translated) choices on every call: a board message is built for every alarm.
+    """An incident as a board shows it: codes (type, severity, status), which the page labels
+    in its own language (`board_labels`); the school and place as written."""
     school = incident.school
     unit = school.unit
     return {
@@ -132,12 +132,9 @@ def incident_summary(incident: Incident) -> dict:
         "longitude": float(unit.longitude) if unit.longitude is not None else None,
         "latitude": float(unit.latitude) if unit.latitude is not None else None,
         "incident_type": incident.incident_type,
-        "incident_type_label": str(IncidentType(incident.incident_type).label),
         "severity": incident.severity,
-        "severity_label": str(Severity(incident.severity).label),
         "severity_colour": SEVERITY_COLOURS[incident.severity],
         "status": incident.status,
-        "status_label": str(IncidentStatus(incident.status).label),
         "status_colour": STATUS_COLOURS[incident.status],
         "is_drill": incident.is_drill,
         "place": incident.place,
@@ -147,7 +144,9 @@ def incident_summary(incident: Incident) -> dict:
 
 
 def event_payload(event: IncidentEvent) -> dict:
-    """What a board receives for a timeline line (the same over WebSocket and polling)."""
+    """What a board receives for a timeline line (the same over WebSocket and polling). Codes,
+    not labels: a line is built once for every board, whatever each board's language; the page
+    shows the codes with its label table (`board_labels`)."""
     incident = event.incident
     alert = None
     if event.kind in ALERTING:
@@ -155,13 +154,23 @@ def event_payload(event: IncidentEvent) -> dict:
     return {
         "id": event.pk,
         "kind": event.kind,
-        "kind_label": str(EventKind(event.kind).label),
         "at": timezone.localtime(event.at).isoformat(),
         "by": str(event.by) if event.by_id else "",
         "note": event.note,
         "data": event.data,
         "alert": alert,
         "incident": incident_summary(incident),
+    }
+
+
+def board_labels() -> dict[str, dict[str, str]]:
+    """The labels of the codes in a board's lines, in the active language: rendered into the
+    board's page, which translates every live line with them."""
+    return {
+        "incident_type": {code: str(text) for code, text in IncidentType.choices},
+        "severity": {str(code): str(text) for code, text in Severity.choices},
+        "status": {code: str(text) for code, text in IncidentStatus.choices},
+        "kind": {code: str(text) for code, text in EventKind.choices},
     }
 
 

@@ -29,6 +29,7 @@ from .selectors import (
     alarm_get,
     board_cursor,
     board_incidents,
+    board_labels,
     commands_a_district,
     incident_alarms,
     incident_get,
@@ -296,6 +297,7 @@ def board_view(request):
         "emergency/board.html",
         {
             "board": {"cursor": cursor, "incidents": incidents},
+            "board_labels": board_labels(),
             "geo_focus": _board_focus(request.user),
             "board_level": "district" if commands_a_district(request.user) else "city",
         },

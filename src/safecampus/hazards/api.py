@@ -5,6 +5,7 @@ from typing import Literal
 
 from django.http import FileResponse, Http404
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -15,6 +16,7 @@ from safecampus.audit.services import audit_event
 from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset, Rows
 from safecampus.core.schemas import Error, RecordId, RowSchema
+from safecampus.core.texts import Text
 from safecampus.orgs.models import OrgUnit, School
 from safecampus.risks.models import Aspect
 
@@ -197,7 +199,9 @@ def stats(request, filters: Query[HazardFilters]):
 def export(request, filters: Query[HazardFilters]):
     require(request.auth, "hazard.view")
     rows = hazard_list(user=request.auth, filters=filters)
-    audit_event(AuditAction.EXPORT, message=f"导出隐患台账 {rows.count()} 条")
+    audit_event(
+        AuditAction.EXPORT, message=Text(N_("导出隐患台账 %(count)s 条"), count=rows.count())
+    )
     return xlsx_response(ledger_bytes(rows), f"hazards-{timezone.localdate():%Y%m%d}.xlsx")
 
 

@@ -2,9 +2,11 @@
 transaction, e-mailed after commit)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.models import RoleAssignment
 from safecampus.accounts.models import User
+from safecampus.core.texts import Text
 from safecampus.notifications.services import notify
 
 from .choices import HazardAction
@@ -29,20 +31,21 @@ def officers_of(unit_ids, roles=("district_officer",)):
 
 def hazard_step_notify(hazard, action: str) -> None:
     url = reverse("hazards:detail", args=[hazard.pk])
-    subject = f"{hazard.school.unit.name}：{hazard.description[:40]}"
+    # The school and the hazard stay as written; the rest is shown in each reader's language.
+    subject = {"school": hazard.school.unit.name, "hazard": hazard.description[:40]}
     if action == HazardAction.ASSIGN:
         notify(
             [hazard.owner],
             kind="hazard.assigned",
-            title=f"整改任务：{subject}",
-            body=f"整改期限 {hazard.deadline}",
+            title=Text(N_("整改任务：%(school)s：%(hazard)s"), **subject),
+            body=Text(N_("整改期限 %(deadline)s"), deadline=hazard.deadline),
             url=url,
         )
     elif action == HazardAction.SUBMIT:
         notify(
             _school_managers(hazard),
             kind="hazard.submitted",
-            title=f"待验收：{subject}",
+            title=Text(N_("待验收：%(school)s：%(hazard)s"), **subject),
             body=hazard.result,
             url=url,
         )
@@ -50,14 +53,18 @@ def hazard_step_notify(hazard, action: str) -> None:
         notify(
             [hazard.owner],
             kind="hazard.rejected",
-            title=f"验收未通过，请继续整改：{subject}",
+            title=Text(N_("验收未通过，请继续整改：%(school)s：%(hazard)s"), **subject),
             url=url,
         )
     elif action == HazardAction.SUPERVISE:
         notify(
             _school_managers(hazard),
             kind="hazard.supervised",
-            title=f"挂牌督办：{subject}",
-            body=f"督办单位 {hazard.supervised_by}，期限 {hazard.supervision_deadline}",
+            title=Text(N_("挂牌督办：%(school)s：%(hazard)s"), **subject),
+            body=Text(
+                N_("督办单位 %(unit)s，期限 %(deadline)s"),
+                unit=str(hazard.supervised_by),
+                deadline=hazard.supervision_deadline,
+            ),
             url=url,
         )

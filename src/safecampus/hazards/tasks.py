@@ -4,10 +4,12 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from safecampus.audit.context import Actor, acting_as
+from safecampus.core.texts import Text
 from safecampus.notifications.services import notify
 from safecampus.rules.selectors import effective_rule_set
 
@@ -33,7 +35,11 @@ def hazard_reminders_send(today=None) -> int:
             notify(
                 to,
                 kind="hazard.reminder",
-                title=f"整改将于 {hazard.deadline} 到期：{hazard.school.unit.name}",
+                title=Text(
+                    N_("整改将于 %(deadline)s 到期：%(school)s"),
+                    deadline=hazard.deadline,
+                    school=hazard.school.unit.name,
+                ),
                 body=hazard.description[:200],
                 url=reverse("hazards:detail", args=[hazard.pk]),
                 dedupe_key=f"hazard-remind-{hazard.pk}-{hazard.deadline}",
@@ -63,8 +69,12 @@ def hazard_escalations_send(today=None) -> int:
             notify(
                 officers_of(units, roles),
                 kind="hazard.overdue",
-                title=f"隐患逾期未整改：{hazard.school.unit.name}",
-                body=f"{hazard.description[:150]}（期限 {hazard.deadline}）",
+                title=Text(N_("隐患逾期未整改：%(school)s"), school=hazard.school.unit.name),
+                body=Text(
+                    N_("%(hazard)s（期限 %(deadline)s）"),
+                    hazard=hazard.description[:150],
+                    deadline=hazard.deadline,
+                ),
                 url=reverse("hazards:detail", args=[hazard.pk]),
                 dedupe_key=f"hazard-overdue-{hazard.pk}-{hazard.deadline}",
             )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped_get
@@ -18,6 +19,7 @@ from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import xlsx_response
 from safecampus.core.fragments import render_once
 from safecampus.core.listing import filters_from_query, page_of
+from safecampus.core.texts import Text
 
 from . import services
 from .choices import (
@@ -184,7 +186,9 @@ def export_view(request):
     rows = hazard_list(
         user=request.user, filters=filters_from_query(request, HazardFilters, warn=False)
     )
-    audit_event(AuditAction.EXPORT, message=f"导出隐患台账 {rows.count()} 条")
+    audit_event(
+        AuditAction.EXPORT, message=Text(N_("导出隐患台账 %(count)s 条"), count=rows.count())
+    )
     return xlsx_response(ledger_bytes(rows), f"hazards-{timezone.localdate():%Y%m%d}.xlsx")
 
 

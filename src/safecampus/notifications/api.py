@@ -20,11 +20,19 @@ router = Router(tags=["notifications"])
 class NotificationOut(Schema):
     id: int
     kind: str
-    title: str
-    body: str
+    title: str = Field(..., description="标题（按请求的界面语言）")
+    body: str = Field(..., description="内容（按请求的界面语言）")
     url: str
     created_at: datetime
     read_at: datetime | None
+
+    @staticmethod
+    def resolve_title(obj):
+        return obj.display_title()
+
+    @staticmethod
+    def resolve_body(obj):
+        return obj.display_body()
 
 
 class Count(Schema):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.audit.models import AuditedModel
+from safecampus.core.texts import rendered
 
 
 class Notification(models.Model):
@@ -16,6 +17,11 @@ class Notification(models.Model):
     kind = models.CharField(_("类别"), max_length=40)
     title = models.CharField(_("标题"), max_length=200)
     body = models.CharField(_("内容"), max_length=1000, blank=True)
+    # The title and body as messages (core/texts.py), shown in the reader's language; `title`
+    # and `body` keep them in the platform's language for the channels that have no reader
+    # (e-mail, SMS, webhooks). Null on rows written before, and for a body that is user data.
+    title_i18n = models.JSONField(null=True, blank=True)
+    body_i18n = models.JSONField(null=True, blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -34,6 +40,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def display_title(self) -> str:
+        """The title in the active language (the stored one for rows without a message)."""
+        return rendered(self.title_i18n, self.title)
+
+    def display_body(self) -> str:
+        return rendered(self.body_i18n, self.body)
 
 
 class WebhookEndpoint(AuditedModel):

@@ -8,12 +8,15 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from safecampus.access.scope import require
 from safecampus.core.errors import BusinessRuleError
+from safecampus.core.texts import Text
 
 from . import channels
 from .dispatch import deliveries_plan, delivery_attempt
@@ -22,12 +25,15 @@ from .models import Delivery, Notification, WebhookEndpoint
 
 @dataclass
 class Notice:
-    """One notification to send: the arguments of `notify`, for `notify_many`."""
+    """One notification to send: the arguments of `notify`, for `notify_many`.
+
+    `title` and `body` are messages (core/texts.Text) shown in each reader's language, or plain
+    text shown as written (user data, such as an incident's description, as a body)."""
 
     users: Iterable
     kind: str
-    title: str
-    body: str = ""
+    title: Text | str
+    body: Text | str = ""
     url: str = ""
     dedupe_key: str | None = None
     urgent: bool = False
@@ -40,8 +46,8 @@ def notify(
     users,
     *,
     kind: str,
-    title: str,
-    body: str = "",
+    title: Text | str,
+    body: Text | str = "",
     url: str = "",
     dedupe_key: str | None = None,
     urgent: bool = False,
@@ -73,27 +79,36 @@ def notify_many(notices: list[Notice], *, keys_are_new: bool = False) -> list[li
             {pk: u for pk, u in users.items() if (n.dedupe_key, pk) not in done}
             for n, users in zip(notices, recipients, strict=True)
         ]
+    # The channels beyond the bell have no reader: they get the platform's language. One
+    # switch of language for the whole batch (a burst of alarms), not one per notice.
+    with override(settings.LANGUAGE_CODE):
+        texts = [(_stored(n.title), _stored(n.body)) for n in notices]
+    messages = [(_message(n.title), _message(n.body)) for n in notices]
     rows = [
         [
             Notification(
                 user=u,
                 kind=n.kind,
-                title=n.title[:200],
-                body=n.body[:1000],
+                title=title[:200],
+                body=body[:1000],
+                title_i18n=title_i18n,
+                body_i18n=body_i18n,
                 url=n.url,
                 dedupe_key=n.dedupe_key,
             )
             for u in users.values()
         ]
-        for n, users in zip(notices, recipients, strict=True)
+        for n, users, (title, body), (title_i18n, body_i18n) in zip(
+            notices, recipients, texts, messages, strict=True
+        )
     ]
     Notification.objects.bulk_create([row for group in rows for row in group])  # sets the ids
     planned = [
         deliveries_plan(
             group,
             kind=n.kind,
-            title=n.title,
-            body=n.body[:1000],
+            title=title,
+            body=body[:1000],
             url=n.url,
             urgent=n.urgent,
             unit=n.unit,
@@ -101,7 +116,7 @@ def notify_many(notices: list[Notice], *, keys_are_new: bool = False) -> list[li
             endpoints=n.endpoints,
             key_is_new=keys_are_new,
         )
-        for n, group in zip(notices, rows, strict=True)
+        for n, group, (title, body) in zip(notices, rows, texts, strict=True)
     ]
     Delivery.objects.bulk_create([d for group in planned for d in group])
     # One task per notice, as notify() always did: the deliveries of different alarms are sent
@@ -109,6 +124,14 @@ def notify_many(notices: list[Notice], *, keys_are_new: bool = False) -> list[li
     for group in planned:
         deliveries_enqueue([d.pk for d in group])
     return rows
+
+
+def _stored(text: Text | str) -> str:
+    return text.render() if isinstance(text, Text) else text
+
+
+def _message(text: Text | str) -> dict | None:
+    return text.to_json() if isinstance(text, Text) else None
 
 
 def deliveries_enqueue(ids: list[int]) -> None:

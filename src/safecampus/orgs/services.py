@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.scope import require, scoped
 from safecampus.audit.models import AuditAction, AuditOutcome
@@ -19,6 +20,7 @@ from safecampus.core.excel import (
     as_count,
     as_text,
 )
+from safecampus.core.texts import Text
 
 from . import excel
 from .choices import UnitKind
@@ -163,7 +165,7 @@ def schools_import(*, user, data: bytes, filename: str = "", progress=None) -> I
         audit_event(
             AuditAction.IMPORT,
             outcome=AuditOutcome.FAILURE,
-            message=f"导入学校 {filename} 被拒绝：{exc}"[:500],
+            message=Text(N_("导入学校 %(file)s 被拒绝：%(error)s"), file=filename, error=str(exc)),
         )
         raise
 
@@ -295,9 +297,13 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
     progress("写入", total, total)
     audit_event(
         AuditAction.IMPORT,
-        message=f"导入学校 {filename}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"[
-            :500
-        ],
+        message=Text(
+            N_("导入学校 %(file)s：新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s"),
+            file=filename,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
     )
     return result
 
@@ -305,5 +311,7 @@ def _schools_import(*, user, data: bytes, filename: str, progress) -> ImportResu
 def schools_export(*, user, schools) -> bytes:
     """The workbook of the given (already scoped) schools; the export is audited."""
     data = excel.workbook_bytes(excel.school_row(s) for s in schools)
-    audit_event(AuditAction.EXPORT, message=f"导出学校 {schools.count()} 所")
+    audit_event(
+        AuditAction.EXPORT, message=Text(N_("导出学校 %(count)s 所"), count=schools.count())
+    )
     return data

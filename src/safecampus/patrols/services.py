@@ -7,12 +7,14 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.scope import require
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.images import image_clean
+from safecampus.core.texts import Text
 from safecampus.hazards.choices import HazardLevel, HazardSource
 from safecampus.hazards.services import hazard_photo_add, hazard_report
 
@@ -89,7 +91,7 @@ def checkpoint_token_renew(*, user, check_point: CheckPoint) -> CheckPoint:
     locked.token = new_token()
     locked.save(update_fields=["token"])
     # The token itself is not kept in the trail (it is the secret); the renewal is.
-    audit_event(AuditAction.UPDATE, locked, message=_("更换二维码，旧二维码作废"))
+    audit_event(AuditAction.UPDATE, locked, message=Text(N_("更换二维码，旧二维码作废")))
     return locked
 
 

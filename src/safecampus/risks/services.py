@@ -6,12 +6,14 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.scope import require
 from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import ImportRejected, RowError, WorkbookError, as_text
+from safecampus.core.texts import Text
 from safecampus.orgs.choices import UnitKind
 
 from . import excel
@@ -207,22 +209,31 @@ def catalog_import(
         audit_event(
             AuditAction.IMPORT,
             outcome=AuditOutcome.FAILURE,
-            message=f"导入风险清单 {filename} 被拒绝：{exc}"[:500],
+            message=Text(
+                N_("导入风险清单 %(file)s 被拒绝：%(error)s"), file=filename, error=str(exc)
+            ),
         )
         raise
     audit_event(
         AuditAction.IMPORT,
         catalog,
-        message=f"导入风险清单 {filename}：{len(draft.points)} 个风险点、{draft.measure_count} 项措施"[
-            :500
-        ],
+        message=Text(
+            N_("导入风险清单 %(file)s：%(points)s 个风险点、%(measures)s 项措施"),
+            file=filename,
+            points=len(draft.points),
+            measures=draft.measure_count,
+        ),
     )
     return catalog
 
 
 def catalog_export(*, user, catalog: RiskCatalog) -> bytes:
     points = catalog.points.select_related("aspect").prefetch_related("measures").order_by("code")
-    audit_event(AuditAction.EXPORT, catalog, message=f"导出风险清单 {catalog}")
+    audit_event(
+        AuditAction.EXPORT,
+        catalog,
+        message=Text(N_("导出风险清单 %(catalog)s"), catalog=str(catalog)),
+    )
     return excel.workbook_bytes(excel.catalog_rows(points))
 
 

@@ -1,10 +1,12 @@
 """A school's three lists as the workbook a bureau expects: one sheet per list."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.excel import Column, sheets_bytes
+from safecampus.core.texts import Text
 from safecampus.hazards.excel import COLUMNS as RECTIFICATION_COLUMNS
 from safecampus.hazards.excel import hazard_row
 from safecampus.hazards.filters import HazardFilters
@@ -41,7 +43,9 @@ def three_lists_bytes(*, user, school) -> bytes:
         "risk_point__code", "pk"
     )
     hazards = hazard_list(user=user, filters=HazardFilters(school=school.pk)).order_by("found_at")
-    audit_event(AuditAction.EXPORT, school, message=f"导出三个清单：{school}")
+    audit_event(
+        AuditAction.EXPORT, school, message=Text(N_("导出三个清单：%(school)s"), school=str(school))
+    )
     return sheets_bytes(
         [
             (

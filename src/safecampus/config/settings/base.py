@@ -250,9 +250,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # A refused request (4xx, e.g. a 403) is one line, not a traceback; errors keep theirs.
+    "filters": {"client_errors": {"()": "safecampus.core.logfilters.ClientErrorFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
-    "loggers": {"safecampus": {"level": env("LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "safecampus": {"level": env("LOG_LEVEL", "INFO")},
+        "django.request": {"filters": ["client_errors"]},
+    },
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

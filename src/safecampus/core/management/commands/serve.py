@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from safecampus.core.serving import address_check
+
 
 class Command(BaseCommand):
     help = "运行 ASGI 服务器（uvicorn）。Serve SafeCampus over ASGI."
@@ -14,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, **options):
         import uvicorn
 
+        address_check(host, port)
         uvicorn.run(
             "safecampus.config.asgi:application",
             host=host,

@@ -1,23 +1,46 @@
+"""`safecampus demo` (`make demo`): migrate, generate the demo city into an empty database, print
+the demo logins, and serve, with the task consumer and the device simulator (and, with MQTT_URL,
+the ingestor) running beside the server as child processes that stop with it
+(demo/processes.py). What it prints is Chinese; its helpers print problems only."""
+
+import logging
 import os
-import subprocess
+import signal
 import sys
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from safecampus.audit.context import Actor, acting_as
 from safecampus.core.env import env
+from safecampus.core.serving import address_check
 from safecampus.demo.generator import (
     DEFAULT_PASSWORD,
     DEFAULT_SEED,
     demo_city_generate,
     demo_logins,
 )
+from safecampus.demo.processes import Helpers
 from safecampus.orgs.models import OrgUnit
 
 # The logins worth showing first; `safecampus demo-logins` lists all of them.
 SHOWN_ROLES = ("city_admin", "city_officer", "inspector", "auditor", "staff", "guard", "counsellor")
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Stopped(Exception):
+    """SIGINT or SIGTERM arrived: stop the helpers and end."""
+
+
+def _stop(signum, frame) -> None:
+    raise Stopped(signum)
+
+
+def _hang_up(signum, frame) -> None:
+    # A closed terminal stops the demo like SIGTERM does: while serving, uvicorn shuts down
+    # gracefully first and hands the signal back (see `handle`).
+    signal.raise_signal(signal.SIGTERM)
 
 
 class Command(BaseCommand):
@@ -33,6 +56,43 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, scale, seed, no_serve, **options):
+        # uvicorn takes SIGINT and SIGTERM over while it serves, shuts down gracefully and then
+        # raises the signal again, i.e. calls these handlers: every way out passes `finally`.
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, _stop)
+        signal.signal(signal.SIGHUP, _hang_up)
+        helpers = Helpers()
+        stopped = False
+        try:
+            if not no_serve:
+                address_check(host, port)  # before minutes of preparation, not after
+            self._prepare(scale, seed)
+            if no_serve:
+                return
+            self._quiet_logs()
+            self._start_helpers(helpers)
+            self.stdout.write(
+                self.style.SUCCESS(f"SafeCampus 已启动：http://{host}:{port}/  （Ctrl-C 停止）")
+            )
+            try:
+                call_command("serve", host=host, port=port)
+            except SystemExit as exc:  # uvicorn gives up (e.g. the address was taken meanwhile)
+                raise CommandError(f"服务未能启动（{exc.code}），见上方的错误信息") from None
+        except Stopped:
+            stopped = True
+            self.stdout.write("")
+            self.stdout.write("正在停止……")
+        finally:
+            for signum in STOP_SIGNALS:  # a second Ctrl-C must not cut the stopping short
+                signal.signal(signum, signal.SIG_IGN)
+            served = bool(helpers.running)
+            killed = helpers.stop()
+            if killed:
+                self.stderr.write(f"未能按时停止，已强制结束：{'、'.join(killed)}")
+            if served or stopped:
+                self.stdout.write("演示已停止。")
+
+    def _prepare(self, scale: int, seed: int) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         password = env("SAFECAMPUS_DEMO_PASSWORD") or DEFAULT_PASSWORD
         if not OrgUnit.objects.exists():
@@ -44,40 +104,34 @@ class Command(BaseCommand):
                 f"校外培训机构 {result.training_institutions}，用户 {result.users}（{result.seconds:.1f} 秒）"
             )
         self._print_logins(password)
-        if no_serve:
-            return
-        self.stdout.write(
-            self.style.SUCCESS(f"SafeCampus 已启动：http://{host}:{port}/  （Ctrl-C 停止）")
-        )
-        consumer = subprocess.Popen(  # noqa: S603 - our own interpreter and command
-            [sys.executable, "-m", "safecampus", "run_huey", "--quiet"], env=os.environ.copy()
-        )
-        helpers = [consumer]
+
+    def _quiet_logs(self) -> None:
+        """The demo's console shows problems only (warnings and errors), in this process and in
+        the helpers, unless LOG_LEVEL asks for more."""
+        if "LOG_LEVEL" not in os.environ:
+            logging.getLogger("safecampus").setLevel(logging.WARNING)
+
+    def _start_helpers(self, helpers: Helpers) -> None:
+        child_env = {**os.environ}
+        child_env.setdefault("LOG_LEVEL", "WARNING")
+        python = [sys.executable, "-m", "safecampus"]
+        helpers.start("后台任务", [*python, "run_huey", "--quiet"], child_env)
         # Monitoring interconnection: simulated devices keep the demo city's cameras reporting
         # (each once a minute, some silent, now and then a fault) — through the broker and the
         # ingestor when MQTT_URL is set, else straight into an in-process ingestor.
         if settings.MQTT_URL:
             self.stdout.write(f"设备接入：{settings.MQTT_URL}（ingest + simulate-devices）")
-            commands = [["ingest"], ["simulate-devices"]]
+            commands = {"设备接入": ["ingest"], "模拟设备": ["simulate-devices"]}
         else:
             self.stdout.write(
                 "设备接入：未设置 MQTT_URL，模拟设备直接写入（simulate-devices --direct）"
             )
-            commands = [["simulate-devices", "--direct"]]
-        for command in commands:
-            helpers.append(
-                subprocess.Popen(  # noqa: S603 - our own interpreter and command
-                    [sys.executable, "-m", "safecampus", *command, "--verbosity", "0"],
-                    env=os.environ.copy(),
-                )
-            )
-        try:
-            call_command("serve", host=host, port=port)
-        finally:
-            for helper in helpers:
-                helper.terminate()
-            for helper in helpers:
-                helper.wait(timeout=10)
+            commands = {"模拟设备": ["simulate-devices", "--direct"]}
+        for name, command in commands.items():
+            helpers.start(name, [*python, *command, "--verbosity", "0"], child_env)
+        self.stdout.write(
+            "后台进程：" + "，".join(f"{h.name}（PID {h.process.pid}）" for h in helpers.running)
+        )
 
     def _print_logins(self, password: str) -> None:
         rows = demo_logins()

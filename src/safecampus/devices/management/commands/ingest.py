@@ -48,7 +48,7 @@ class Command(BaseCommand):
     ):
         url = url or settings.MQTT_URL
         if not url:
-            raise CommandError("MQTT_URL is not set (or pass --url mqtt://host:1883)")
+            raise CommandError("未设置 MQTT_URL：请设置它，或用 --url mqtt://host:1883 指定代理")
         if options["verbosity"] == 0:  # e.g. under `safecampus demo`: problems only
             logging.getLogger("safecampus.devices").setLevel(logging.WARNING)
         with acting_as(Actor(channel="task", username="ingest")):

@@ -1,5 +1,6 @@
 import json
 import random
+import signal
 import time
 
 from django.conf import settings
@@ -9,6 +10,10 @@ from safecampus.devices import mqtt
 from safecampus.devices.ingest import Ingestor
 from safecampus.devices.messages import FAULT_CODES
 from safecampus.devices.models import AlarmButton, Camera
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -55,7 +60,9 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         url = o["url"] or settings.MQTT_URL
         if not url and not o["direct"]:
-            raise CommandError("MQTT_URL is not set (or pass --url mqtt://host:1883, or --direct)")
+            raise CommandError(
+                "未设置 MQTT_URL：请设置它，或用 --url mqtt://host:1883 指定代理，或用 --direct 直接写入"
+            )
         rng = random.Random(o["seed"])
         devices = []
         for model, kind in ((Camera, "camera"), (AlarmButton, "alarm")):
@@ -67,14 +74,14 @@ class Command(BaseCommand):
                 for device_id, code in qs.values_list("device_id", "school__unit__code")
             ]
         if not devices:
-            raise CommandError("no registered devices (run safecampus demo or register some)")
+            raise CommandError("没有已登记的设备：请先运行 safecampus demo 或登记设备")
         rng.shuffle(devices)
         # The silent ones are the same every run with the same seed: always offline.
         talking = devices[int(len(devices) * o["silent"]) :]
         rate = o["rate"] or len(talking) / 60
         self.stdout.write(
-            f"{len(talking)} devices ({len(devices) - len(talking)} silent), {rate:.0f} messages/s, "
-            f"each device every {len(talking) / rate:.1f} s"
+            f"模拟设备 {len(talking)} 台（另有 {len(devices) - len(talking)} 台静默），"
+            f"每秒 {rate:.0f} 条消息，每台每 {len(talking) / rate:.1f} 秒一条"
         )
         if o["direct"]:
             # The same validation and batched writes as `safecampus ingest`, minus the broker.
@@ -101,6 +108,9 @@ class Command(BaseCommand):
                 client.loop_stop()
 
             flush = None
+        # SIGTERM (`safecampus demo` stopping) ends the run like Ctrl-C: the last batch is
+        # flushed and the broker connection closed.
+        signal.signal(signal.SIGTERM, _interrupt)
         next_flush = time.monotonic() + 1
         faulty: dict[str, str] = {}
         started = time.monotonic()
@@ -137,4 +147,5 @@ class Command(BaseCommand):
             pass
         finally:
             close()
-        self.stdout.write(f"published {published} messages, {len(faulty)} devices in fault")
+        if o["verbosity"] > 0:
+            self.stdout.write(f"已发布 {published} 条消息，{len(faulty)} 台设备处于故障")

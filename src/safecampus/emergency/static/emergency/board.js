@@ -3,7 +3,11 @@
 
    Live over WebSocket (/ws/emergency/board/?after=<last id>): on every (re)connect the server
    replays what the board missed. When the WebSocket cannot be opened the board polls the same
-   feed over HTTP every 2 s, and keeps trying the WebSocket. Lines are applied once, by id. */
+   feed over HTTP every 2 s, and keeps trying the WebSocket. Lines are applied once, by id.
+
+   A line is built once on the server for every board, so it carries codes (incident type,
+   severity, status, kind); the page shows them with the label table the server rendered in the
+   page's language (opts.codes, emergency.selectors.board_labels). */
 window.SafeCampusBoard = (function () {
   "use strict";
 
@@ -14,6 +18,16 @@ window.SafeCampusBoard = (function () {
   var api = {sounds: 0, alerts: 0, mode: function () { return mode; }, cursor: function () { return cursor; }};
 
   function $(id) { return document.getElementById(id); }
+
+  // The label of a code in the page's language (the code itself if the table lacks it).
+  function label(table, code) {
+    var labels = opts.codes[table] || {};
+    return Object.prototype.hasOwnProperty.call(labels, code) ? labels[code] : String(code);
+  }
+
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
+  }
 
   // --- connection -------------------------------------------------------------------------------
 
@@ -95,8 +109,9 @@ window.SafeCampusBoard = (function () {
     var inc = ev.incident;
     api.alerts += 1;
     var title = (ev.kind === "escalated" ? opts.labels.escalated : opts.labels.newAlarm) +
-      (inc.is_drill ? "（" + opts.labels.drill + "）" : "");
-    $("board-alert-title").textContent = title + "：" + inc.school + " · " + inc.incident_type_label;
+      (inc.is_drill ? opts.labels.drillSuffix : "");
+    $("board-alert-title").textContent = format(opts.labels.alertTitle,
+      {alert: title, school: inc.school, type: label("incident_type", inc.incident_type)});
     $("board-alert-text").textContent = [inc.district, inc.place, inc.raised_at.slice(11, 19)].filter(Boolean).join(" · ");
     var box = $("board-alert");
     box.classList.remove("d-none"); box.classList.add("d-flex");
@@ -181,11 +196,11 @@ window.SafeCampusBoard = (function () {
       item.dataset.status = inc.status;
       var top = document.createElement("div");
       top.className = "d-flex align-items-center gap-2";
-      top.append(text("span", "badge bg-" + inc.status_colour + (inc.status === "raised" ? " sc-blink" : "-lt"), inc.status_label));
+      top.append(text("span", "badge bg-" + inc.status_colour + (inc.status === "raised" ? " sc-blink" : "-lt"), label("status", inc.status)));
       top.append(text("strong", "flex-fill text-truncate", inc.school));
       if (inc.is_drill) { top.append(text("span", "badge bg-azure-lt", opts.labels.drill)); }
       item.append(top);
-      item.append(text("div", "", inc.incident_type_label + " · " + inc.severity_label));
+      item.append(text("div", "", label("incident_type", inc.incident_type) + " · " + label("severity", inc.severity)));
       item.append(text("div", "text-secondary small", [inc.district, inc.place, inc.raised_at.slice(5, 16).replace("T", " ")].filter(Boolean).join(" · ")));
       item.addEventListener("click", function (e) { e.preventDefault(); select(inc.id); });
       list.append(item);
@@ -220,7 +235,7 @@ window.SafeCampusBoard = (function () {
     chart.setOption({
       tooltip: {trigger: "item", formatter: function (p) {
         var i = p.data && p.data.incident;
-        return i ? "<b>" + i.school + "</b><br>" + i.incident_type_label + " · " + i.status_label : p.name;
+        return i ? "<b>" + i.school + "</b><br>" + label("incident_type", i.incident_type) + " · " + label("status", i.status) : p.name;
       }},
       geo: {map: "safecampus-board", roam: true, layoutCenter: ["50%", "50%"], layoutSize: "95%",
         label: {show: true, fontSize: 10, color: "#667382"},
