@@ -1,0 +1,58 @@
+"""Helpers of the import tests: one import through the pages (upload → columns → preview →
+import) or the API, as a person or a client would do it."""
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+
+def xlsx(rows, *, title: str = "Sheet") -> bytes:
+    """A workbook of the given rows as they are (title rows, header, data, footer …)."""
+    wb = Workbook()
+    wb.active.title = title
+    for row in rows:
+        wb.active.append(list(row))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def upload_url(key: str, school=None) -> str:
+    return f"/imports/{key}/" + (f"?school={school.pk}" if school is not None else "")
+
+
+def page_import(
+    client, key, data, *, school=None, options=None, mapping=None, name="f.xlsx", confirm=True
+):
+    """Upload the file, send a column mapping if given, then confirm the import if the
+    preview passed (and `confirm`). Answers the last response."""
+    response = client.post(
+        upload_url(key, school), {**(options or {}), "file": SimpleUploadedFile(name, data)}
+    )
+    staged = response.context.get("staged") if response.context else None
+    if staged is None:
+        return response
+    preview = f"/imports/{key}/{staged.token}/"
+    if mapping:
+        form = {"step": "mapping", "header": list(mapping)}
+        form |= {f"column-{i}": target for i, target in enumerate(mapping.values())}
+        response = client.post(preview, form)
+    if not confirm or response.context.get("outcome") is None:
+        return response
+    return client.post(preview, {"step": "import"})
+
+
+def api_import(
+    client, key, data, *, school=None, mapping=None, dry_run=False, filename="f.xlsx", **options
+):
+    import json
+
+    form = {**options, "file": SimpleUploadedFile(filename, data)}
+    if school is not None:
+        form["school"] = school.pk
+    if mapping is not None:
+        form["mapping"] = json.dumps(mapping, ensure_ascii=False)
+    if dry_run:
+        form["dry_run"] = "true"
+    return client.post(f"/api/v1/imports/{key}", form)
