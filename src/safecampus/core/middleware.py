@@ -73,7 +73,13 @@ class RejectControlCharactersMiddleware:
     def _refuse(request, message: str, field: str) -> HttpResponse:
         if request.path.startswith("/api/"):
             details = [{"loc": ["body", field], "message": message, "type": "control_character"}]
-            body = {"error": {"code": "invalid", "message": message, "details": details if field else []}}
+            body = {
+                "error": {
+                    "code": "invalid",
+                    "message": message,
+                    "details": details if field else [],
+                }
+            }
             return JsonResponse(body, status=400)
         return HttpResponseBadRequest(
             render_to_string("400_input.html", {"message": message}),

@@ -111,6 +111,9 @@ def _run(
     with transaction.atomic():
         with SheetReader(data, columns, mapping) as reader:
             assert reader.layout is not None
+            # Errors name the columns as the file does ("学段", not "学校类型").
+            found = reader.layout.positions.items()
+            errors.headers |= {key: reader.layout.headers[i] for key, i in found}
             for number, cells in reader.rows():
                 if errors.full:
                     errors.unchecked_rows += 1
