@@ -261,7 +261,7 @@ def test_every_template_has_instructions_an_example_and_dropdowns(world, as_user
     assert options.sheet_state == "hidden"
     first = coded[0]
     assert [c.value for c in options["A"][1:] if c.value] == first.choice_labels()
-    lines = [row for row in notes.iter_rows(values_only=True)]
+    lines = list(notes.iter_rows(values_only=True))
     texts = [str(v) for row in lines for v in row if v is not None]
     assert any("必填" in t for t in texts)
     example = lines[-1]
@@ -315,3 +315,16 @@ def test_a_staged_file_is_the_uploaders_own(world, as_user):
     other = as_user("city_admin")
     assert other.post(f"/imports/schools/{token}/", {"step": "import"}).status_code == 404
     assert not School.objects.filter(unit__code="TA31").exists()
+
+
+def test_dates_numbers_and_booleans_keep_their_types(world, as_user):
+    from datetime import date
+
+    from safecampus.defenses.models import Guard
+
+    header = ["姓名", "保安员证号", "证件有效期至", "出生年份", "用工方式", "在岗"]
+    rows = [header, ["张三", "L9", date(2031, 5, 6), 1975.0, "专职", "是"]]
+    body = api_import(as_user("director_a1"), "guards", xlsx(rows), school=world.a1).json()
+    assert body["created"] == 1
+    guard = Guard.objects.get(licence_no="L9")
+    assert (guard.licence_expiry, guard.birth_year) == (date(2031, 5, 6), 1975)

@@ -1,3 +1,4 @@
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -95,10 +96,8 @@ class RejectControlCharactersMiddleware:
         ):
             fields += [(k, v) for k, vs in request.POST.lists() for v in [k, *vs]]
         elif request.content_type == "application/json" and request.body:
-            try:
+            with contextlib.suppress(ValueError):  # not JSON: the API answers that itself
                 fields += list(_json_texts(json.loads(request.body)))
-            except ValueError:
-                pass  # not JSON: the API answers that itself
         for field, text in fields:
             if match := CONTROL_RE.search(text):
                 return field, match.group()

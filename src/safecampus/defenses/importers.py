@@ -17,6 +17,9 @@ from . import excel
 from .models import Guard
 from .selectors import defense_school_get
 
+BAD_EMPLOYMENT = gettext_lazy("须为“专职”或“兼职”")
+BAD_YES_NO = gettext_lazy("须为“是”或“否”")
+
 
 def _date(value) -> date | None:
     if value in (None, ""):
@@ -64,16 +67,14 @@ class GuardImporter(Importer):
             "licence_no": row.text("licence_no"),
             "licence_expiry": row.parse("licence_expiry", _date),
             "birth_year": row.parse("birth_year", _year),
-            "employment": row.choice(
-                "employment", excel.EMPLOYMENT_BY_LABEL, _("须为“专职”或“兼职”")
-            ),
+            "employment": row.choice("employment", excel.EMPLOYMENT_BY_LABEL, BAD_EMPLOYMENT),
             "company": row.text("company"),
-            "active": row.choice("active", {excel.YES: True, excel.NO: False}, _("须为“是”或“否”")),
+            "active": row.choice("active", {excel.YES: True, excel.NO: False}, BAD_YES_NO),
         }
         if not values["name"]:
             row.error("name", _("不能为空"))
         if values["employment"] is None and not row.text("employment"):
-            row.error("employment", _("须为“专职”或“兼职”"))
+            row.error("employment", str(BAD_EMPLOYMENT))
         values["active"] = values["active"] is not False
         return values if row.ok else None
 

@@ -80,13 +80,14 @@ class Row:
             self.error(key, str(exc))
             return None
 
-    def choice(self, key: str, labels: dict[str, str], message: str | None = None) -> str | None:
-        """The value of a coded cell from its label; empty stays None."""
+    def choice(self, key: str, labels: dict[str, Any], message: str | Promise | None = None) -> Any:
+        """The value of a coded cell from its label; empty stays None. `message` is lazy
+        (gettext_lazy) where given: it is translated only for a bad cell."""
         text = self.text(key)
         if not text:
             return None
         if text not in labels:
-            self.error(key, message or _("应为：%(all)s") % {"all": "、".join(labels)})
+            self.error(key, str(message or _("应为：%(all)s") % {"all": "、".join(labels)}))
             return None
         return labels[text]
 

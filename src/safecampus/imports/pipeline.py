@@ -22,7 +22,6 @@ from safecampus.core.excel import (
     Layout,
     SheetReader,
     WorkbookError,
-    as_text,
     excerpt,
 )
 
@@ -76,23 +75,22 @@ def import_run(
         raise
 
 
-def _check_cells(row: Row, importer: Importer) -> None:
+def _check_cells(row: Row, limits: dict[str, int]) -> None:
     """What every cell must meet whatever the importer: no control characters (they cannot be
     stored or exported) and no more characters than its column holds."""
-    for column in importer.layout():
-        value = row[column.key]
+    for key, value in row.cells.items():
         if not isinstance(value, str):
-            value = as_text(value) if value is not None else ""
+            continue  # numbers, dates and booleans
         if match := CONTROL_RE.search(value):
             row.error(
-                column.key,
+                key,
                 _("含有不允许的控制字符（U+%(code)04X），请删除后重新导入")
                 % {"code": ord(match.group())},
             )
-        elif len(value.strip()) > column.max_length:
+        elif len(value) > limits[key] and len(value.strip()) > limits[key]:
             row.error(
-                column.key,
-                _("最长 %(n)d 字（此格 %(len)d 字）") % {"n": column.max_length, "len": len(value)},
+                key,
+                _("最长 %(n)d 字（此格 %(len)d 字）") % {"n": limits[key], "len": len(value)},
             )
 
 
@@ -105,6 +103,7 @@ def _run(
     filename: str,
 ) -> ImportOutcome:
     columns = importer.layout()
+    limits = {c.key: c.max_length for c in columns}
     errors = Errors(columns, settings.IMPORT_MAX_ERRORS)
     parsed: list[dict] = []
     sample: list[dict[str, str]] = []
@@ -120,7 +119,7 @@ def _run(
                     continue
                 errors.cells[number] = cells
                 row = Row(number, cells, errors)
-                _check_cells(row, importer)
+                _check_cells(row, limits)
                 values = importer.parse(row) if row.ok else None
                 if values is not None and row.ok:
                     values["number"] = number

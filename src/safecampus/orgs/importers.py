@@ -6,6 +6,7 @@ from collections import Counter
 from functools import cached_property
 
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,6 +19,13 @@ from .choices import UnitKind
 from .models import OrgUnit, School
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+YES_NO = {excel.YES: True, excel.NO: False}
+# Translated only for a bad cell (a row's checks run 20,000 times in a large file).
+BAD_TYPE = lazy(
+    lambda: _("不是有效类型，应为：%(types)s") % {"types": "、".join(excel.TYPE_BY_LABEL)}, str
+)()
+BAD_OWNERSHIP = gettext_lazy("应为“公办”或“民办”")
+BAD_YES_NO = gettext_lazy("应为“是”或“否”")
 
 
 class SchoolImporter(Importer):
