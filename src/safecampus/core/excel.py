@@ -180,7 +180,8 @@ def normalise_header(text: Any) -> str:
 @dataclass
 class Layout:
     """Where a sheet's columns are: the header row, each column key's position, and the
-    file's columns that are not used (listed to the user, never silently dropped)."""
+    file's columns that are not imported — unrecognised or set aside by the user's mapping
+    (listed to the user, never silently dropped)."""
 
     header_row: int
     headers: list[str]
@@ -206,14 +207,12 @@ def _layout(
     for index, header in enumerate(headers):
         if not header:
             continue
-        if header in mapping:
-            key = mapping[header]  # the user's choice wins ("" = ignore the column)
-        else:
-            key = known.get(normalise_header(header), "")
-            if not key:
-                layout.unrecognised.append(header)
+        # The user's choice wins ("" = ignore the column); else the name or a synonym.
+        key = mapping[header] if header in mapping else known.get(normalise_header(header), "")
         if key in keys and key not in layout.positions:
             layout.positions[key] = index
+    used = set(layout.positions.values())
+    layout.unrecognised = [h for i, h in enumerate(headers) if h and i not in used]
     return layout, len(layout.positions)
 
 

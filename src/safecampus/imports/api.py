@@ -53,7 +53,9 @@ class ImportResultOut(Schema):
     unchanged: int
     id: int | None = Field(None, description="导入生成的记录（如风险清单）的编号")
     header_row: int
-    unrecognised_columns: list[str] = Field(..., description="文件中未识别、未导入的列")
+    unrecognised_columns: list[str] = Field(
+        ..., description="文件中不导入的列：未识别的，或 mapping 设为不导入的"
+    )
     mapping: dict[str, str] = Field(..., description="实际采用的列对应：文件列名 → 字段")
     preview: list[dict[str, str]] = Field(..., description="预览时前 20 行，按字段")
 
