@@ -18,6 +18,24 @@ def xlsx(rows, *, title: str = "Sheet") -> bytes:
     return buffer.getvalue()
 
 
+def ledger(header: list, rows: list, *, totals: list | None = None) -> bytes:
+    """A district officer's own ledger: a merged title row, a blank row, the header on row 3,
+    the rows, a 合计 row and the signature line."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["烟台市芝罘区中小学校基本情况统计表"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws.append([])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    ws.append(["合计", *(totals or [])])
+    ws.append(["填表人：张三　审核人：李四", *[None] * 7, "2026年9月1日"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
 def upload_url(key: str, school=None) -> str:
     return f"/imports/{key}/" + (f"?school={school.pk}" if school is not None else "")
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.test import override_settings
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from safecampus.audit.models import AuditEntry
 from safecampus.core.excel import EXCERPT, RowError
@@ -14,6 +14,7 @@ from safecampus.imports.base import importers
 from safecampus.orgs.models import OrgUnit, School
 
 from .imports import api_import, page_import, upload_url, xlsx
+from .imports import ledger as district_ledger
 
 LEDGER_HEADER = [
     "序号",
@@ -35,24 +36,9 @@ LEDGER_ROWS = [
 ]
 
 
-def ledger(rows=LEDGER_ROWS, header=LEDGER_HEADER) -> bytes:
-    """A district officer's own ledger: a merged title row, a blank row, the header on row 3,
-    the schools, a 合计 row and the signature line."""
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["烟台市芝罘区中小学校基本情况统计表"])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    ws.append([])
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    ws.append(["合计", "", "", "", "", 2310, 185])
-    ws.append(
-        ["填表人：张三　审核人：李四", None, None, None, None, None, None, None, "2026年9月1日"]
-    )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+def ledger(rows=LEDGER_ROWS) -> bytes:
+    """The ledger of the district, as its officer keeps it (tests/imports.py)."""
+    return district_ledger(LEDGER_HEADER, rows, totals=["", "", "", "", 2310, 185])
 
 
 def test_a_district_ledger_imports_through_the_page_as_it_is(world, as_user):

@@ -5,13 +5,12 @@ names), matches the one column the platform did not recognise, checks the previe
 Expected records are read from the server's SQLite file (`demo_db`), never from the ORM.
 """
 
-import io
 import re
 
 import pytest
-from openpyxl import Workbook
 from playwright.sync_api import expect
 
+from ..imports import ledger as district_ledger
 from .conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
@@ -31,19 +30,11 @@ HEADER = [
 
 
 def ledger(codes: list[str]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["烟台市芝罘区中小学校基本情况统计表"])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
-    ws.append([])
-    ws.append(HEADER)
-    for n, code in enumerate(codes, start=1):
-        ws.append([n, f"芝罘区导入测试学校{code}", code, "小学", "公办", 500 + n, 40, "否", ""])
-    ws.append(["合计", "", "", "", "", 1000, 80])
-    ws.append(["填表人：张三　审核人：李四"])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    rows = [
+        [n, f"芝罘区导入测试学校{code}", code, "小学", "公办", 500 + n, 40, "否", ""]
+        for n, code in enumerate(codes, start=1)
+    ]
+    return district_ledger(HEADER, rows, totals=["", "", "", "", 1000, 80])
 
 
 @pytest.mark.parametrize(("viewport", "name"), [(PHONE, "phone"), (DESKTOP, "desktop")])

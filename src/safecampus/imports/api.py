@@ -16,7 +16,6 @@ from safecampus.core.excel import (
     WorkbookError,
     max_upload_bytes,
     max_upload_label,
-    template_bytes,
     xlsx_response,
 )
 from safecampus.core.pagination import MAX_ID
@@ -132,12 +131,7 @@ def importer_list(request):
 )
 def import_template_api(request, key: str, school: int | None = Query(None, ge=1, le=MAX_ID)):
     importer, _form = importer_for(request.auth, key, school)
-    data = template_bytes(
-        importer.layout(),
-        title=str(importer.sheet_title or importer.label),
-        instructions=[importer.title(), *importer.instructions],
-        example=importer.example,
-    )
+    data = importer.template()
     return xlsx_response(data, f"{key}-template.xlsx")
 
 
@@ -164,7 +158,7 @@ def import_api(
     importer, options = importer_for(request.auth, key, school, request.POST)
     if options is not None and not options.is_valid():
         problems = "；".join(
-            f"{options.fields[f].label if f in options.fields else f}：{'、'.join(e)}"
+            f"{options.fields[f].label if f in options.fields else f}：{'、'.join(map(str, e))}"
             for f, e in options.errors.items()
         )
         return _refusal("invalid_options", problems)

@@ -3,7 +3,7 @@ read, how the rows are written), named in `importers` on its AppConfig. Everythi
 upload, header and column recognition, limits, the row errors, preview, all-or-nothing,
 audit, the pages, the API and the template — is the pipeline's (imports/pipeline.py)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar
@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from safecampus.access.scope import require
-from safecampus.core.excel import Column, RowError, as_text, excerpt
+from safecampus.core.excel import Column, RowError, as_text, excerpt, template_bytes
 from safecampus.core.registry import each, load
 
 
@@ -106,7 +106,8 @@ class Importer:
     instructions: ClassVar[Sequence[str | Promise]] = ()  # the template's 说明, the page's help
     example: ClassVar[Sequence[Any]] = ()  # one row, in the template
     per_school: ClassVar[bool] = False  # into one school, given as `school`
-    options_form: ClassVar[type[forms.Form] | None] = None  # further fields (a catalog's name)
+    # Further fields (a catalog's name …): a form class taking `user=` besides the data.
+    options_form: ClassVar[Callable[..., forms.Form] | None] = None
 
     def __init__(self, *, user: Any, school: Any = None, options: dict | None = None):
         self.user, self.school, self.options = user, school, options or {}
@@ -156,6 +157,15 @@ class Importer:
 
     def title(self) -> str:
         return _("导入%(what)s") % {"what": self.label}
+
+    def template(self) -> bytes:
+        """The template workbook: columns, dropdowns, the 说明 sheet with an example row."""
+        return template_bytes(
+            self.layout(),
+            title=str(self.sheet_title or self.label),
+            instructions=[self.title(), *map(str, self.instructions)],
+            example=self.example,
+        )
 
 
 @cache

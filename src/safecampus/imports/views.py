@@ -17,7 +17,6 @@ from safecampus.core.excel import (
     ImportRejected,
     Layout,
     WorkbookError,
-    template_bytes,
     xlsx_response,
 )
 from safecampus.core.forms import XlsxUploadForm
@@ -72,12 +71,7 @@ def upload_view(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 def template_view(request: HttpRequest, key: str) -> HttpResponse:
     importer, _form = importer_for(request.user, key, request.GET.get("school"))
-    data = template_bytes(
-        importer.layout(),
-        title=str(importer.sheet_title or importer.label),
-        instructions=[importer.title(), *importer.instructions],
-        example=importer.example,
-    )
+    data = importer.template()
     return xlsx_response(data, f"{importer.key}-template.xlsx")
 
 

@@ -115,6 +115,7 @@ class CatalogImporter(Importer):
         }
 
     def done_url(self, result: ImportResult) -> str:
+        assert result.obj is not None  # write() answers the catalog
         return reverse("risks:catalog_detail", args=[result.obj.pk])
 
     def back_url(self) -> str:
