@@ -292,6 +292,8 @@ def test_a_per_school_import_needs_the_school_and_the_right_there(world, as_user
     for key in ("cameras", "guards"):
         assert client.get(upload_url(key, world.a1)).status_code == status, key
     assert as_user("director_a1").get("/imports/cameras/").status_code == 404
+    for school in ("abc", "99999999999999999999", "0"):
+        assert as_user("director_a1").get(f"/imports/cameras/?school={school}").status_code == 404
     assert as_user("director_a1").get("/imports/no-such-import/").status_code == 404
 
 

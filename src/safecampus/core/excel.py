@@ -202,7 +202,7 @@ def _layout(
 ) -> tuple[Layout, int]:
     known = _known_headers(columns)
     keys = {c.key for c in columns}
-    headers = [as_text(v) for v in values]
+    headers = [excerpt(v) for v in values]  # a header too is echoed back: kept short
     layout = Layout(header_row=number, headers=headers, positions={})
     for index, header in enumerate(headers):
         if not header:

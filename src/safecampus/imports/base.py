@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from safecampus.access.scope import require
 from safecampus.core.excel import Column, RowError, as_text, excerpt, template_bytes
+from safecampus.core.pagination import MAX_ID
 from safecampus.core.registry import each, load
 
 
@@ -202,9 +203,12 @@ def importer_for(
     school = None
     if cls.per_school:
         try:
-            school = cls.school_for(user, int(school_id))
+            number = int(school_id)
         except (TypeError, ValueError):
             raise Http404(_("请指定学校")) from None
+        if not 1 <= number <= MAX_ID:  # no lookup may overflow the database
+            raise Http404(_("请指定学校"))
+        school = cls.school_for(user, number)
     form = _options_form(cls, user, options_data)
     options = form.cleaned_data if form is not None and form.is_valid() else {}
     importer = cls(user=user, school=school, options=options)
