@@ -23,7 +23,7 @@ works. Tasks:
   workbook --out PATH [--types basic|all] [--user admin]
                                    the school workbook of the user's scope -> {rows, path, bytes}
   import --file PATH [--user admin] [--repeat N]
-                                   time orgs.services.schools_import -> {runs: [{seconds, created, ...}]}
+                                   time the school import (imports.pipeline) -> {runs: [{seconds, created, ...}]}
 """
 
 import argparse
@@ -251,20 +251,24 @@ def task_workbook(args) -> dict:
 
 def task_import(args) -> dict:
     from safecampus.audit.context import Actor, acting_as
+    from safecampus.core.excel import read_rows
+    from safecampus.imports.pipeline import import_run
     from safecampus.orgs import excel
-    from safecampus.orgs.services import schools_import
+    from safecampus.orgs.importers import SchoolImporter
 
     user = _user(args.user)
     with open(args.file, "rb") as fh:
         data = fh.read()
     started = time.perf_counter()
-    parsed = len(excel.read_rows(data))  # the workbook parse alone, for the breakdown
+    parsed = len(read_rows(data, excel.COLUMNS))  # the workbook parse alone, for the breakdown
     parse_seconds = time.perf_counter() - started
     runs = []
     for _ in range(args.repeat):
         with acting_as(Actor(user_id=user.pk, username=user.username, channel="cli")):
             started = time.perf_counter()
-            result = schools_import(user=user, data=data, filename=os.path.basename(args.file))
+            importer = SchoolImporter(user=user)
+            filename = os.path.basename(args.file)
+            result = import_run(importer=importer, data=data, filename=filename).result
             seconds = time.perf_counter() - started
         runs.append(
             {

@@ -12,9 +12,9 @@
    city, its 14 districts and the users kept (CREATE DATABASE … TEMPLATE, then DELETE of the
    school units, their profiles and their role assignments). Every row is created.
 
-Each is timed two ways: through the production server (POST /api/v1/schools/import as the
+Each is timed two ways: through the production server (POST /api/v1/imports/schools as the
 city admin, multipart upload, wall time seen by the client) and in-process (the
-orgs.services.schools_import call alone, no HTTP). (b) gets a new database copy per run.
+import_run(SchoolImporter) call alone, no HTTP). (b) gets a new database copy per run.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def post_import(base_url: str, token: str, path: Path) -> tuple[float, dict]:
     data = path.read_bytes()
     started = time.perf_counter()
     response = httpx.post(
-        f"{base_url}/api/v1/schools/import",
+        f"{base_url}/api/v1/imports/schools",
         headers={"Authorization": f"Bearer {token}"},
         files={"file": (path.name, data, XLSX)},
         timeout=300,
@@ -190,8 +190,8 @@ def main() -> None:
 
     print(
         f"\nSafeCampus school import — {n}-row workbook ({args.types}, {info['bytes'] / 1024:.0f} KiB) on PostgreSQL, "
-        f"{args.repeat} runs each; HTTP API = POST /api/v1/schools/import to the production server "
-        f"({args.workers} worker), in-process = schools_import() alone\n"
+        f"{args.repeat} runs each; HTTP API = POST /api/v1/imports/schools to the production server "
+        f"({args.workers} worker), in-process = import_run() alone\n"
     )
     harness.print_table(results, COLUMNS)
     print(f"\nworkbook parse alone (openpyxl read_rows): {parse_seconds:.2f} s")

@@ -204,8 +204,8 @@ def test_exports_carry_exactly_the_schools_in_scope(as_user, persona):
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_import_is_open_only_to_importing_roles(as_user, persona):
     client = as_user(persona)
-    page = client.get("/schools/import/")
-    template = client.get("/schools/import/template.xlsx")
+    page = client.get("/imports/schools/")
+    template = client.get("/imports/schools/template.xlsx")
     if persona in IMPORT_ROLES:
         assert page.status_code == 200 and template.status_code == 200
     else:

@@ -9,7 +9,7 @@ from schemathesis.checks import not_a_server_error
 from .factories import api_token
 from .fuzzing import FUZZ, wsgi_schema
 
-UPLOADS = r"/(import|photos)$"  # the file uploads (multipart bodies)
+UPLOADS = r"/(imports/\{key\}|photos)$"  # the file uploads (multipart bodies)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from safecampus.rules.models import RuleSet
 from safecampus.rules.services import rule_set_assign
 
 from .factories import SchoolFactory
+from .imports import api_import, page_import
 
 TODAY = timezone.localdate()
 VIDEO_PLACES = ["outside_gate", "main_entrance", "gate_house", "playground", "corridor"]
@@ -408,12 +409,9 @@ def _xlsx(rows) -> bytes:
 
 
 def _upload(client, school, data, api=False):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    file = SimpleUploadedFile("guards.xlsx", data)
     if api:
-        return client.post("/api/v1/defenses/guards/import", {"school_id": school.pk, "file": file})
-    return client.post(f"/defenses/schools/{school.pk}/guards/import/", {"file": file})
+        return api_import(client, "guards", data, school=school)
+    return page_import(client, "guards", data, school=school)
 
 
 def test_the_guard_register_imports_and_exports(world, as_user):
@@ -427,8 +425,8 @@ def test_the_guard_register_imports_and_exports(world, as_user):
     assert Guard.objects.get(licence_no="L100").licence_expiry.isoformat() == "2030-06-30"
     # The same file again changes nothing; a changed row updates by licence number.
     rows[0][3] = 1976
-    response = _upload(client, world.a1, _xlsx(rows), api=True)
-    assert response.json() == {"created": 0, "updated": 1, "unchanged": 1}
+    body = _upload(client, world.a1, _xlsx(rows), api=True).json()
+    assert (body["created"], body["updated"], body["unchanged"]) == (0, 1, 1)
     assert AuditEntry.objects.filter(action="import", outcome="success").count() == 2
     export = client.get(f"/defenses/schools/{world.a1.pk}/guards.xlsx")
     sheet = load_workbook(io.BytesIO(export.content)).active
@@ -446,14 +444,14 @@ def test_a_bad_register_imports_nothing_and_names_every_cell(world, as_user):
     ]
     client = as_user("director_a1")
     html = _upload(client, world.a1, _xlsx(rows)).content.decode()
-    for row, column, reason in [
-        (3, "出生年份", "须为四位年份"),
-        (4, "保安员证号", "专职保安员须填写保安员证号"),
-        (5, "证件有效期至", "须为日期"),
-        (5, "用工方式", "须为“专职”或“兼职”"),
-        (5, "在岗", "须为“是”或“否”"),
+    for row, column, value, reason in [
+        (3, "出生年份", "七五年", "须为四位年份"),
+        (4, "保安员证号", "", "专职保安员须填写保安员证号"),
+        (5, "证件有效期至", "明年", "须为日期"),
+        (5, "用工方式", "临时工", "须为“专职”或“兼职”"),
+        (5, "在岗", "也许", "须为“是”或“否”"),
     ]:
-        assert f"<td>{row}</td><td>{column}</td><td>{reason}" in html, (row, column)
+        assert f"<td>{row}</td><td>{column}</td><td>{value}</td><td>{reason}" in html, (row, column)
     assert not Guard.objects.exists()
     api = _upload(client, world.a1, _xlsx(rows), api=True)
     assert api.status_code == 400 and api.json()["error"]["code"] == "import_rejected"
@@ -465,7 +463,7 @@ def test_a_duplicate_licence_in_the_file_is_refused(world, as_user):
     rows = [["张三", "L1", None, 1975, "专职", "", ""], ["李四", "L1", None, 1976, "专职", "", ""]]
     response = _upload(as_user("director_a1"), world.a1, _xlsx(rows), api=True)
     assert response.json()["error"]["details"] == [
-        {"row": 3, "column": "保安员证号", "message": "与第 2 行重复"}
+        {"row": 3, "column": "保安员证号", "value": "L1", "message": "与第 2 行重复"}
     ]
 
 

@@ -23,6 +23,7 @@ from safecampus.orgs.models import School
 from safecampus.rules.models import RuleSet, RuleSetAssignment
 
 from .factories import SchoolFactory
+from .imports import api_import, page_import
 
 
 def _id(n: int, school: str = "37060200") -> str:
@@ -231,13 +232,14 @@ def _workbook(rows, header=("名称", "设备编码", "部位", "型号", "视�
     return buffer.getvalue()
 
 
-def _upload(client, school, data: bytes, url=None):
-    from django.core.files.uploadedfile import SimpleUploadedFile
+def _upload(client, school, data: bytes, page=False):
+    if page:
+        return page_import(client, "cameras", data, school=school)
+    return api_import(client, "cameras", data, school=school)
 
-    return client.post(
-        url or f"/api/v1/devices/schools/{school.pk}/cameras/import",
-        {"file": SimpleUploadedFile("cameras.xlsx", data)},
-    )
+
+def _counts(response) -> dict:
+    return {k: response.json()[k] for k in ("created", "updated", "unchanged")}
 
 
 def test_the_import_is_all_or_nothing_with_every_error_by_row_and_column(world, as_user):
@@ -269,9 +271,7 @@ def test_the_import_is_all_or_nothing_with_every_error_by_row_and_column(world, 
     assert Camera.objects.filter(school=world.a1).count() == 0
     assert AuditEntry.objects.filter(action="import", outcome="failure").count() == 1
     # The page shows the same table of errors.
-    page = _upload(
-        as_user("director_a1"), world.a1, bad, url=f"/devices/schools/{world.a1.pk}/import/"
-    )
+    page = _upload(as_user("director_a1"), world.a1, bad, page=True)
     assert page.status_code == 200 and "未导入任何数据" in page.content.decode()
 
 
@@ -292,10 +292,17 @@ def test_an_import_creates_and_updates_and_an_export_round_trips(world, as_user)
         ]
     )
     director = as_user("director_a1")
-    result = _upload(director, world.a1, good).json()
-    assert result == {"created": 2, "updated": 1, "unchanged": 0}
+    assert _counts(_upload(director, world.a1, good)) == {
+        "created": 2,
+        "updated": 1,
+        "unchanged": 0,
+    }
     assert DeviceState.objects.filter(school=world.a1).count() == 3
-    assert _upload(director, world.a1, good).json() == {"created": 0, "updated": 0, "unchanged": 3}
+    assert _counts(_upload(director, world.a1, good)) == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 3,
+    }
     assert _upload(as_user("staff_a1"), world.a1, good).status_code == 403
     assert _upload(as_user("district_b"), world.a1, good).status_code == 404
     export = director.get(f"/devices/schools/{world.a1.pk}/export.xlsx")

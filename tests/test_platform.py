@@ -1,5 +1,6 @@
 """Settings helpers, health check, CLI and the API's error shape."""
 
+import json
 import subprocess
 import sys
 
@@ -158,3 +159,50 @@ def test_a_cookie_that_decodes_to_a_null_character_is_refused(db, client):
     cookie = 'sessionid="a\\000b"'  # RFC 2109 quoting: \000 decodes to NUL
     assert client.get("/api/v1/me", HTTP_COOKIE=cookie).status_code == 400
     assert client.get("/", HTTP_COOKIE=cookie).status_code == 400
+
+
+def test_control_characters_are_refused_naming_the_field_and_change_nothing(world, as_user):
+    client = as_user("city_admin")
+    url = f"/schools/{world.a1.pk}/edit/"
+    form = {"name": "甲区\x1d第一小学", "school_type": "primary", "ownership": "public"}
+    form |= {"students": 600, "boarders": 0, "staff": 40, "address": ""}
+    page = client.post(url, form)
+    html = page.content.decode()
+    assert page.status_code == 400 and "“name”中含有不允许的控制字符（U+001D）" in html
+    for text in ("x\x85y", "x\x7fy", "x\x0by"):  # C1, DEL, C0
+        api = client.patch(
+            f"/api/v1/schools/{world.a1.pk}",
+            json.dumps({"address": text}),
+            content_type="application/json",
+        )
+        error = api.json()["error"]
+        assert api.status_code == 400 and error["code"] == "invalid", text
+        assert error["details"][0]["loc"] == ["body", "address"] and "address" in error["message"]
+    world.a1.refresh_from_db()
+    world.a1.unit.refresh_from_db()
+    assert (world.a1.unit.name, world.a1.address) == ("甲区第一小学", "")
+    # Tab, line feed and carriage return are text.
+    ok = client.patch(
+        f"/api/v1/schools/{world.a1.pk}",
+        json.dumps({"address": "学府路\t8 号\r\n东门"}),
+        content_type="application/json",
+    )
+    assert ok.status_code == 200
+
+
+def test_multipart_text_fields_are_checked_and_files_are_not(world, as_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = as_user("city_admin")
+    data = b"PK\x03\x04\x1d\x00binary"  # files hold any bytes
+    options = {"unit": world.city.pk, "group": "k12", "version": "1"}
+    named = client.post(
+        "/imports/risk-catalog/",
+        {**options, "name": "清\x1d单", "file": SimpleUploadedFile("k.xlsx", data)},
+    )
+    assert named.status_code == 400 and "“name”" in named.content.decode()
+    plain = client.post(
+        "/imports/risk-catalog/",
+        {**options, "name": "清单", "file": SimpleUploadedFile("k.xlsx", data)},
+    )
+    assert plain.status_code == 200 and "不是有效的 Excel" in plain.content.decode()

@@ -3,7 +3,6 @@
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from safecampus.audit.models import AuditEntry
@@ -14,6 +13,7 @@ from safecampus.risks.services import catalog_import
 
 from .conftest import PERSONAS
 from .factories import OrgUnitFactory
+from .imports import api_import, page_import
 
 ROWS = [
     [
@@ -168,19 +168,17 @@ def test_one_bad_row_publishes_nothing_and_names_row_and_column(world):
 
 def test_a_new_version_retires_the_old_and_versions_do_not_repeat(world, catalog, as_user):
     client = as_user("city_officer")
-    post = lambda version, data: client.post(  # noqa: E731
-        "/risks/catalogs/import/",
-        {
-            "unit": world.city.pk,
-            "group": "k12",
-            "name": "新版",
-            "version": version,
-            "file": SimpleUploadedFile("k.xlsx", data),
-        },
+    post = lambda version, data: page_import(  # noqa: E731
+        client,
+        "risk-catalog",
+        data,
+        options={"unit": world.city.pk, "group": "k12", "name": "新版", "version": version},
     )
     assert "已有版本" in post("2026.1", _xlsx(ROWS)).content.decode()
     response = post("2026.2", _xlsx(ROWS[:1]))
     assert response.status_code == 302
+    new = RiskCatalog.objects.get(version="2026.2")
+    assert response["Location"] == f"/risks/catalogs/{new.pk}/"
     catalog.refresh_from_db()
     assert not catalog.is_current
     assert RiskCatalog.objects.get(version="2026.2").is_current
@@ -189,16 +187,15 @@ def test_a_new_version_retires_the_old_and_versions_do_not_repeat(world, catalog
 def test_only_city_managers_publish(world, as_user):
     for persona in ("district_a", "principal_a1", "auditor", "inspector"):
         client = as_user(persona)
-        assert client.get("/risks/catalogs/import/").status_code == 403
-        response = client.post(
-            "/api/v1/risk-catalogs/import",
-            {
-                "unit_id": world.city.pk,
-                "group": "k12",
-                "name": "x",
-                "version": "1",
-                "file": SimpleUploadedFile("k.xlsx", _xlsx(ROWS)),
-            },
+        assert client.get("/imports/risk-catalog/").status_code == 403
+        response = api_import(
+            client,
+            "risk-catalog",
+            _xlsx(ROWS),
+            unit=world.city.pk,
+            group="k12",
+            name="x",
+            version="1",
         )
         assert response.status_code == 403
     assert not RiskCatalog.objects.exists()
@@ -206,44 +203,28 @@ def test_only_city_managers_publish(world, as_user):
 
 def test_the_api_imports_and_reports_row_errors(world, as_user):
     client = as_user("city_admin")
-    bad = client.post(
-        "/api/v1/risk-catalogs/import",
-        {
-            "unit_id": world.city.pk,
-            "group": "kindergarten",
-            "name": "幼儿园清单",
-            "version": "1",
-            "file": SimpleUploadedFile("k.xlsx", _xlsx([[*ROWS[0][:6], "很大", *ROWS[0][7:]]])),
-        },
-    )
-    assert bad.status_code == 400 and bad.json()["error"]["details"][0]["column"] == "风险等级"
-    ok = client.post(
-        "/api/v1/risk-catalogs/import",
-        {
-            "unit_id": world.city.pk,
-            "group": "kindergarten",
-            "name": "幼儿园清单",
-            "version": "1",
-            "file": SimpleUploadedFile("k.xlsx", _xlsx(ROWS)),
-        },
-    )
-    assert ok.status_code == 201
-    assert (ok.json()["school_type"], ok.json()["points"], ok.json()["measures"]) == (
+    meta = {"unit": world.city.pk, "group": "kindergarten", "name": "幼儿园清单", "version": "1"}
+    bad = api_import(client, "risk-catalog", _xlsx([[*ROWS[0][:6], "很大", *ROWS[0][7:]]]), **meta)
+    assert bad.status_code == 400
+    assert bad.json()["error"]["details"][0] | {"message": ""} == {
+        "row": 2,
+        "column": "风险等级",
+        "value": "很大",
+        "message": "",
+    }
+    ok = api_import(client, "risk-catalog", _xlsx(ROWS), **meta)
+    assert ok.status_code == 200
+    catalog = client.get(f"/api/v1/risk-catalogs/{ok.json()['id']}").json()
+    assert (catalog["school_type"], catalog["points"], catalog["measures"]) == (
         "kindergarten",
         2,
         3,
     )
-    district = client.post(
-        "/api/v1/risk-catalogs/import",
-        {
-            "unit_id": world.district_a.pk,
-            "group": "k12",
-            "name": "x",
-            "version": "1",
-            "file": SimpleUploadedFile("k.xlsx", _xlsx(ROWS)),
-        },
+    district = api_import(
+        client, "risk-catalog", _xlsx(ROWS), **meta | {"unit": world.district_a.pk}
     )
-    assert district.status_code == 400 and "市（或省）" in district.json()["error"]["message"]
+    assert district.status_code == 400 and district.json()["error"]["code"] == "invalid_options"
+    assert not RiskCatalog.objects.filter(unit=world.district_a).exists()
 
 
 def test_export_round_trips_through_import(world, catalog, as_user):

@@ -3,12 +3,13 @@
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from safecampus.audit.models import AuditEntry
 from safecampus.orgs import excel
 from safecampus.orgs.models import OrgUnit, School
+
+from .imports import api_import, page_import
 
 GOOD = [
     [
@@ -42,7 +43,7 @@ def _xlsx(rows, headers=None) -> bytes:
 
 
 def _upload(client, data, name="schools.xlsx"):
-    return client.post("/schools/import/", {"file": SimpleUploadedFile(name, data)})
+    return page_import(client, "schools", data, name=name)
 
 
 def test_it_imports_new_schools_into_the_officers_district(world, as_user):
@@ -73,14 +74,14 @@ def test_one_bad_row_imports_nothing_and_names_every_problem(world, as_user):
     html = response.content.decode()
     assert response.status_code == 200
     assert "未导入任何数据" in html
-    for column, reason in [
-        ("学校类型", "“大学堂”不是有效类型"),
-        ("寄宿制", "应为“是”或“否”"),
-        ("学生数", "须为非负整数"),
-        ("教职工数", "须为非负整数"),
-        ("经度", "须在 -180 到 180 之间"),
+    for column, value, reason in [
+        ("学校类型", "大学堂", "不是有效类型"),
+        ("寄宿制", "也许", "应为“是”或“否”"),
+        ("学生数", "-5", "须为非负整数"),
+        ("教职工数", "多", "须为非负整数"),
+        ("经度", "500", "须在 -180 到 180 之间"),
     ]:
-        assert f"<td>4</td><td>{column}</td><td>{reason}" in html, column
+        assert f"<td>4</td><td>{column}</td><td>{value}</td><td>{reason}" in html, column
     assert OrgUnit.objects.count() == before_units
     # Nothing changed; only the refused attempt itself is on the trail.
     assert AuditEntry.objects.count() == before_entries + 1
@@ -131,7 +132,7 @@ def test_it_updates_existing_schools_by_code_and_skips_unchanged_ones(world, as_
     ("data", "name", "message"),
     [
         (b"not a spreadsheet", "schools.xlsx", "不是有效的 Excel"),
-        (_xlsx([["x"]], headers=["学校代码", "名称"]), "schools.xlsx", "缺少列"),
+        (_xlsx([["x", "y"]], headers=["学校代码", "名称"]), "schools.xlsx", "缺少列"),
         (excel.workbook_bytes([]), "schools.xlsx", "没有数据行"),
         (b"a,b", "schools.csv", "请上传 .xlsx"),
     ],
@@ -145,16 +146,15 @@ def test_unreadable_files_get_a_clear_message(world, as_user, data, name, messag
 def test_the_api_import_answers_row_errors_in_the_error_shape(world, as_user):
     client = as_user("district_a")
     rows = [GOOD[0], ["", "无代码学校", "甲区", "小学", "公办", "否", 100, 0, 10, "", None, None]]
-    response = client.post(
-        "/api/v1/schools/import", {"file": SimpleUploadedFile("s.xlsx", _xlsx(rows))}
-    )
+    response = api_import(client, "schools", _xlsx(rows))
     assert response.status_code == 400
     body = response.json()["error"]
     assert body["code"] == "import_rejected"
-    assert {"row": 3, "column": "学校代码", "message": "必填"} in body["details"]
-    ok = client.post("/api/v1/schools/import", {"file": SimpleUploadedFile("s.xlsx", _xlsx(GOOD))})
-    assert ok.status_code == 200 and ok.json() == {"created": 2, "updated": 0, "unchanged": 0}
-    bad = client.post("/api/v1/schools/import", {"file": SimpleUploadedFile("s.xlsx", b"junk")})
+    assert {"row": 3, "column": "学校代码", "value": "", "message": "必填"} in body["details"]
+    ok = api_import(client, "schools", _xlsx(GOOD))
+    assert ok.status_code == 200
+    assert (ok.json()["created"], ok.json()["updated"], ok.json()["unchanged"]) == (2, 0, 0)
+    bad = api_import(client, "schools", b"junk")
     assert bad.status_code == 400 and "Excel" in bad.json()["error"]["message"]
 
 
@@ -180,7 +180,7 @@ def test_the_import_command_imports_or_lists_every_error(world, tmp_path):
     err = io.StringIO()
     with pytest.raises(CommandError, match="未导入任何数据"):
         call_command("import_schools", str(bad), "--user", "district_a", stderr=err)
-    assert "第 2 行 [所属区市]" in err.getvalue()
+    assert "第 2 行［所属区市］“乙区”：不是您有权导入的区市" in err.getvalue()
 
 
 def test_row_errors_follow_the_users_language(world, as_user):

@@ -8,15 +8,14 @@ from typing import Annotated, Literal
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require, scoped_get
-from safecampus.core.excel import MAX_UPLOAD_BYTES, ImportRejected, WorkbookError, xlsx_response
+from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, ImportRejectedOut, RecordId, import_rejected
+from safecampus.core.schemas import Error, RecordId
 from safecampus.orgs.models import School
 
 from . import services
@@ -102,12 +101,6 @@ class BuildingPatch(Schema):
     seismic_status: SeismicStatus | None = None
     fire_status: FireStatus | None = None
     note: str | None = Field(None, max_length=500)
-
-
-class ImportOut(Schema):
-    created: int
-    updated: int
-    unchanged: int
 
 
 class EventOut(Schema):
@@ -314,26 +307,6 @@ def export(request, filters: Query[BuildingFilters]):
         services.buildings_export(user=request.auth, buildings=rows),
         f"buildings-{timezone.localdate():%Y%m%d}.xlsx",
     )
-
-
-@router.post(
-    "/buildings/import",
-    response={200: ImportOut, 400: ImportRejectedOut | Error, 403: Error, 422: Error},
-    summary="从 Excel 导入校舍（按学校代码和楼栋名称匹配；有一处错误则整个文件不导入）",
-)
-def import_(request, file: File[UploadedFile]):
-    require(request.auth, "building.manage")
-    if file.size > MAX_UPLOAD_BYTES:
-        raise HttpError(400, _("文件不能超过 20 MB"))
-    try:
-        result = services.buildings_import(
-            user=request.auth, data=file.read(), filename=file.name or ""
-        )
-    except WorkbookError as exc:
-        raise HttpError(400, str(exc)) from None
-    except ImportRejected as exc:
-        return Status(400, import_rejected(exc))
-    return result
 
 
 @router.post(

@@ -32,4 +32,5 @@ class BuildingsConfig(SafeCampusAppConfig):
     }
     urls = "safecampus.buildings.urls"
     api_routers = (ApiRoute("/", "safecampus.buildings.api.router"),)
+    importers = ("safecampus.buildings.importers.BuildingImporter",)
     demo = (DemoStep(50, "校舍与消防抗震整改", "safecampus.buildings.demo.buildings"),)

@@ -1,7 +1,6 @@
 """Writes: the building register, its Excel import, and the remediation workflow. Every write
 is one transaction with its audit entries; a rule broken is refused in words, changing nothing."""
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -11,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from safecampus.access.scope import grants_for, require, scoped
-from safecampus.audit.models import AuditAction, AuditOutcome
+from safecampus.access.scope import grants_for, require
+from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
-from safecampus.core.excel import ImportRejected, RowError, WorkbookError, as_text
+from safecampus.core.excel import as_text
 from safecampus.core.texts import Text
 from safecampus.orgs.models import OrgUnit, School
 
@@ -111,21 +110,14 @@ def building_delete(*, user, building: Building) -> None:
     building.delete()
 
 
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-def _as_int(value) -> int:
+def as_whole(value) -> int:
     text = as_text(value)
     if not text.lstrip("-").isdigit():
         raise ValueError(_("须为整数"))
     return int(text)
 
 
-def _as_area(value) -> Decimal:
+def as_area(value) -> Decimal:
     try:
         number = Decimal(as_text(value))
     except InvalidOperation:
@@ -133,133 +125,6 @@ def _as_area(value) -> Decimal:
     if not number.is_finite() or abs(number) > MAX_AREA:
         raise ValueError(_("须为不超过 1,000,000 的数字"))
     return number.quantize(Decimal("0.01"))
-
-
-def _parse_row(number: int, raw: dict, schools: dict, errors: list[RowError]) -> dict | None:
-    def err(key: str, message: str) -> None:
-        errors.append(RowError(number, excel.HEADER[key], message))
-
-    before = len(errors)
-    for column in excel.COLUMNS:
-        if column.required and as_text(raw[column.key]) == "":
-            err(column.key, _("必填"))
-    row: dict = {"number": number}
-    code = as_text(raw["school_code"])
-    if code:
-        row["school"] = schools.get(code)
-        if row["school"] is None:
-            err("school_code", _("“%(code)s”不是您有权维护校舍的学校") % {"code": code})
-    row["name"] = as_text(raw["name"])
-    if len(row["name"]) > 100:
-        err("name", _("最长 100 字"))
-    for key, labels in excel.LABELS.items():
-        label = as_text(raw[key])
-        if label:
-            row[key] = labels.get(label)
-            if row[key] is None:
-                err(key, _("“%(v)s”无效，应为：%(all)s") % {"v": label, "all": "、".join(labels)})
-    for key, parse in (
-        ("storeys", _as_int),
-        ("year_built", _as_int),
-        ("floor_area_m2", _as_area),
-    ):
-        if as_text(raw[key]):
-            try:
-                row[key] = parse(raw[key])
-            except ValueError as exc:
-                err(key, str(exc))
-    for key, message in building_problems(
-        {k: row[k] for k in ("storeys", "year_built", "floor_area_m2") if k in row}
-    ).items():
-        err(key, message)
-    row["note"] = as_text(raw["note"])
-    if len(row["note"]) > 500:
-        err("note", _("最长 500 字"))
-    return row if len(errors) == before else None
-
-
-FIELDS = ["use", "structure", "storeys", "floor_area_m2", "year_built", "seismic_status"]
-FIELDS += ["fire_status", "note"]
-
-
-def buildings_import(*, user, data: bytes, filename: str = "") -> ImportResult:
-    """Create or update the buildings of the workbook, all or nothing. Rows name their school
-    by code (a school where the user may manage buildings) and are matched to the school's
-    buildings by name. A rejected file is audited as a failure."""
-    require(user, "building.manage")
-    try:
-        return _buildings_import(user=user, data=data, filename=filename)
-    except (ImportRejected, WorkbookError) as exc:
-        audit_event(
-            AuditAction.IMPORT,
-            outcome=AuditOutcome.FAILURE,
-            message=Text(N_("导入校舍 %(file)s 被拒绝：%(error)s"), file=filename, error=str(exc)),
-        )
-        raise
-
-
-@transaction.atomic
-def _buildings_import(*, user, data: bytes, filename: str) -> ImportResult:
-    raw_rows = excel.read_rows(data)
-    codes = {as_text(raw["school_code"]) for _n, raw in raw_rows}
-    schools = {
-        s.unit.code: s
-        for s in scoped(
-            School.objects.filter(unit__code__in=codes).select_related("unit"),
-            user,
-            "building.manage",
-        )
-    }
-    errors: list[RowError] = []
-    rows = [row for n, raw in raw_rows if (row := _parse_row(n, raw, schools, errors))]
-    seen: dict[tuple, int] = {}
-    for row in rows:
-        key = (row["school"].pk, row["name"])
-        if key in seen:
-            errors.append(
-                RowError(
-                    row["number"],
-                    excel.HEADER["name"],
-                    _("与第 %(row)d 行同名（同一学校内楼栋名称须唯一）") % {"row": seen[key]},
-                )
-            )
-        seen.setdefault(key, row["number"])
-    if errors:
-        raise ImportRejected(errors)
-
-    existing = {
-        (b.school_id, b.name): b
-        for b in Building.objects.filter(
-            school_id__in={r["school"].pk for r in rows}, name__in={r["name"] for r in rows}
-        )
-    }
-    result, new, changed = ImportResult(), [], []
-    for row in rows:
-        values = {k: row[k] for k in FIELDS}
-        building = existing.get((row["school"].pk, row["name"]))
-        if building is None:
-            new.append(Building(school=row["school"], name=row["name"], **values))
-        elif any(getattr(building, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(building, k, v)
-            changed.append(building)
-        else:
-            result.unchanged += 1
-    Building.objects.bulk_create(new, batch_size=500)
-    if changed:
-        Building.objects.bulk_update(changed, FIELDS, batch_size=500)
-    result.created, result.updated = len(new), len(changed)
-    audit_event(
-        AuditAction.IMPORT,
-        message=Text(
-            N_("导入校舍 %(file)s：新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s"),
-            file=filename,
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-        ),
-    )
-    return result
 
 
 def buildings_export(*, user, buildings) -> bytes:

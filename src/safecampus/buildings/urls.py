@@ -8,8 +8,6 @@ app_name = "buildings"
 urlpatterns = [
     path("buildings/", views.overview_view, name="overview"),
     path("buildings/export.xlsx", views.export_view, name="export"),
-    path("buildings/import/", views.import_view, name="import"),
-    path("buildings/import/template.xlsx", views.template_view, name="template"),
     path("buildings/schools/<id:school_id>/", views.school_view, name="school"),
     path("buildings/schools/<id:school_id>/new/", views.building_new_view, name="building_new"),
     path(

@@ -8,20 +8,16 @@ from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
-from safecampus.core.excel import ImportRejected, WorkbookError, xlsx_response
-from safecampus.core.forms import XlsxUploadForm
+from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
 from safecampus.orgs.selectors import district_choices, school_get
 
-from . import excel, services
+from . import services
 from .choices import (
     PROJECT_STATUS_COLOURS,
-    BuildingUse,
-    FireStatus,
     ProjectAction,
     ProjectStatus,
     RemediationKind,
-    SeismicStatus,
 )
 from .filters import BuildingFilters, ProjectFilters, RemediationFilters
 from .forms import (
@@ -177,43 +173,6 @@ def export_view(request):
     return xlsx_response(
         services.buildings_export(user=request.user, buildings=buildings),
         f"buildings-{timezone.localdate():%Y%m%d}.xlsx",
-    )
-
-
-@login_required
-def template_view(request):
-    require(request.user, "building.manage")
-    return xlsx_response(excel.workbook_bytes([]), "buildings-template.xlsx")
-
-
-@login_required
-def import_view(request):
-    require(request.user, "building.manage")
-    form = XlsxUploadForm(request.POST or None, request.FILES or None)
-    errors, result = None, None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = services.buildings_import(
-                user=request.user, data=upload.read(), filename=upload.name
-            )
-        except WorkbookError as exc:
-            form.add_error("file", str(exc))
-        except ImportRejected as exc:
-            errors = exc.errors
-    return render(
-        request,
-        "buildings/import.html",
-        {
-            "form": form,
-            "errors": errors,
-            "result": result,
-            "labels": {
-                "use": BuildingUse.labels,
-                "seismic": SeismicStatus.labels,
-                "fire": FireStatus.labels,
-            },
-        },
     )
 
 

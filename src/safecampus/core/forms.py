@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .excel import MAX_UPLOAD_BYTES
+from .excel import max_upload_bytes, max_upload_label
 
 
 class XlsxUploadForm(forms.Form):
@@ -13,6 +13,6 @@ class XlsxUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件。"))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("文件不能超过 20 MB。"))
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(_("文件不能超过 %(size)s。") % {"size": max_upload_label()})
         return upload

@@ -16,9 +16,11 @@ therefore touches only its own folder and one line of `INSTALLED_APPS`
     demo              its demo-city builders and their order (demo/generator.py)
     unit_path_copies  its models that copy a unit's path or district, kept in step when a unit
                       moves in the tree (OrgUnit.save)
+    importers         its Excel imports (dotted paths of imports.base.Importer subclasses): the
+                      one page flow, API and template of the imports app serve each of them
 
-Objects that import models (routers, handlers, builders, rule kinds) are named by dotted path
-and imported when first used, after the app registry is ready.
+Objects that import models (routers, handlers, builders, rule kinds, importers) are named
+by dotted path and imported when first used, after the app registry is ready.
 """
 
 from collections.abc import Iterator, Mapping
@@ -117,6 +119,7 @@ class SafeCampusAppConfig(AppConfig):
     ingest_handlers: tuple[str, ...] = ()  # dotted paths of handler classes
     demo: tuple[DemoStep, ...] = ()
     unit_path_copies: tuple[UnitPathCopy, ...] = ()
+    importers: tuple[str, ...] = ()  # dotted paths of imports.base.Importer subclasses
 
 
 def declared(attribute: str) -> list[Contribution]:

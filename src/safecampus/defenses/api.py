@@ -6,19 +6,18 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require
-from safecampus.core.excel import MAX_UPLOAD_BYTES, ImportRejected, WorkbookError, xlsx_response
+from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, ImportRejectedOut, RecordId, import_rejected
+from safecampus.core.schemas import Error, RecordId
 
 from . import services
 from .choices import DutyKind, Employment, EquipmentKind, Indicator, Period
-from .excel import guards_export, guards_import
+from .excel import guards_export
 from .filters import DefenseFilters, VerdictFilters
 from .models import GatePost, GatePostDuty, Guard
 from .selectors import (
@@ -217,27 +216,6 @@ def guards_export_api(request, school: int = Query(..., ge=1, le=MAX_ID)):
         school=unit_school, guards=guard_list(user=request.auth, school=unit_school)
     )
     return xlsx_response(data, f"guards-{unit_school.unit.code}.xlsx")
-
-
-@router.post(
-    "/defenses/guards/import",
-    response={200: dict, 400: ImportRejectedOut | Error, 403: Error, 404: Error, 422: Error},
-    summary="从 Excel 导入某校保安员花名册（全部成功或全部不导入）",
-)
-def guards_import_api(
-    request, file: File[UploadedFile], school_id: int = Form(..., ge=1, le=MAX_ID)
-):
-    school = _school(request, school_id, "defense.manage")
-    if file.size > MAX_UPLOAD_BYTES:
-        raise HttpError(400, _("文件不能超过 20 MB"))
-    try:
-        return guards_import(
-            user=request.auth, school=school, data=file.read(), filename=file.name or ""
-        )
-    except WorkbookError as exc:
-        raise HttpError(400, str(exc)) from None
-    except ImportRejected as exc:
-        return Status(400, import_rejected(exc))
 
 
 @router.get(

@@ -34,5 +34,6 @@ class DefensesConfig(SafeCampusAppConfig):
     }
     urls = "safecampus.defenses.urls"
     api_routers = (ApiRoute("/", "safecampus.defenses.api.router"),)
+    importers = ("safecampus.defenses.importers.GuardImporter",)
     rule_kinds = "safecampus.defenses.rule_kinds.KINDS"
     demo = (DemoStep(60, "三防建设", "safecampus.defenses.demo.defenses"),)

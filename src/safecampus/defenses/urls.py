@@ -11,16 +11,10 @@ urlpatterns = [
     path("defenses/schools/<id:school_id>/", views.school_view, name="school"),
     path("defenses/schools/<id:school_id>/guards/new/", views.guard_edit_view, name="guard_new"),
     path(
-        "defenses/schools/<id:school_id>/guards/import/",
-        views.guards_import_view,
-        name="guards_import",
-    ),
-    path(
         "defenses/schools/<id:school_id>/guards.xlsx",
         views.guards_export_view,
         name="guards_export",
     ),
-    path("defenses/guards-template.xlsx", views.guards_template_view, name="guards_template"),
     path("defenses/guards/<id:guard_id>/edit/", views.guard_edit_view, name="guard_edit"),
     path("defenses/schools/<id:school_id>/gate-posts/new/", views.post_edit_view, name="post_new"),
     path("defenses/gate-posts/<id:post_id>/", views.post_edit_view, name="post_edit"),

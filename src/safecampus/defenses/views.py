@@ -11,14 +11,13 @@ from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped
 from safecampus.core.errors import BusinessRuleError
-from safecampus.core.excel import ImportRejected, WorkbookError, xlsx_response
-from safecampus.core.forms import XlsxUploadForm
+from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
 from safecampus.orgs.selectors import district_choices
 
 from . import services
 from .choices import GUARD_KIT, EquipmentKind, Indicator
-from .excel import guards_export, guards_import, template_bytes
+from .excel import guards_export
 from .filters import DefenseFilters, VerdictFilters
 from .forms import DutyForm, EntryForm, EquipmentForm, GatePostForm, GuardForm, SecurityForm
 from .indicators import district_rates, school_verdicts
@@ -247,44 +246,10 @@ def guard_edit_view(request, school_id: int | None = None, guard_id: int | None 
 
 
 @login_required
-def guards_import_view(request, school_id: int):
-    school = defense_school_get(user=request.user, school_id=school_id, action="defense.manage")
-    form = XlsxUploadForm(request.POST or None, request.FILES or None)
-    errors, result = None, None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = guards_import(
-                user=request.user, school=school, data=upload.read(), filename=upload.name
-            )
-        except WorkbookError as exc:
-            form.add_error("file", str(exc))
-        except ImportRejected as exc:
-            errors = exc.errors
-    return render(
-        request,
-        "defenses/guards_import.html",
-        {
-            "school": school,
-            "breadcrumbs": school.unit.ancestors(),
-            "form": form,
-            "errors": errors,
-            "result": result,
-        },
-    )
-
-
-@login_required
 def guards_export_view(request, school_id: int):
     school = defense_school_get(user=request.user, school_id=school_id)
     data = guards_export(school=school, guards=guard_list(user=request.user, school=school))
     return xlsx_response(data, f"guards-{school.unit.code}.xlsx")
-
-
-@login_required
-def guards_template_view(request):
-    require(request.user, "defense.manage")
-    return xlsx_response(template_bytes(), "guards-template.xlsx")
 
 
 @login_required

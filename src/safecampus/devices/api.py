@@ -6,16 +6,13 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status
-from ninja.errors import HttpError
-from ninja.files import UploadedFile
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require, scoped_get
-from safecampus.core.excel import MAX_UPLOAD_BYTES, ImportRejected, WorkbookError, xlsx_response
+from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, ImportRejectedOut, RecordId, import_rejected
+from safecampus.core.schemas import Error, RecordId
 from safecampus.orgs.selectors import home_unit, school_get, unit_get
 
 from . import services
@@ -131,12 +128,6 @@ class AlarmPatch(DevicePatch):
     linked_to_police: bool | None = None
     police_unit: str | None = Field(None, max_length=100)
     last_tested_on: date | None = None
-
-
-class ImportOut(Schema):
-    created: int
-    updated: int
-    unchanged: int
 
 
 class Figures(Schema):
@@ -359,25 +350,6 @@ def alarm_deactivate_api(request, alarm_id: RecordId):
 )
 def alarm_activate_api(request, alarm_id: RecordId):
     return _set_active(request, DeviceKind.ALARM, alarm_id, True)
-
-
-@router.post(
-    "/devices/schools/{school_id}/cameras/import",
-    response={200: ImportOut, 400: ImportRejectedOut | Error, 403: Error, 404: Error},
-    summary="从 Excel 导入本校摄像头（按设备编码匹配；全部成功或全部不导入）",
-)
-def camera_import_api(request, school_id: RecordId, file: File[UploadedFile]):
-    school = school_get(user=request.auth, school_id=school_id, action="device.view")
-    if file.size > MAX_UPLOAD_BYTES:
-        raise HttpError(400, _("文件不能超过 20 MB"))
-    try:
-        return services.cameras_import(
-            user=request.auth, school=school, data=file.read(), filename=file.name or ""
-        )
-    except WorkbookError as exc:
-        raise HttpError(400, str(exc)) from None
-    except ImportRejected as exc:
-        return Status(400, import_rejected(exc))
 
 
 # --- Online rates --------------------------------------------------------------------------------

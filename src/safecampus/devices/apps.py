@@ -26,6 +26,7 @@ class DevicesConfig(SafeCampusAppConfig):
     }
     urls = "safecampus.devices.urls"
     api_routers = (ApiRoute("/", "safecampus.devices.api.router"),)
+    importers = ("safecampus.devices.importers.CameraImporter",)
     rule_kinds = "safecampus.devices.rule_kinds.KINDS"
     ingest_handlers = ("safecampus.devices.ingest.StatusHandler",)
     demo = (DemoStep(70, "技防设备", "safecampus.devices.demo.devices"),)

@@ -12,24 +12,55 @@ from .models import Place, Status
 
 
 def columns() -> list[Column]:
+    """The columns of the import (headers in the user's language; the Chinese names are
+    always recognised)."""
     return [
-        Column("name", _("名称"), 28),
-        Column("device_id", _("设备编码"), 24),
-        Column("place", _("部位"), 18),
-        Column("model", _("型号"), 22, required=False),
-        Column("stream_url", _("视频流地址"), 48, required=False),
-        Column("installed_on", _("安装日期"), 12, required=False),
+        Column("name", _("名称"), 28, synonyms=("名称", "摄像头名称", "设备名称"), max_length=100),
+        Column(
+            "device_id",
+            _("设备编码"),
+            24,
+            synonyms=("设备编码", "国标编码", "设备编号"),
+            max_length=20,
+            hint=_("20 位数字（GB/T 28181），全平台唯一"),
+        ),
+        Column(
+            "place",
+            _("部位"),
+            18,
+            synonyms=("部位", "安装部位", "安装位置"),
+            choices=lambda: [str(label) for _code, label in Place.choices],
+        ),
+        Column(
+            "model", _("型号"), 22, required=False, synonyms=("型号", "设备型号"), max_length=60
+        ),
+        Column(
+            "stream_url",
+            _("视频流地址"),
+            48,
+            required=False,
+            synonyms=("视频流地址", "视频地址", "流地址"),
+            max_length=300,
+            hint=_("以 rtsp://、rtmp://、http:// 或 https:// 开头"),
+        ),
+        Column(
+            "installed_on",
+            _("安装日期"),
+            12,
+            required=False,
+            synonyms=("安装日期", "安装时间"),
+            hint=_("如 2023-09-01"),
+        ),
+        # In an export, each row's school: an import refuses the rows of another school.
+        Column(
+            "school_code", _("学校代码"), 14, required=False, synonyms=("学校代码",), max_length=32
+        ),
     ]
-
-
-def school_code_column() -> Column:
-    return Column("school_code", _("学校代码"), 14, required=False)
 
 
 def export_columns() -> list[Column]:
     return [
         *columns(),
-        school_code_column(),
         Column("school", _("学校"), 28, required=False),
         Column("status", _("在线状态"), 10, required=False),
         Column("last_seen", _("最近在线"), 20, required=False),

@@ -2,7 +2,6 @@
 device tokens, the HTTP status batch, and turning long faults into hazards."""
 
 import logging
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -12,10 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.scope import require
-from safecampus.audit.models import AuditAction, AuditOutcome
+from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
-from safecampus.core.excel import ImportRejected, RowError, WorkbookError, as_text, read_rows
 from safecampus.core.texts import Text
 from safecampus.orgs.models import School
 from safecampus.rules.selectors import rule_partitions
@@ -90,7 +88,7 @@ def _check(kind: str, values: dict) -> dict:
     return values
 
 
-def _state_for(device) -> DeviceState:
+def state_for(device) -> DeviceState:
     return DeviceState(
         device_id=device.device_id,
         kind=device.kind,
@@ -111,7 +109,7 @@ def device_create(*, user, kind: str, school: School, **values):
     if device_id_taken(values["device_id"]):
         raise BusinessRuleError(_("设备编码 %(id)s 已被登记") % {"id": values["device_id"]})
     device = MODELS[kind].objects.create(school=school, **values)
-    _state_for(device).save()
+    state_for(device).save()
     return device
 
 
@@ -134,7 +132,7 @@ def device_update(*, user, device, **values):
         device.save()
     if new_id != old_id:
         DeviceState.objects.filter(device_id=old_id).delete()
-        _state_for(device).save()
+        state_for(device).save()
     return device
 
 
@@ -149,133 +147,6 @@ def device_set_active(*, user, device, active: bool):
 
 
 # --- The camera workbook ----------------------------------------------------------------------
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-def cameras_import(*, user, school: School, data: bytes, filename: str = "") -> ImportResult:
-    """Create or update a school's cameras from the workbook, all or nothing: rows match
-    cameras by device ID; any bad row rejects the file with every error by row and column
-    (a rejected attempt is audited as a failure)."""
-    require(user, "device.manage", school.unit)
-    try:
-        result = _cameras_import(school=school, data=data)
-    except (ImportRejected, WorkbookError) as exc:
-        audit_event(
-            AuditAction.IMPORT,
-            school,
-            outcome=AuditOutcome.FAILURE,
-            message=Text(
-                N_("导入摄像头 %(file)s 被拒绝：%(error)s"), file=filename, error=str(exc)
-            ),
-        )
-        raise
-    audit_event(
-        AuditAction.IMPORT,
-        school,
-        message=Text(
-            N_("导入摄像头 %(file)s：新增 %(created)s，更新 %(updated)s，未变化 %(unchanged)s"),
-            file=filename,
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-        ),
-    )
-    return result
-
-
-@transaction.atomic
-def _cameras_import(*, school: School, data: bytes) -> ImportResult:
-    try:
-        # An exported workbook names each row's school: rows of another school are refused.
-        rows = read_rows(data, [*excel.columns(), excel.school_code_column()])
-    except WorkbookError:
-        rows = read_rows(data, excel.columns())
-    labels = {c.key: c.header for c in excel.export_columns()}
-    errors: list[RowError] = []
-    parsed: list[tuple[int, dict]] = []
-    first_row: dict[str, int] = {}
-    for number, raw in rows:
-        values, bad = {}, False
-
-        def fail(key: str, message: str, number=number) -> None:
-            nonlocal bad
-            errors.append(RowError(number, labels[key], message))
-            bad = True
-
-        code = as_text(raw.get("school_code"))
-        if code and code != school.unit.code:
-            fail("school_code", _("该行属于其他学校（%(c)s），不能导入到本校") % {"c": code})
-        values["name"] = as_text(raw["name"])
-        if not values["name"] or len(values["name"]) > 100:
-            fail("name", _("名称不能为空，且不超过 100 字"))
-        values["device_id"] = as_text(raw["device_id"])
-        if not DEVICE_ID.match(values["device_id"]):
-            fail(
-                "device_id",
-                _("须为 20 位数字（GB/T 28181），当前为“%(v)s”") % {"v": values["device_id"]},
-            )
-        elif values["device_id"] in first_row:
-            fail(
-                "device_id",
-                _("与第 %(n)d 行的设备编码重复") % {"n": first_row[values["device_id"]]},
-            )
-        else:
-            first_row[values["device_id"]] = number
-        try:
-            values["place"] = excel.place_of(raw["place"])
-        except ValueError as exc:
-            fail("place", str(exc))
-        values["model"] = as_text(raw.get("model"))
-        if len(values["model"]) > 60:
-            fail("model", _("不超过 60 字"))
-        values["stream_url"] = as_text(raw.get("stream_url"))
-        if values["stream_url"] and (
-            not values["stream_url"].startswith(STREAM_SCHEMES) or len(values["stream_url"]) > 300
-        ):
-            fail("stream_url", _("须以 rtsp://、rtmp://、http:// 或 https:// 开头，不超过 300 字"))
-        try:
-            values["installed_on"] = excel.date_of(raw.get("installed_on"))
-        except ValueError as exc:
-            fail("installed_on", str(exc))
-        if not bad:
-            parsed.append((number, values))
-
-    ids = [v["device_id"] for _n, v in parsed]
-    existing = {c.device_id: c for c in Camera.objects.filter(device_id__in=ids)}
-    alarms = set(AlarmButton.objects.filter(device_id__in=ids).values_list("device_id", flat=True))
-    for number, values in parsed:
-        camera = existing.get(values["device_id"])
-        if values["device_id"] in alarms or (camera is not None and camera.school_id != school.pk):
-            errors.append(
-                RowError(number, labels["device_id"], _("该设备编码已被其他学校或设备登记"))
-            )
-    if errors:
-        raise ImportRejected(errors)
-
-    result, new = ImportResult(), []
-    for _number, values in parsed:
-        camera = existing.get(values["device_id"])
-        if camera is None:
-            new.append(Camera(school=school, **values))
-            continue
-        changed = [k for k, v in values.items() if getattr(camera, k) != v]
-        if changed:
-            for key in changed:
-                setattr(camera, key, values[key])
-            camera.save(update_fields=changed)
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    created = Camera.objects.bulk_create(new, batch_size=1000)
-    DeviceState.objects.bulk_create([_state_for(c) for c in created], batch_size=1000)
-    result.created = len(created)
-    return result
 
 
 def cameras_export(*, user, cameras) -> bytes:

@@ -16,8 +16,6 @@ urlpatterns = [
     path(
         "devices/schools/<id:school_id>/alarms/new/", views.device_new_view, ALARM, name="alarm_new"
     ),
-    path("devices/schools/<id:school_id>/import/", views.import_view, name="import"),
-    path("devices/schools/<id:school_id>/template.xlsx", views.template_view, name="template"),
     path("devices/schools/<id:school_id>/export.xlsx", views.export_view, name="export"),
     path("devices/schools/<id:school_id>/tokens/", views.token_issue_view, name="token_issue"),
     path("devices/cameras/<id:pk>/edit/", views.device_edit_view, CAM, name="camera_edit"),

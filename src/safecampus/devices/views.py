@@ -11,13 +11,12 @@ from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped_get
 from safecampus.core.errors import BusinessRuleError
-from safecampus.core.excel import ImportRejected, WorkbookError, workbook_bytes, xlsx_response
-from safecampus.core.forms import XlsxUploadForm
+from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
 from safecampus.orgs.choices import UnitKind
 from safecampus.orgs.selectors import home_unit, school_get, unit_get
 
-from . import excel, services
+from . import services
 from .filters import DeviceFilters
 from .forms import AlarmForm, CameraForm, TokenForm
 from .models import STATUS_COLOURS, DeviceKind, DeviceToken, Place, Status
@@ -178,42 +177,6 @@ def export_view(request, school_id: int):
     return xlsx_response(
         services.cameras_export(user=request.user, cameras=cameras),
         f"cameras-{school.unit.code}-{timezone.localdate():%Y%m%d}.xlsx",
-    )
-
-
-@login_required
-def template_view(request, school_id: int):
-    school_get(user=request.user, school_id=school_id, action="device.view")
-    return xlsx_response(workbook_bytes(excel.columns(), [], _("摄像头")), "cameras-template.xlsx")
-
-
-@login_required
-def import_view(request, school_id: int):
-    school = school_get(user=request.user, school_id=school_id, action="device.view")
-    require(request.user, "device.manage", school.unit)
-    form = XlsxUploadForm(request.POST or None, request.FILES or None)
-    errors, result = None, None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = services.cameras_import(
-                user=request.user, school=school, data=upload.read(), filename=upload.name
-            )
-        except WorkbookError as exc:
-            form.add_error("file", str(exc))
-        except ImportRejected as exc:
-            errors = exc.errors
-    return render(
-        request,
-        "devices/import.html",
-        {
-            "form": form,
-            "errors": errors,
-            "result": result,
-            "school": school,
-            "places": Place.choices,
-            "breadcrumbs": school.unit.ancestors(),
-        },
     )
 
 

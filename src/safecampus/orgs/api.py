@@ -2,20 +2,19 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require
-from safecampus.core.excel import MAX_UPLOAD_BYTES, ImportRejected, WorkbookError, xlsx_response
+from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, ImportRejectedOut, RecordId, import_rejected
+from safecampus.core.schemas import Error, RecordId
 
 from .choices import Ownership, SchoolType, UnitKind
 from .filters import SchoolFilters
 from .selectors import school_get, school_list, unit_get, unit_list
-from .services import school_update, schools_export, schools_import
+from .services import school_update, schools_export
 
 router = Router(tags=["orgs"])
 
@@ -69,12 +68,6 @@ class SchoolPatch(Schema):
     latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
 
 
-class ImportOut(Schema):
-    created: int
-    updated: int
-    unchanged: int
-
-
 @router.get("/orgs", response={200: list[UnitOut], 403: Error}, summary="组织机构（范围内）")
 @paginate(LimitOffset)
 def org_list(
@@ -122,23 +115,6 @@ def school_export_api(request, filters: Query[SchoolFilters]):
         schools_export(user=request.auth, schools=schools),
         f"schools-{timezone.localdate():%Y%m%d}.xlsx",
     )
-
-
-@router.post(
-    "/schools/import",
-    response={200: ImportOut, 400: ImportRejectedOut | Error, 403: Error},
-    summary="从 Excel 导入学校（全部成功或全部不导入）",
-)
-def school_import_api(request, file: File[UploadedFile]):
-    require(request.auth, "school.import")
-    if file.size > MAX_UPLOAD_BYTES:
-        raise HttpError(400, _("文件不能超过 20 MB"))
-    try:
-        return schools_import(user=request.auth, data=file.read(), filename=file.name or "")
-    except WorkbookError as exc:
-        raise HttpError(400, str(exc)) from None
-    except ImportRejected as exc:
-        return Status(400, import_rejected(exc))
 
 
 @router.get(

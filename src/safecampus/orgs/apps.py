@@ -26,3 +26,4 @@ class OrgsConfig(SafeCampusAppConfig):
     }
     urls = "safecampus.orgs.urls"
     api_routers = (ApiRoute("/", "safecampus.orgs.api.router"),)
+    importers = ("safecampus.orgs.importers.SchoolImporter",)

@@ -1,4 +1,7 @@
-"""The school workbook: one layout for export, the import template and import."""
+"""The school workbook: one layout for export, the import template and import (the columns'
+synonyms are the names the districts' own ledgers use)."""
+
+from django.utils.translation import gettext_lazy as _
 
 from safecampus.core import excel as workbook
 from safecampus.core.excel import Column
@@ -8,22 +11,50 @@ from .choices import Ownership, SchoolType
 DIRECT = "市直属"
 YES, NO = "是", "否"
 
-COLUMNS = [
-    Column("code", "学校代码", 14),
-    Column("name", "学校名称", 30),
-    Column("district", "所属区市", 14),
-    Column("school_type", "学校类型", 12),
-    Column("ownership", "办学性质", 10),
-    Column("boarding", "寄宿制", 8),
-    Column("students", "学生数", 10),
-    Column("boarders", "寄宿生数", 10, required=False),
-    Column("staff", "教职工数", 10),
-    Column("address", "地址", 36, required=False),
-    Column("longitude", "经度", 12, required=False),
-    Column("latitude", "纬度", 12, required=False),
-]
 TYPE_BY_LABEL = {str(t.label): t.value for t in SchoolType}
 OWNERSHIP_BY_LABEL = {str(o.label): o.value for o in Ownership}
+COLUMNS = [
+    Column("code", "学校代码", 14, synonyms=("代码", "学校标识码", "学校编码"), max_length=32),
+    Column("name", "学校名称", 30, synonyms=("学校", "单位名称", "校名"), max_length=100),
+    Column(
+        "district",
+        "所属区市",
+        14,
+        required=False,
+        synonyms=("区市", "所属区县", "区县", "所在区市"),
+        max_length=100,
+        hint=_("区市名称或代码，或“市直属”；只管辖一个区市时可不填"),
+    ),
+    Column(
+        "school_type",
+        "学校类型",
+        12,
+        synonyms=("学段", "办学类型", "类型"),
+        choices=list(TYPE_BY_LABEL),
+    ),
+    Column(
+        "ownership",
+        "办学性质",
+        10,
+        synonyms=("性质", "公办/民办"),
+        choices=list(OWNERSHIP_BY_LABEL),
+    ),
+    Column("boarding", "寄宿制", 8, synonyms=("是否寄宿", "是否寄宿制", "寄宿"), choices=[YES, NO]),
+    Column(
+        "students",
+        "学生数",
+        10,
+        synonyms=("在校生数", "在校学生数", "学生人数"),
+        hint=_("非负整数"),
+    ),
+    Column(
+        "boarders", "寄宿生数", 10, required=False, synonyms=("寄宿学生数",), hint=_("非负整数")
+    ),
+    Column("staff", "教职工数", 10, synonyms=("教职工人数", "教职员工数"), hint=_("非负整数")),
+    Column("address", "地址", 36, required=False, synonyms=("学校地址", "详细地址")),
+    Column("longitude", "经度", 12, required=False, hint=_("-180 到 180")),
+    Column("latitude", "纬度", 12, required=False, hint=_("-90 到 90")),
+]
 
 
 def school_row(school) -> list:
@@ -45,7 +76,3 @@ def school_row(school) -> list:
 
 def workbook_bytes(rows) -> bytes:
     return workbook.workbook_bytes(COLUMNS, rows, title="学校")
-
-
-def read_rows(data: bytes) -> list[tuple[int, dict]]:
-    return workbook.read_rows(data, COLUMNS)

@@ -6,16 +6,14 @@ from django.utils.translation import gettext as _
 
 from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
-from safecampus.core.excel import ImportRejected, WorkbookError, xlsx_response
-from safecampus.core.forms import XlsxUploadForm
+from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
 
-from . import excel
 from .choices import Ownership, SchoolType
 from .filters import SchoolFilters
 from .forms import SchoolForm
 from .selectors import district_choices, school_get, school_list, school_pages
-from .services import school_update, schools_export, schools_import
+from .services import school_update, schools_export
 
 
 @login_required
@@ -82,28 +80,4 @@ def school_export_view(request):
     return xlsx_response(
         schools_export(user=request.user, schools=schools),
         f"schools-{timezone.localdate():%Y%m%d}.xlsx",
-    )
-
-
-@login_required
-def school_template_view(request):
-    require(request.user, "school.import")
-    return xlsx_response(excel.workbook_bytes([]), "schools-template.xlsx")
-
-
-@login_required
-def school_import_view(request):
-    require(request.user, "school.import")
-    form = XlsxUploadForm(request.POST or None, request.FILES or None)
-    errors, result = None, None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = schools_import(user=request.user, data=upload.read(), filename=upload.name)
-        except WorkbookError as exc:
-            form.add_error("file", str(exc))
-        except ImportRejected as exc:
-            errors = exc.errors
-    return render(
-        request, "orgs/school_import.html", {"form": form, "errors": errors, "result": result}
     )

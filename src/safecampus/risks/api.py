@@ -1,22 +1,18 @@
 from datetime import datetime
 
-from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
-from ninja.errors import HttpError
-from ninja.files import UploadedFile
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from safecampus.access.scope import require, scoped_get
-from safecampus.core.excel import MAX_UPLOAD_BYTES, ImportRejected, WorkbookError, xlsx_response
-from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, ImportRejectedOut, RecordId, import_rejected
-from safecampus.orgs.models import OrgUnit
+from safecampus.access.scope import require
+from safecampus.core.excel import xlsx_response
+from safecampus.core.pagination import LimitOffset
+from safecampus.core.schemas import Error, RecordId
 
 from .choices import CatalogGroup, CheckFrequency, RiskLevel
 from .filters import PointFilters
 from .models import Aspect
 from .selectors import catalog_get, catalog_list, catalog_points
-from .services import catalog_export, catalog_import
+from .services import catalog_export
 
 router = Router(tags=["risks"])
 
@@ -71,13 +67,6 @@ class PointOut(Schema):
         return list(obj.measures.all())
 
 
-class CatalogImportIn(Schema):
-    unit_id: int = Field(..., ge=1, le=MAX_ID, description="发布单位（通常为市）")
-    group: CatalogGroup
-    name: str = Field(..., min_length=1, max_length=100)
-    version: str = Field(..., min_length=1, max_length=20)
-
-
 @router.get("/aspects", response=list[AspectOut], summary="安全工作十六个方面")
 def aspects(request):
     return list(Aspect.objects.all())
@@ -92,34 +81,6 @@ def aspects(request):
 def catalogs(request, current: bool = False):
     require(request.auth, "catalog.view")
     return catalog_list(user=request.auth, current_only=current)
-
-
-# Registered before the /{catalog_id} routes, which would otherwise match "import".
-@router.post(
-    "/risk-catalogs/import",
-    response={201: CatalogOut, 400: ImportRejectedOut | Error, 403: Error, 404: Error, 422: Error},
-    summary="从 Excel 发布新版本的风险清单（全部成功或全部不导入）",
-)
-def catalog_import_api(request, meta: Form[CatalogImportIn], file: File[UploadedFile]):
-    require(request.auth, "catalog.manage")
-    unit = scoped_get(OrgUnit.objects.all(), request.auth, "catalog.manage", pk=meta.unit_id)
-    if file.size > MAX_UPLOAD_BYTES:
-        raise HttpError(400, _("文件不能超过 20 MB"))
-    try:
-        catalog = catalog_import(
-            user=request.auth,
-            unit=unit,
-            group=meta.group,
-            name=meta.name,
-            version=meta.version,
-            data=file.read(),
-            filename=file.name or "",
-        )
-    except WorkbookError as exc:
-        raise HttpError(400, str(exc)) from None
-    except ImportRejected as exc:
-        return Status(400, import_rejected(exc))
-    return Status(201, catalog_list(user=request.auth).get(pk=catalog.pk))
 
 
 @router.get(

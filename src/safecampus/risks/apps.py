@@ -21,4 +21,5 @@ class RisksConfig(SafeCampusAppConfig):
     urls = "safecampus.risks.urls"
     api_routers = (ApiRoute("/", "safecampus.risks.api.router"),)
     rule_kinds = "safecampus.risks.rule_kinds.KINDS"
+    importers = ("safecampus.risks.importers.CatalogImporter",)
     demo = (DemoStep(10, "风险清单库", "safecampus.risks.demo.catalogs_publish"),)

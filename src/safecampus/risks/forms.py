@@ -2,21 +2,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.scope import scoped
-from safecampus.core.forms import XlsxUploadForm
 from safecampus.orgs.choices import UnitKind
 from safecampus.orgs.models import OrgUnit
 
 from .choices import CatalogGroup
 
 
-class CatalogImportForm(XlsxUploadForm):
+class CatalogImportForm(forms.Form):
+    """The options of a catalog import (the file is the pipeline's)."""
+
     unit = forms.ModelChoiceField(label=_("发布单位"), queryset=OrgUnit.objects.none())
     group = forms.ChoiceField(label=_("适用学校"), choices=CatalogGroup.choices)
     name = forms.CharField(label=_("清单名称"), max_length=100)
     version = forms.CharField(
         label=_("版本"), max_length=20, help_text=_("如 2026.1；同一单位同类清单的版本不能重复")
     )
-    field_order = ["unit", "group", "name", "version", "file"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

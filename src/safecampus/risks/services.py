@@ -8,12 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from safecampus.access.scope import require
-from safecampus.audit.models import AuditAction, AuditOutcome
+from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
-from safecampus.core.excel import ImportRejected, RowError, WorkbookError, as_text
 from safecampus.core.texts import Text
+from safecampus.imports.pipeline import import_run
 from safecampus.orgs.choices import UnitKind
 
 from . import excel
@@ -33,103 +32,6 @@ class CatalogDraft:
     @property
     def measure_count(self) -> int:
         return sum(len(p["measures"]) for p in self.points)
-
-
-def _aspects() -> dict[str, Aspect]:
-    """Aspects by code, by name and by "code name" — the forms a cell may take."""
-    by_key = {}
-    for aspect in Aspect.objects.all():
-        by_key[aspect.code] = by_key[aspect.name] = by_key[str(aspect)] = aspect
-    return by_key
-
-
-def _parse(raw_rows: list[tuple[int, dict]]) -> CatalogDraft:
-    """Rows of the workbook → a draft; every bad cell is collected before anything is written."""
-    aspects = _aspects()
-    errors: list[RowError] = []
-    points: dict[str, dict] = {}
-    headers = {c.key: c.header for c in excel.COLUMNS}
-
-    def err(number, key, message):
-        errors.append(RowError(number, headers[key], message))
-
-    for number, raw in raw_rows:
-        cells = {key: as_text(value) for key, value in raw.items()}
-        for column in excel.COLUMNS:
-            if column.required and not cells[column.key]:
-                err(number, column.key, _("必填"))
-        for key, limit in (
-            ("code", 32),
-            ("place", 100),
-            ("name", 200),
-            ("hazard", 500),
-            ("accident", 200),
-            ("measure", 500),
-            ("department", 50),
-            ("post", 50),
-        ):
-            if len(cells[key]) > limit:
-                err(number, key, _("最长 %(n)d 字") % {"n": limit})
-        aspect = aspects.get(cells["aspect"])
-        if cells["aspect"] and aspect is None:
-            err(
-                number,
-                "aspect",
-                _("“%(value)s”不是十六个方面之一（填写编号或名称，如“03”或“消防安全”）")
-                % {"value": cells["aspect"]},
-            )
-        level = excel.LEVEL_BY_LABEL.get(cells["level"])
-        if cells["level"] and level is None:
-            err(
-                number,
-                "level",
-                _("应为：%(choices)s") % {"choices": "、".join(excel.LEVEL_BY_LABEL)},
-            )
-        frequency = excel.FREQUENCY_BY_LABEL.get(cells["frequency"])
-        if cells["frequency"] and frequency is None:
-            err(
-                number,
-                "frequency",
-                _("应为：%(choices)s") % {"choices": "、".join(excel.FREQUENCY_BY_LABEL)},
-            )
-        if not cells["code"]:
-            continue
-        values = {
-            "aspect": aspect,
-            "place": cells["place"],
-            "name": cells["name"],
-            "hazard": cells["hazard"],
-            "accident": cells["accident"],
-            "level": level,
-        }
-        point = points.get(cells["code"])
-        if point is None:
-            point = points[cells["code"]] = {
-                "code": cells["code"],
-                "row": number,
-                **values,
-                "measures": [],
-            }
-        else:
-            # A point spans several rows (one per measure): its own columns must agree.
-            for key in POINT_FIELDS:
-                if values[key] != point[key] and values[key] is not None:
-                    err(
-                        number,
-                        key,
-                        _("与第 %(row)d 行同一风险点的内容不一致") % {"row": point["row"]},
-                    )
-        point["measures"].append(
-            {
-                "text": cells["measure"],
-                "department": cells["department"],
-                "post": cells["post"],
-                "frequency": frequency,
-            }
-        )
-    if errors:
-        raise ImportRejected(errors)
-    return CatalogDraft(points=list(points.values()))
 
 
 def _write(catalog: RiskCatalog, draft: CatalogDraft, *, generated: bool = False) -> None:
@@ -193,38 +95,13 @@ def _publish(
 def catalog_import(
     *, user, unit, group: str, name: str, version: str, data: bytes, filename: str = ""
 ) -> RiskCatalog:
-    """Publish a catalog from the experts' workbook, all or nothing; a refused file is audited."""
-    require(user, "catalog.manage", unit)
-    try:
-        draft = _parse(excel.read_rows(data))
-        catalog = _publish(
-            unit=unit,
-            group=group,
-            name=name,
-            version=version,
-            source=_("Excel 导入：%(file)s") % {"file": filename},
-            draft=draft,
-        )
-    except (ImportRejected, WorkbookError, BusinessRuleError) as exc:
-        audit_event(
-            AuditAction.IMPORT,
-            outcome=AuditOutcome.FAILURE,
-            message=Text(
-                N_("导入风险清单 %(file)s 被拒绝：%(error)s"), file=filename, error=str(exc)
-            ),
-        )
-        raise
-    audit_event(
-        AuditAction.IMPORT,
-        catalog,
-        message=Text(
-            N_("导入风险清单 %(file)s：%(points)s 个风险点、%(measures)s 项措施"),
-            file=filename,
-            points=len(draft.points),
-            measures=draft.measure_count,
-        ),
-    )
-    return catalog
+    """Publish a catalog from the experts' workbook through the import pipeline (all or
+    nothing; a refused file is audited)."""
+    from .importers import CatalogImporter
+
+    options = {"unit": unit, "group": group, "name": name, "version": version}
+    importer = CatalogImporter(user=user, options=options)
+    return import_run(importer=importer, data=data, filename=filename).result.obj
 
 
 def catalog_export(*, user, catalog: RiskCatalog) -> bytes:

@@ -7,7 +7,6 @@ from . import views
 app_name = "risks"
 urlpatterns = [
     path("risks/catalogs/", views.catalog_list_view, name="catalog_list"),
-    path("risks/catalogs/import/", views.catalog_import_view, name="catalog_import"),
     path("risks/catalogs/<id:catalog_id>/", views.catalog_detail_view, name="catalog_detail"),
     path(
         "risks/catalogs/<id:catalog_id>/export.xlsx",

@@ -1,19 +1,15 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 
 from safecampus.access.scope import can, require
-from safecampus.core.errors import BusinessRuleError
-from safecampus.core.excel import ImportRejected, WorkbookError, xlsx_response
+from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
 
 from .choices import RISK_LEVEL_COLOURS, RiskLevel
 from .filters import PointFilters
-from .forms import CatalogImportForm
 from .models import Aspect
 from .selectors import catalog_get, catalog_level_counts, catalog_list, catalog_points
-from .services import catalog_export, catalog_import
+from .services import catalog_export
 
 
 @login_required
@@ -61,32 +57,3 @@ def catalog_export_view(request, catalog_id: int):
         catalog_export(user=request.user, catalog=catalog),
         f"risk-catalog-{catalog.group}-{catalog.version}.xlsx",
     )
-
-
-@login_required
-def catalog_import_view(request):
-    require(request.user, "catalog.manage")
-    form = CatalogImportForm(request.POST or None, request.FILES or None, user=request.user)
-    errors = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            catalog = catalog_import(
-                user=request.user,
-                unit=data["unit"],
-                group=data["group"],
-                name=data["name"],
-                version=data["version"],
-                data=data["file"].read(),
-                filename=data["file"].name,
-            )
-        except WorkbookError as exc:
-            form.add_error("file", str(exc))
-        except BusinessRuleError as exc:
-            form.add_error("version", str(exc))
-        except ImportRejected as exc:
-            errors = exc.errors
-        else:
-            messages.success(request, _("清单已发布为现行版本。"))
-            return redirect("risks:catalog_detail", catalog_id=catalog.pk)
-    return render(request, "risks/catalog_import.html", {"form": form, "errors": errors})

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "safecampus.core",
     "safecampus.audit",
     "safecampus.access",
+    "safecampus.imports",
     "safecampus.orgs",
     "safecampus.accounts",
     "safecampus.auditlog",
@@ -75,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "safecampus.core.middleware.RejectNullCharactersMiddleware",
+    "safecampus.core.middleware.RejectControlCharactersMiddleware",
     "safecampus.core.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -245,6 +246,13 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Excel imports (core/excel.py, imports/): the largest file, the most data rows read (counted
+# while streaming: past it the file is refused before it is read whole), the row errors listed.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+IMPORT_MAX_ROWS = env_int("SAFECAMPUS_IMPORT_MAX_ROWS", 20000)
+IMPORT_MAX_ERRORS = 200
+# An uploaded workbook waits here between the preview and the import (removed after a day).
+IMPORT_STAGING_DIR = DATA_DIR / "import-staging"
 
 LOGGING = {
     "version": 1,

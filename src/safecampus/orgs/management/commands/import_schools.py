@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from safecampus.audit.context import acting_as, actor_for_user
 from safecampus.core.excel import ImportRejected, WorkbookError
-from safecampus.orgs.services import schools_import
+from safecampus.imports.pipeline import import_run
+from safecampus.orgs.importers import SchoolImporter
 
 
 class Command(BaseCommand):
@@ -17,8 +18,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", required=True, help="the account the import is done as (its scope applies)"
         )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check the file and report, change nothing"
+        )
 
-    def handle(self, *args, file: Path, user: str, **options):
+    def handle(self, *args, file: Path, user: str, dry_run: bool, **options):
         try:
             account = get_user_model().objects.get(username=user, is_active=True)
         except get_user_model().DoesNotExist:
@@ -31,27 +35,30 @@ class Command(BaseCommand):
 
             bar = tqdm(unit="行", desc="导入学校")
 
-        def progress(step, done, total):
+        def progress(step: str, done: int) -> None:
             if bar is not None:
-                bar.total = total
                 bar.set_description(f"导入学校·{step}")
                 bar.n = done
                 bar.refresh()
 
+        importer = SchoolImporter(user=account)
         try:
             with acting_as(actor_for_user(account, channel="cli")):
-                result = schools_import(
-                    user=account, data=file.read_bytes(), filename=file.name, progress=progress
+                outcome = import_run(
+                    importer=importer,
+                    data=file.read_bytes(),
+                    filename=file.name,
+                    dry_run=dry_run,
+                    progress=progress,
                 )
         except WorkbookError as exc:
             raise CommandError(str(exc)) from None
         except ImportRejected as exc:
             for error in exc.errors:
-                self.stderr.write(f"第 {error.row} 行 [{error.column}] {error.message}")
+                self.stderr.write(str(error))
             raise CommandError(str(exc)) from None
         finally:
             if bar is not None:
                 bar.close()
-        self.stdout.write(
-            f"导入完成：新增 {result.created}，更新 {result.updated}，未变化 {result.unchanged}"
-        )
+        done = "预览（未写入）" if dry_run else "导入完成"
+        self.stdout.write(f"{done}：{importer.summary(outcome.result)}")
