@@ -33,7 +33,7 @@ from .selectors import (
 router = Router(tags=["emergency"])
 
 
-class EventOut(Schema):
+class IncidentEventOut(Schema):
     id: int
     at: datetime
     by: str | None = None
@@ -123,7 +123,7 @@ class IncidentOut(Schema):
         return str(obj.reporter) if obj.reporter_id else None
 
 
-class PlanStepOut(Schema):
+class IncidentPlanStepOut(Schema):
     index: int
     text: str
     role: str
@@ -136,9 +136,9 @@ class IncidentDetailOut(IncidentOut):
     report: str
     plan_id: int | None
     plan_title: str | None
-    plan_steps: list[PlanStepOut]
+    plan_steps: list[IncidentPlanStepOut]
     alarms: list[AlarmOut]
-    events: list[EventOut]
+    events: list[IncidentEventOut]
 
     @staticmethod
     def resolve_plan_title(obj):
@@ -211,7 +211,7 @@ class NoteIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-class AssignIn(Schema):
+class IncidentAssignIn(Schema):
     assignee_id: int = Field(..., ge=1, le=MAX_ID)
     note: str = Field("", max_length=1000)
 
@@ -385,7 +385,7 @@ def respond(request, incident_id: RecordId, payload: NoteIn):
 
 
 @router.post("/emergency/incidents/{incident_id}/assign", response=STEP, summary="指派现场负责人")
-def assign(request, incident_id: RecordId, payload: AssignIn):
+def assign(request, incident_id: RecordId, payload: IncidentAssignIn):
     incident = incident_get(user=request.auth, incident_id=incident_id)
     assignee = User.objects.filter(pk=payload.assignee_id, is_active=True).first()
     if assignee is None:

@@ -35,7 +35,7 @@ from .selectors import (
 router = Router(tags=["hazards"])
 
 
-class EventOut(Schema):
+class HazardEventOut(Schema):
     at: datetime
     by: str | None = None
     action: HazardAction
@@ -80,7 +80,7 @@ class HazardOut(RowSchema):
         return obj.aspect.code if obj.aspect_id else None
 
 
-class PhotoOut(Schema):
+class HazardPhotoOut(Schema):
     id: int
     stage: str
     width: int
@@ -94,8 +94,8 @@ class PhotoOut(Schema):
 
 
 class HazardDetailOut(HazardOut):
-    events: list[EventOut]
-    photos: list[PhotoOut]
+    events: list[HazardEventOut]
+    photos: list[HazardPhotoOut]
 
     @staticmethod
     def resolve_photos(obj):
@@ -133,7 +133,7 @@ class ReportIn(Schema):
     )
 
 
-class AssignIn(Schema):
+class HazardAssignIn(Schema):
     owner_id: int = Field(..., ge=1, le=MAX_ID)
     deadline: date | None = None
     note: str = Field("", max_length=1000)
@@ -147,7 +147,7 @@ class StartIn(Schema):
     )
 
 
-class SubmitIn(Schema):
+class HazardSubmitIn(Schema):
     result: str = Field(..., min_length=1, max_length=1000)
 
 
@@ -252,7 +252,7 @@ STEP = {200: HazardDetailOut, 400: Error, 403: Error, 404: Error, 422: Error}
 
 
 @router.post("/hazards/{hazard_id}/assign", response=STEP, summary="派发整改（指定责任人与期限）")
-def assign(request, hazard_id: RecordId, payload: AssignIn):
+def assign(request, hazard_id: RecordId, payload: HazardAssignIn):
     hazard = hazard_get(user=request.auth, hazard_id=hazard_id)
     owner = owner_candidates(hazard).filter(pk=payload.owner_id).first()
     if owner is None:
@@ -277,7 +277,7 @@ def start(request, hazard_id: RecordId, payload: StartIn):
 
 
 @router.post("/hazards/{hazard_id}/submit", response=STEP, summary="提交验收（整改结果）")
-def submit(request, hazard_id: RecordId, payload: SubmitIn):
+def submit(request, hazard_id: RecordId, payload: HazardSubmitIn):
     hazard = hazard_get(user=request.auth, hazard_id=hazard_id)
     services.hazard_submit(user=request.auth, hazard=hazard, result=payload.result)
     return _after(request, hazard_id)
@@ -307,7 +307,7 @@ def supervise(request, hazard_id: RecordId, payload: SuperviseIn):
 # Registered after the /{hazard_id} routes: their paths are distinct ("photos/{id}").
 @router.post(
     "/hazards/{hazard_id}/photos",
-    response={201: PhotoOut, 400: Error, 403: Error, 404: Error, 422: Error},
+    response={201: HazardPhotoOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="上传隐患照片（重新编码，去除拍摄位置等元数据）",
 )
 def photo_add(

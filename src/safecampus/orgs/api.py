@@ -69,7 +69,7 @@ class SchoolPatch(Schema):
     latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
 
 
-class ImportOut(Schema):
+class SchoolImportOut(Schema):
     created: int
     updated: int
     unchanged: int
@@ -126,7 +126,7 @@ def school_export_api(request, filters: Query[SchoolFilters]):
 
 @router.post(
     "/schools/import",
-    response={200: ImportOut, 400: ImportRejectedOut | Error, 403: Error},
+    response={200: SchoolImportOut, 400: ImportRejectedOut | Error, 403: Error},
     summary="从 Excel 导入学校（全部成功或全部不导入）",
 )
 def school_import_api(request, file: File[UploadedFile]):
