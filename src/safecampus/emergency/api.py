@@ -2,6 +2,7 @@
 their steps, and the command board's feed for clients that cannot hold a WebSocket."""
 
 from datetime import datetime
+from typing import Literal
 
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
@@ -229,9 +230,44 @@ class ResetIn(Schema):
     note: str = Field(..., min_length=1, max_length=500)
 
 
+class BoardIncidentOut(Schema):
+    id: int
+    url: str
+    school: str
+    school_code: str
+    district: str
+    longitude: float | None
+    latitude: float | None
+    incident_type: IncidentType
+    incident_type_label: str
+    severity: Severity
+    severity_label: str
+    severity_colour: str
+    status: IncidentStatus
+    status_label: str
+    status_colour: str
+    is_drill: bool
+    place: str
+    raised_at: str = Field(..., description="ISO 8601，本地时间带时区")
+    escalated: bool
+
+
+# selectors.event_payload: what the board receives over the WebSocket and by polling.
+class BoardEventOut(Schema):
+    id: int
+    kind: EventKind
+    kind_label: str
+    at: str = Field(..., description="ISO 8601，本地时间带时区")
+    by: str
+    note: str
+    data: dict
+    alert: Literal["siren", "drill"] | None = Field(..., description="需要声光提示的条目")
+    incident: BoardIncidentOut
+
+
 class BoardFeedOut(Schema):
     cursor: int = Field(..., description="下次请求的 after")
-    events: list[dict] = Field(..., description="时间线条目（与 WebSocket 推送的相同）")
+    events: list[BoardEventOut] = Field(..., description="时间线条目（与 WebSocket 推送的相同）")
 
 
 @router.post(

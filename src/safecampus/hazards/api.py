@@ -12,9 +12,9 @@ from ninja.pagination import paginate
 from safecampus.access.scope import require, scoped_get
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
-from safecampus.core.excel import xlsx_response
+from safecampus.core.excel import XLSX_CONTENT_TYPE, xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset, Rows
-from safecampus.core.schemas import Error, RecordId, RowSchema
+from safecampus.core.schemas import Error, RecordId, RowSchema, file_answer
 from safecampus.orgs.models import OrgUnit, School
 from safecampus.risks.models import Aspect
 
@@ -192,7 +192,7 @@ def stats(request, filters: Query[HazardFilters]):
     "/hazards/export",
     response={200: None, 403: Error},
     summary="导出隐患台账 Excel（与台账相同的筛选）",
-    openapi_extra={"responses": {200: {"description": "xlsx"}}},
+    openapi_extra=file_answer(XLSX_CONTENT_TYPE),
 )
 def export(request, filters: Query[HazardFilters]):
     require(request.auth, "hazard.view")
@@ -326,7 +326,7 @@ def photo_add(
     "/hazards/photos/{photo_id}",
     response={200: None, 403: Error, 404: Error},
     summary="隐患照片（JPEG）",
-    openapi_extra={"responses": {200: {"description": "image/jpeg"}}},
+    openapi_extra=file_answer("image/jpeg"),
 )
 def photo_get(request, photo_id: RecordId):
     photo = scoped_get(

@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 from safecampus.access.scope import require, scoped_get
 from safecampus.accounts.models import User
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, RecordId
+from safecampus.core.schemas import Error, RecordId, file_answer
 from safecampus.orgs.choices import SchoolType
 from safecampus.orgs.models import OrgUnit, School
 from safecampus.risks.models import RiskCatalog
@@ -368,7 +368,7 @@ def photo_add(
     "/inspections/photos/{photo_id}",
     response={200: None, 403: Error, 404: Error},
     summary="检查照片（JPEG）",
-    openapi_extra={"responses": {200: {"description": "image/jpeg"}}},
+    openapi_extra=file_answer("image/jpeg"),
 )
 def photo_get(request, photo_id: RecordId):
     photo = inspection_photo_get(user=request.auth, photo_id=photo_id)

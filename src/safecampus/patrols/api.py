@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, RecordId
+from safecampus.core.schemas import Error, RecordId, file_answer
 from safecampus.hazards.choices import HazardLevel
 from safecampus.orgs.selectors import school_get
 
@@ -282,7 +282,7 @@ def check_point_renew(request, point_id: RecordId):
     "/patrols/check-points/{point_id}/qr.svg",
     response={200: None, 403: Error, 404: Error},
     summary="巡查点二维码（SVG）",
-    openapi_extra={"responses": {200: {"description": "image/svg+xml"}}},
+    openapi_extra=file_answer("image/svg+xml"),
 )
 def check_point_qr(request, point_id: RecordId):
     point = checkpoint_get(user=request.auth, check_point_id=point_id, action="patrol.manage")
