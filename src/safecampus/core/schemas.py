@@ -25,7 +25,7 @@ class RowSchema(Schema):
 
 
 class ErrorDetail(Schema):
-    """A refused field (422: where, what, pydantic's error type) or an import's bad cell."""
+    """A refused field of a request (422): where it is, what is wrong, pydantic's error type."""
 
     loc: list[str] = []
     message: str
