@@ -256,6 +256,38 @@ def test_bad_user_input_is_refused_with_a_clear_message(world, as_user):
     assert not User.objects.filter(username="ok").exists()
 
 
+def test_a_bad_email_is_refused_in_words_and_changes_nothing(world, as_user):
+    """The API documents the e-mail as a string; the model's check refuses a bad address with
+    a 400 naming the field (it was a server error on an update, and stored as given on a
+    create)."""
+    client = as_user("city_admin")
+    target = world.users["staff_a1"]
+    before = (target.email, target.full_name)
+    patched = client.patch(
+        f"/api/v1/users/{target.pk}",
+        {"full_name": "新名字", "email": "not-an-address"},
+        content_type="application/json",
+    )
+    assert patched.status_code == 400
+    assert patched.json()["error"]["message"].startswith("电子邮件地址：")
+    target.refresh_from_db()
+    assert (target.email, target.full_name) == before
+    created = client.post(
+        "/api/v1/users",
+        {
+            "username": "newcomer",
+            "full_name": "新人",
+            "email": "not-an-address",
+            "role": "staff",
+            "unit_id": world.a1.unit_id,
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 400
+    assert created.json()["error"]["message"].startswith("电子邮件地址：")
+    assert not User.objects.filter(username="newcomer").exists()
+
+
 def test_the_api_refuses_roles_above_the_managers_own(world, as_user):
     client = as_user("principal_a1")
     body = {"username": "boss", "full_name": "x", "role": "principal", "unit_id": world.a1.pk}

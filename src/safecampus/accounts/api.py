@@ -27,7 +27,7 @@ class TokenAuth(HttpBearer):
 router = Router(tags=["auth"])
 
 
-class TokenIn(Schema):
+class TokenCreateIn(Schema):
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=256)
     name: str = Field(
@@ -36,7 +36,7 @@ class TokenIn(Schema):
     days: int = Field(90, ge=1, le=365, description="有效天数（1–365）")
 
 
-class TokenCreated(Schema):
+class TokenCreatedOut(Schema):
     id: int
     name: str
     token: str = Field(..., description="令牌值，仅此一次返回")
@@ -57,10 +57,10 @@ class TokenOut(Schema):
 @router.post(
     "/token",
     auth=None,
-    response={201: TokenCreated, 401: Error, 403: Error, 422: Error},
+    response={201: TokenCreatedOut, 401: Error, 403: Error, 422: Error},
     summary="用户名和密码换取 API 令牌",
 )
-def token_create(request, payload: TokenIn):
+def token_create(request, payload: TokenCreateIn):
     try:
         token, raw = api_token_issue(
             request=request,

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from safecampus.access.roles import ROLE_UNIT_KINDS, Role
 from safecampus.access.scope import assignable_roles
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
-from safecampus.core.errors import BusinessRuleError
+from safecampus.core.errors import BusinessRuleError, model_errors
 from safecampus.core.texts import Text
 from safecampus.orgs.models import OrgUnit
 
@@ -140,11 +140,21 @@ def user_create(
         raise BusinessRuleError(_("用户名“%(name)s”已被使用") % {"name": username})
     password = _temporary_password()
     user = User(username=username, full_name=full_name, phone=phone, email=email)
+    _check_profile(user)
     user.set_password(password)
     user.password_changed_at = None
     user.save()
     RoleAssignment.objects.create(user=user, unit=unit, role=role)
     return user, password
+
+
+def _check_profile(user: User) -> None:
+    """The name, phone and e-mail as the model validates them (the page's form does the same),
+    refused in words naming the field."""
+    try:
+        user.full_clean(exclude=["password", "username"])
+    except ValidationError as exc:
+        raise model_errors(exc, User) from None
 
 
 @transaction.atomic
@@ -153,7 +163,7 @@ def user_update(*, manager: User, target: User, **fields) -> User:
     for key in ("full_name", "phone", "email"):
         if key in fields:
             setattr(target, key, fields[key] or "")
-    target.full_clean(exclude=["password", "username"])
+    _check_profile(target)
     target.save()
     return target
 

@@ -22,7 +22,7 @@ from .selectors import locked_usernames, manageable_units, user_get, user_list
 router = Router(tags=["users"])
 
 
-class AssignmentOut(Schema):
+class RoleAssignmentOut(Schema):
     id: int
     role: Role
     role_label: str = Field(..., alias="get_role_display")
@@ -40,7 +40,7 @@ class UserOut(Schema):
     email: str
     is_active: bool
     last_login: datetime | None
-    assignments: list[AssignmentOut]
+    assignments: list[RoleAssignmentOut]
 
     @staticmethod
     def resolve_assignments(obj):
@@ -171,7 +171,7 @@ def user_unlock(request, user_id: RecordId):
 
 @router.post(
     "/{user_id}/roles",
-    response={201: AssignmentOut, 400: Error, 403: Error, 404: Error, 422: Error},
+    response={201: RoleAssignmentOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="添加角色",
 )
 def role_add(request, user_id: RecordId, payload: RoleIn):

@@ -103,7 +103,7 @@ class BuildingPatch(Schema):
     note: str | None = Field(None, max_length=500)
 
 
-class EventOut(Schema):
+class ProjectEventOut(Schema):
     at: datetime
     on: date
     by: str | None = None
@@ -153,7 +153,7 @@ class ProjectOut(Schema):
 
 class ProjectDetailOut(ProjectOut):
     buildings: list[BuildingOut]
-    events: list[EventOut]
+    events: list[ProjectEventOut]
 
     @staticmethod
     def resolve_buildings(obj):
@@ -188,17 +188,17 @@ class ProjectPatch(Schema):
     planned_end: date | None = None
 
 
-class StepIn(Schema):
+class ProjectStepIn(Schema):
     on: date | None = Field(None, description="日期（默认今天）")
     note: str = Field("", max_length=1000)
 
 
-class ProgressIn(StepIn):
+class ProgressIn(ProjectStepIn):
     percent: int = Field(..., ge=0, le=100)
     client_key: str | None = ClientKey
 
 
-class AcceptIn(StepIn):
+class AcceptIn(ProjectStepIn):
     passed: bool = Field(..., description="验收通过为 true；不通过须填写 note（原因）")
 
 
@@ -211,7 +211,7 @@ class ProjectStatsOut(Schema):
     accepted_budget_yuan: float
 
 
-class RollupRowOut(Schema):
+class RemediationRollupRowOut(Schema):
     key: int | None = Field(..., description="区市或学校编号；null 表示市直属")
     name: str | None
     schools: int
@@ -223,7 +223,7 @@ class RollupRowOut(Schema):
     needing_remediation: int
 
 
-class RollupOut(Schema):
+class RemediationRollupOut(Schema):
     schools: int = Field(..., description="已完成消防抗震整改（项目验收通过）的学校数")
     buildings: int = Field(..., description="已完成整改的楼栋数")
     floor_area_m2: float = Field(..., description="已完成整改的建筑面积（m²）")
@@ -234,7 +234,7 @@ class RollupOut(Schema):
     until: date | None = Field(..., description="统计截至的验收日期（含）；null 表示全部")
     projects: ProjectStatsOut
     group: Literal["district", "school"]
-    rows: list[RollupRowOut]
+    rows: list[RemediationRollupRowOut]
 
 
 def _refuse_nulls(patch: Schema) -> dict:
@@ -274,7 +274,7 @@ def buildings(request, filters: Query[BuildingFilters]):
 
 @router.get(
     "/buildings/remediation",
-    response={200: RollupOut, 403: Error},
+    response={200: RemediationRollupOut, 403: Error},
     summary="消防抗震整改汇总：已整改学校数、楼栋数、建筑面积（范围内）",
 )
 def remediation(
@@ -424,7 +424,7 @@ def project_patch(request, project_id: RecordId, payload: ProjectPatch):
 
 
 @router.post("/remediation-projects/{project_id}/start", response=STEP, summary="开工")
-def project_start(request, project_id: RecordId, payload: StepIn):
+def project_start(request, project_id: RecordId, payload: ProjectStepIn):
     project = project_get(user=request.auth, project_id=project_id, action="building.manage")
     services.project_start(user=request.auth, project=project, on=payload.on, note=payload.note)
     return project_get(user=request.auth, project_id=project_id)
@@ -449,7 +449,7 @@ def project_progress(request, project_id: RecordId, payload: ProgressIn):
 
 
 @router.post("/remediation-projects/{project_id}/submit", response=STEP, summary="竣工，申请验收")
-def project_submit(request, project_id: RecordId, payload: StepIn):
+def project_submit(request, project_id: RecordId, payload: ProjectStepIn):
     project = project_get(user=request.auth, project_id=project_id, action="building.manage")
     services.project_submit(user=request.auth, project=project, on=payload.on, note=payload.note)
     return project_get(user=request.auth, project_id=project_id)
@@ -475,7 +475,7 @@ def project_accept(request, project_id: RecordId, payload: AcceptIn):
 @router.post(
     "/remediation-projects/{project_id}/resume", response=STEP, summary="验收不通过后返工整改"
 )
-def project_resume(request, project_id: RecordId, payload: StepIn):
+def project_resume(request, project_id: RecordId, payload: ProjectStepIn):
     project = project_get(user=request.auth, project_id=project_id, action="building.manage")
     services.project_resume(user=request.auth, project=project, note=payload.note)
     return project_get(user=request.auth, project_id=project_id)

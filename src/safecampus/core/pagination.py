@@ -20,14 +20,19 @@ class Rows:
     count: int
 
 
+class PageQuery(Schema):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
 class LimitOffset(LimitOffsetPagination):
     """{items, count} pages of at most 500 rows, with a bounded offset."""
 
-    class Input(Schema):
-        limit: int = Field(50, ge=1, le=500)
-        offset: int = Field(0, ge=0, le=10_000_000)
+    # Its own name: OpenAPI names a component after the class, and ninja's paginators all
+    # call theirs "Input".
+    Input = PageQuery
 
-    def paginate_queryset(self, queryset, pagination: Input, request, **params):
+    def paginate_queryset(self, queryset, pagination: PageQuery, request, **params):
         if not isinstance(queryset, Rows):
             return super().paginate_queryset(queryset, pagination, request, **params)
         rows, offset = queryset, pagination.offset

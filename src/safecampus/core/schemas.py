@@ -25,6 +25,8 @@ class RowSchema(Schema):
 
 
 class ErrorDetail(Schema):
+    """A refused field of a request (422): where it is, what is wrong, pydantic's error type."""
+
     loc: list[str] = []
     message: str
     type: str = ""
@@ -33,13 +35,20 @@ class ErrorDetail(Schema):
 class ErrorBody(Schema):
     code: str
     message: str
-    details: list[dict] = []
+    details: list[ErrorDetail] = []
 
 
 class Error(Schema):
     """The one error shape of the API."""
 
     error: ErrorBody
+
+
+def file_answer(media_type: str) -> dict:
+    """The `openapi_extra` of an endpoint whose 200 is a file (a workbook, a photo): its media
+    type, with a binary body, so that a client generated from the document expects a file."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {200: {"description": media_type, "content": {media_type: binary}}}}
 
 
 # A record id in a URL path: a positive 64-bit integer, so no lookup overflows the database.

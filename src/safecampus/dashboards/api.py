@@ -30,7 +30,7 @@ class DistrictRow(Schema):
     staff: int
 
 
-class SummaryOut(Schema):
+class DashboardSummaryOut(Schema):
     unit_id: int
     unit_name: str
     districts: int
@@ -47,7 +47,7 @@ class SummaryOut(Schema):
 
 @router.get(
     "/dashboard/summary",
-    response={200: SummaryOut, 403: Error, 404: Error},
+    response={200: DashboardSummaryOut, 403: Error, 404: Error},
     summary="首页统计：学校、学生、教职工（按调用者范围）",
 )
 def dashboard_summary(

@@ -48,7 +48,7 @@ def _school(request, school_id: int, action: str = "defense.view"):
 # --- the four 100% ---------------------------------------------------------------------------
 
 
-class SummaryOut(Schema):
+class DefenseSummaryOut(Schema):
     schools: int = Field(..., description="参与四个100%评价的中小学幼儿园数")
     guards: int = Field(..., description="在岗保安员人数")
     equipment: int = Field(..., description="防护器材件数（各类数量之和）")
@@ -106,7 +106,7 @@ class SchoolVerdictOut(Schema):
 
 @router.get(
     "/defenses/summary",
-    response={200: SummaryOut, 403: Error},
+    response={200: DefenseSummaryOut, 403: Error},
     summary="三防与四个100%汇总（调用者范围内，可按区市或学校筛选）",
 )
 def summary(request, filters: Query[DefenseFilters]):

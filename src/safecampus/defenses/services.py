@@ -10,26 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecampus.access.scope import require
-from safecampus.core.errors import BusinessRuleError
+from safecampus.core.errors import BusinessRuleError, model_errors
 
 from .models import CampusSecurity, EntryRecord, Equipment, GatePost, GatePostDuty, GatePostSignIn
-
-
-def _messages(exc: ValidationError, model) -> str:
-    """Each problem named by its field: "保安员证号：专职保安员须填写保安员证号；…"."""
-    parts = []
-    for name, errors in exc.message_dict.items():
-        label = "" if name == "__all__" else str(model._meta.get_field(name).verbose_name)
-        for error in errors:
-            parts.append(f"{label}：{error}" if label else error)
-    return "；".join(parts)
 
 
 def _validated(record, exclude=None) -> None:
     try:
         record.full_clean(exclude=exclude, validate_unique=True)
     except ValidationError as exc:
-        raise BusinessRuleError(_messages(exc, type(record))) from None
+        raise model_errors(exc, type(record)) from None
 
 
 def _school_unit(record):

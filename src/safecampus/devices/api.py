@@ -83,7 +83,7 @@ class CameraOut(DeviceOut):
     stream_url: str
 
 
-class AlarmOut(DeviceOut):
+class AlarmButtonOut(DeviceOut):
     linked_to_police: bool
     police_unit: str
     last_tested_on: date | None
@@ -105,7 +105,7 @@ class CameraIn(DeviceIn):
     stream_url: str = Field("", max_length=300, description="rtsp:// 等视频流地址")
 
 
-class AlarmIn(DeviceIn):
+class AlarmButtonIn(DeviceIn):
     place: Place = Place.GATE_HOUSE
     linked_to_police: bool = False
     police_unit: str = Field("", max_length=100)
@@ -124,7 +124,7 @@ class CameraPatch(DevicePatch):
     stream_url: str | None = Field(None, max_length=300)
 
 
-class AlarmPatch(DevicePatch):
+class AlarmButtonPatch(DevicePatch):
     linked_to_police: bool | None = None
     police_unit: str | None = Field(None, max_length=100)
     last_tested_on: date | None = None
@@ -159,14 +159,14 @@ class OnlineRatesOut(Schema):
     rows: list[RateRow]
 
 
-class TokenIn(Schema):
+class DeviceTokenCreateIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
     device_id: str = Field(
         "", pattern=r"^(\d{20})?$", description="只允许上报这一台设备；留空则本校所有设备"
     )
 
 
-class TokenOut(Schema):
+class DeviceTokenOut(Schema):
     id: int
     school_id: int
     name: str
@@ -177,7 +177,7 @@ class TokenOut(Schema):
     revoked_at: datetime | None
 
 
-class TokenCreated(TokenOut):
+class DeviceTokenCreatedOut(DeviceTokenOut):
     token: str = Field(..., description="令牌值，仅此一次返回")
 
 
@@ -306,7 +306,7 @@ def camera_activate_api(request, camera_id: RecordId):
 
 @router.get(
     "/devices/alarms",
-    response={200: list[AlarmOut], 403: Error},
+    response={200: list[AlarmButtonOut], 403: Error},
     summary="一键式紧急报警（范围内，可筛选）",
 )
 @paginate(LimitOffset)
@@ -315,28 +315,32 @@ def alarm_list_api(request, filters: Query[DeviceFilters]):
     return device_list(user=request.auth, kind=DeviceKind.ALARM, filters=filters)
 
 
-@router.post("/devices/alarms", response={201: AlarmOut, **ONE}, summary="登记一键式紧急报警")
-def alarm_create_api(request, payload: AlarmIn):
+@router.post("/devices/alarms", response={201: AlarmButtonOut, **ONE}, summary="登记一键式紧急报警")
+def alarm_create_api(request, payload: AlarmButtonIn):
     return _create(request, DeviceKind.ALARM, payload)
 
 
 @router.get(
-    "/devices/alarms/{alarm_id}", response={200: AlarmOut, **ONE}, summary="一键式紧急报警详情"
+    "/devices/alarms/{alarm_id}",
+    response={200: AlarmButtonOut, **ONE},
+    summary="一键式紧急报警详情",
 )
 def alarm_detail_api(request, alarm_id: RecordId):
     return device_get(user=request.auth, kind=DeviceKind.ALARM, pk=alarm_id)
 
 
 @router.patch(
-    "/devices/alarms/{alarm_id}", response={200: AlarmOut, **ONE}, summary="修改一键式紧急报警"
+    "/devices/alarms/{alarm_id}",
+    response={200: AlarmButtonOut, **ONE},
+    summary="修改一键式紧急报警",
 )
-def alarm_update_api(request, alarm_id: RecordId, payload: AlarmPatch):
+def alarm_update_api(request, alarm_id: RecordId, payload: AlarmButtonPatch):
     return _patch(request, DeviceKind.ALARM, alarm_id, payload)
 
 
 @router.post(
     "/devices/alarms/{alarm_id}/deactivate",
-    response={200: AlarmOut, **ONE},
+    response={200: AlarmButtonOut, **ONE},
     summary="停用一键式紧急报警",
 )
 def alarm_deactivate_api(request, alarm_id: RecordId):
@@ -345,7 +349,7 @@ def alarm_deactivate_api(request, alarm_id: RecordId):
 
 @router.post(
     "/devices/alarms/{alarm_id}/activate",
-    response={200: AlarmOut, **ONE},
+    response={200: AlarmButtonOut, **ONE},
     summary="恢复使用一键式紧急报警",
 )
 def alarm_activate_api(request, alarm_id: RecordId):
@@ -389,7 +393,7 @@ def school_summary_api(request, school_id: RecordId):
 
 @router.get(
     "/devices/schools/{school_id}/tokens",
-    response={200: list[TokenOut], 403: Error, 404: Error},
+    response={200: list[DeviceTokenOut], 403: Error, 404: Error},
     summary="本校的设备上报令牌",
 )
 def token_list_api(request, school_id: RecordId):
@@ -399,20 +403,20 @@ def token_list_api(request, school_id: RecordId):
 
 @router.post(
     "/devices/schools/{school_id}/tokens",
-    response={201: TokenCreated, 400: Error, 403: Error, 404: Error},
+    response={201: DeviceTokenCreatedOut, 400: Error, 403: Error, 404: Error},
     summary="签发设备上报令牌（令牌值仅返回一次，只保存其摘要）",
 )
-def token_issue_api(request, school_id: RecordId, payload: TokenIn):
+def token_issue_api(request, school_id: RecordId, payload: DeviceTokenCreateIn):
     school = school_get(user=request.auth, school_id=school_id, action="device.manage")
     token, raw = services.device_token_issue(
         user=request.auth, school=school, name=payload.name, device_id=payload.device_id
     )
-    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
+    return Status(201, {**DeviceTokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.post(
     "/devices/tokens/{token_id}/revoke",
-    response={200: TokenOut, 403: Error, 404: Error},
+    response={200: DeviceTokenOut, 403: Error, 404: Error},
     summary="吊销设备上报令牌",
 )
 def token_revoke_api(request, token_id: RecordId):

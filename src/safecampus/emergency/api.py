@@ -2,6 +2,7 @@
 their steps, and the command board's feed for clients that cannot hold a WebSocket."""
 
 from datetime import datetime
+from typing import Literal
 
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
@@ -33,7 +34,7 @@ from .selectors import (
 router = Router(tags=["emergency"])
 
 
-class EventOut(Schema):
+class IncidentEventOut(Schema):
     id: int
     at: datetime
     by: str | None = None
@@ -123,7 +124,7 @@ class IncidentOut(Schema):
         return str(obj.reporter) if obj.reporter_id else None
 
 
-class PlanStepOut(Schema):
+class IncidentPlanStepOut(Schema):
     index: int
     text: str
     role: str
@@ -136,9 +137,9 @@ class IncidentDetailOut(IncidentOut):
     report: str
     plan_id: int | None
     plan_title: str | None
-    plan_steps: list[PlanStepOut]
+    plan_steps: list[IncidentPlanStepOut]
     alarms: list[AlarmOut]
-    events: list[EventOut]
+    events: list[IncidentEventOut]
 
     @staticmethod
     def resolve_plan_title(obj):
@@ -211,7 +212,7 @@ class NoteIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-class AssignIn(Schema):
+class IncidentAssignIn(Schema):
     assignee_id: int = Field(..., ge=1, le=MAX_ID)
     note: str = Field("", max_length=1000)
 
@@ -229,9 +230,40 @@ class ResetIn(Schema):
     note: str = Field(..., min_length=1, max_length=500)
 
 
+class BoardIncidentOut(Schema):
+    id: int
+    url: str
+    school: str
+    school_code: str
+    district: str
+    longitude: float | None
+    latitude: float | None
+    incident_type: IncidentType
+    severity: Severity
+    severity_colour: str
+    status: IncidentStatus
+    status_colour: str
+    is_drill: bool
+    place: str
+    raised_at: str = Field(..., description="ISO 8601，本地时间带时区")
+    escalated: bool
+
+
+# selectors.event_payload: what the board receives over the WebSocket and by polling.
+class BoardEventOut(Schema):
+    id: int
+    kind: EventKind
+    at: str = Field(..., description="ISO 8601，本地时间带时区")
+    by: str
+    note: str
+    data: dict
+    alert: Literal["siren", "drill"] | None = Field(..., description="需要声光提示的条目")
+    incident: BoardIncidentOut
+
+
 class BoardFeedOut(Schema):
     cursor: int = Field(..., description="下次请求的 after")
-    events: list[dict] = Field(
+    events: list[BoardEventOut] = Field(
         ...,
         description="时间线条目（与 WebSocket 推送的相同）：类别、事件类型、等级、状态均为代码，"
         "名称见事件详情接口的 *_label",
@@ -389,7 +421,7 @@ def respond(request, incident_id: RecordId, payload: NoteIn):
 
 
 @router.post("/emergency/incidents/{incident_id}/assign", response=STEP, summary="指派现场负责人")
-def assign(request, incident_id: RecordId, payload: AssignIn):
+def assign(request, incident_id: RecordId, payload: IncidentAssignIn):
     incident = incident_get(user=request.auth, incident_id=incident_id)
     assignee = User.objects.filter(pk=payload.assignee_id, is_active=True).first()
     if assignee is None:

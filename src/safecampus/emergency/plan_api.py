@@ -20,7 +20,7 @@ from .plan_selectors import PlanFilters, plan_copies, plan_get, plan_list
 router = Router(tags=["emergency"])
 
 
-class StepOut(Schema):
+class PlanStepOut(Schema):
     text: str
     role: str = ""
 
@@ -50,7 +50,7 @@ class PlanOut(Schema):
 
 class PlanDetailOut(PlanOut):
     summary: str
-    steps: list[StepOut]
+    steps: list[PlanStepOut]
     adopted_from_title: str | None = None
     copy_count: int = Field(0, description="采用该预案的学校副本数（调用者范围内；仅市级预案）")
 
@@ -69,7 +69,7 @@ class PlanDetailOut(PlanOut):
 
 # The limits the service checks (with a Chinese message naming the step) are stated here;
 # the schema bounds only the size of a request.
-class StepIn(Schema):
+class PlanStepIn(Schema):
     text: str = Field(..., max_length=2000, description="做什么（不超过 300 字）")
     role: str = Field("", max_length=500, description="由谁负责（可选，不超过 50 字）")
 
@@ -81,13 +81,13 @@ class PlanIn(Schema):
     incident_type: IncidentType
     title: str = Field(..., max_length=1000, description="预案名称（不超过 200 字）")
     summary: str = Field("", max_length=20000, description="适用范围与要点（不超过 5000 字）")
-    steps: list[StepIn] = Field(..., max_length=200, description="处置步骤，按顺序，1–40 步")
+    steps: list[PlanStepIn] = Field(..., max_length=200, description="处置步骤，按顺序，1–40 步")
 
 
 class PlanPatch(Schema):
     title: str | None = Field(None, max_length=1000, description="预案名称（不超过 200 字）")
     summary: str | None = Field(None, max_length=20000, description="适用范围与要点")
-    steps: list[StepIn] | None = Field(None, max_length=200, description="处置步骤，1–40 步")
+    steps: list[PlanStepIn] | None = Field(None, max_length=200, description="处置步骤，1–40 步")
 
 
 class AdoptIn(Schema):

@@ -13,9 +13,9 @@ from ninja.pagination import paginate
 from safecampus.access.scope import require, scoped_get
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
-from safecampus.core.excel import xlsx_response
+from safecampus.core.excel import XLSX_CONTENT_TYPE, xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset, Rows
-from safecampus.core.schemas import Error, RecordId, RowSchema
+from safecampus.core.schemas import Error, RecordId, RowSchema, file_answer
 from safecampus.core.texts import Text
 from safecampus.orgs.models import OrgUnit, School
 from safecampus.risks.models import Aspect
@@ -37,7 +37,7 @@ from .selectors import (
 router = Router(tags=["hazards"])
 
 
-class EventOut(Schema):
+class HazardEventOut(Schema):
     at: datetime
     by: str | None = None
     action: HazardAction
@@ -82,7 +82,7 @@ class HazardOut(RowSchema):
         return obj.aspect.code if obj.aspect_id else None
 
 
-class PhotoOut(Schema):
+class HazardPhotoOut(Schema):
     id: int
     stage: str
     width: int
@@ -96,8 +96,8 @@ class PhotoOut(Schema):
 
 
 class HazardDetailOut(HazardOut):
-    events: list[EventOut]
-    photos: list[PhotoOut]
+    events: list[HazardEventOut]
+    photos: list[HazardPhotoOut]
 
     @staticmethod
     def resolve_photos(obj):
@@ -135,7 +135,7 @@ class ReportIn(Schema):
     )
 
 
-class AssignIn(Schema):
+class HazardAssignIn(Schema):
     owner_id: int = Field(..., ge=1, le=MAX_ID)
     deadline: date | None = None
     note: str = Field("", max_length=1000)
@@ -149,7 +149,7 @@ class StartIn(Schema):
     )
 
 
-class SubmitIn(Schema):
+class HazardSubmitIn(Schema):
     result: str = Field(..., min_length=1, max_length=1000)
 
 
@@ -194,7 +194,7 @@ def stats(request, filters: Query[HazardFilters]):
     "/hazards/export",
     response={200: None, 403: Error},
     summary="导出隐患台账 Excel（与台账相同的筛选）",
-    openapi_extra={"responses": {200: {"description": "xlsx"}}},
+    openapi_extra=file_answer(XLSX_CONTENT_TYPE),
 )
 def export(request, filters: Query[HazardFilters]):
     require(request.auth, "hazard.view")
@@ -256,7 +256,7 @@ STEP = {200: HazardDetailOut, 400: Error, 403: Error, 404: Error, 422: Error}
 
 
 @router.post("/hazards/{hazard_id}/assign", response=STEP, summary="派发整改（指定责任人与期限）")
-def assign(request, hazard_id: RecordId, payload: AssignIn):
+def assign(request, hazard_id: RecordId, payload: HazardAssignIn):
     hazard = hazard_get(user=request.auth, hazard_id=hazard_id)
     owner = owner_candidates(hazard).filter(pk=payload.owner_id).first()
     if owner is None:
@@ -281,7 +281,7 @@ def start(request, hazard_id: RecordId, payload: StartIn):
 
 
 @router.post("/hazards/{hazard_id}/submit", response=STEP, summary="提交验收（整改结果）")
-def submit(request, hazard_id: RecordId, payload: SubmitIn):
+def submit(request, hazard_id: RecordId, payload: HazardSubmitIn):
     hazard = hazard_get(user=request.auth, hazard_id=hazard_id)
     services.hazard_submit(user=request.auth, hazard=hazard, result=payload.result)
     return _after(request, hazard_id)
@@ -311,7 +311,7 @@ def supervise(request, hazard_id: RecordId, payload: SuperviseIn):
 # Registered after the /{hazard_id} routes: their paths are distinct ("photos/{id}").
 @router.post(
     "/hazards/{hazard_id}/photos",
-    response={201: PhotoOut, 400: Error, 403: Error, 404: Error, 422: Error},
+    response={201: HazardPhotoOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="上传隐患照片（重新编码，去除拍摄位置等元数据）",
 )
 def photo_add(
@@ -330,7 +330,7 @@ def photo_add(
     "/hazards/photos/{photo_id}",
     response={200: None, 403: Error, 404: Error},
     summary="隐患照片（JPEG）",
-    openapi_extra={"responses": {200: {"description": "image/jpeg"}}},
+    openapi_extra=file_answer("image/jpeg"),
 )
 def photo_get(request, photo_id: RecordId):
     photo = scoped_get(

@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 from safecampus.access.scope import require, scoped_get
 from safecampus.accounts.models import User
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, RecordId
+from safecampus.core.schemas import Error, RecordId, file_answer
 from safecampus.orgs.choices import SchoolType
 from safecampus.orgs.models import OrgUnit, School
 from safecampus.risks.models import RiskCatalog
@@ -81,7 +81,7 @@ class ResultOut(Schema):
     hazard_id: int | None
 
 
-class PhotoOut(Schema):
+class InspectionPhotoOut(Schema):
     id: int
     item_id: int
     width: int
@@ -97,7 +97,7 @@ class PhotoOut(Schema):
 class InspectionDetailOut(InspectionOut):
     items: list[ItemOut]
     results: list[ResultOut]
-    photos: list[PhotoOut]
+    photos: list[InspectionPhotoOut]
 
     @staticmethod
     def resolve_items(obj):
@@ -130,7 +130,7 @@ class CampaignIn(Schema):
     school_types: list[SchoolType] = Field(default_factory=list)
 
 
-class PlanIn(Schema):
+class InspectionPlanIn(Schema):
     school_id: int = Field(..., ge=1, le=MAX_ID)
     team: list[int] = Field(default_factory=list, max_length=20)
     planned_on: date | None = None
@@ -151,7 +151,7 @@ class ResultIn(Schema):
     longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
 
 
-class SubmitIn(Schema):
+class InspectionSubmitIn(Schema):
     results: list[ResultIn] = Field(..., max_length=500)
     client_key: str | None = Field(
         None, min_length=8, max_length=64, description="重试时重复提交同一编号不会重复记录"
@@ -232,7 +232,7 @@ def campaign_detail(request, campaign_id: RecordId):
     response={201: InspectionOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="把一所学校列入检查名单",
 )
-def plan(request, campaign_id: RecordId, payload: PlanIn):
+def plan(request, campaign_id: RecordId, payload: InspectionPlanIn):
     campaign = campaign_get(user=request.auth, campaign_id=campaign_id, action="inspection.plan")
     school = scoped_get(
         School.objects.select_related("unit"), request.auth, "inspection.plan", pk=payload.school_id
@@ -321,7 +321,7 @@ def start(request, inspection_id: RecordId):
     },
     summary="提交检查结果（不合格项自动上报隐患；同一提交编号重试不重复）",
 )
-def submit(request, inspection_id: RecordId, payload: SubmitIn):
+def submit(request, inspection_id: RecordId, payload: InspectionSubmitIn):
     inspection = inspection_get(user=request.auth, inspection_id=inspection_id)
     _done, created = services.inspection_submit(
         user=request.auth,
@@ -341,7 +341,14 @@ def submit(request, inspection_id: RecordId, payload: SubmitIn):
 # ("photos/{photo_id}").
 @router.post(
     "/inspections/{inspection_id}/photos",
-    response={200: PhotoOut, 201: PhotoOut, 400: Error, 403: Error, 404: Error, 422: Error},
+    response={
+        200: InspectionPhotoOut,
+        201: InspectionPhotoOut,
+        400: Error,
+        403: Error,
+        404: Error,
+        422: Error,
+    },
     summary="上传检查项照片（检查中；重新编码并去除元数据；同一文件重传只保存一次）",
 )
 def photo_add(
@@ -361,7 +368,7 @@ def photo_add(
     "/inspections/photos/{photo_id}",
     response={200: None, 403: Error, 404: Error},
     summary="检查照片（JPEG）",
-    openapi_extra={"responses": {200: {"description": "image/jpeg"}}},
+    openapi_extra=file_answer("image/jpeg"),
 )
 def photo_get(request, photo_id: RecordId):
     photo = inspection_photo_get(user=request.auth, photo_id=photo_id)

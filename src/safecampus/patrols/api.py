@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, RecordId
+from safecampus.core.schemas import Error, RecordId, file_answer
 from safecampus.hazards.choices import HazardLevel
 from safecampus.orgs.selectors import school_get
 
@@ -157,7 +157,7 @@ class SchoolDayOut(Schema):
     points: list[PointDayOut]
 
 
-class RollupRowOut(Schema):
+class PatrolRollupRowOut(Schema):
     district_id: int = Field(..., description="区市编号；0 为市直属")
     name: str
     schools: int
@@ -175,12 +175,12 @@ class MissingOut(Schema):
     key_areas_done: int
 
 
-class RollupOut(Schema):
+class PatrolRollupOut(Schema):
     date: date
     schools: int = Field(..., description="设有启用的重点部位巡查点的学校")
     complete: int
     rate: float | None = Field(..., description="达标率（%），截断到两位小数")
-    districts: list[RollupRowOut]
+    districts: list[PatrolRollupRowOut]
     missing_schools: list[MissingOut]
 
 
@@ -282,7 +282,7 @@ def check_point_renew(request, point_id: RecordId):
     "/patrols/check-points/{point_id}/qr.svg",
     response={200: None, 403: Error, 404: Error},
     summary="巡查点二维码（SVG）",
-    openapi_extra={"responses": {200: {"description": "image/svg+xml"}}},
+    openapi_extra=file_answer("image/svg+xml"),
 )
 def check_point_qr(request, point_id: RecordId):
     point = checkpoint_get(user=request.auth, check_point_id=point_id, action="patrol.manage")
@@ -381,7 +381,7 @@ def school_day_report(request, school_id: RecordId, query: Query[DayQuery]):
 
 @router.get(
     "/patrols/completeness",
-    response={200: RollupOut, 400: Error, 403: Error, 422: Error},
+    response={200: PatrolRollupOut, 400: Error, 403: Error, 422: Error},
     summary="某日巡查达标情况：学校数、达标数、达标率，分区市；未达标学校（可按区市筛选，0 为市直属）",
 )
 def completeness(request, query: Query[RollupQuery]):

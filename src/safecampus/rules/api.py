@@ -34,7 +34,7 @@ class RuleSetOut(Schema):
     created_at: datetime
 
 
-class AssignmentOut(Schema):
+class RuleSetAssignmentOut(Schema):
     id: int
     kind: str
     unit_id: int
@@ -59,7 +59,7 @@ class CopyIn(Schema):
     data: dict = Field(..., description="规则内容，结构与原规则集相同")
 
 
-class AssignIn(Schema):
+class RuleSetAssignIn(Schema):
     unit_id: int = Field(..., ge=1, le=MAX_ID)
     rule_set_id: int = Field(..., ge=1, le=MAX_ID)
 
@@ -122,7 +122,7 @@ def rule_set_copy_api(request, rule_set_id: RecordId, payload: CopyIn):
 
 @router.get(
     "/rule-set-assignments",
-    response={200: list[AssignmentOut], 400: Error, 403: Error},
+    response={200: list[RuleSetAssignmentOut], 400: Error, 403: Error},
     summary="各单位选用的规则集",
 )
 @paginate(LimitOffset)
@@ -133,10 +133,10 @@ def assignments(request, kind: str | None = Query(None, max_length=40)):
 
 @router.post(
     "/rule-set-assignments",
-    response={201: AssignmentOut, 400: Error, 403: Error, 404: Error, 422: Error},
+    response={201: RuleSetAssignmentOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="为某单位及其下级选用规则集",
 )
-def assign(request, payload: AssignIn):
+def assign(request, payload: RuleSetAssignIn):
     unit = scoped_get(OrgUnit.objects.all(), request.auth, "rules.manage", pk=payload.unit_id)
     rule_set = rule_set_get(user=request.auth, rule_set_id=payload.rule_set_id)
     return Status(201, rule_set_assign(user=request.auth, unit=unit, rule_set=rule_set))

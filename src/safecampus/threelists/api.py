@@ -67,7 +67,7 @@ class AssessIn(Schema):
     severity: int = Field(..., ge=1, le=10)
 
 
-class AssignIn(Schema):
+class ResponsibilityAssignIn(Schema):
     department: str = Field(..., min_length=1, max_length=50)
     post: str = Field(..., min_length=1, max_length=50)
     person_id: int | None = Field(None, ge=1, le=MAX_ID)
@@ -179,7 +179,7 @@ def responsibilities(request, school_id: RecordId):
     response={200: ResponsibilityOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="落实责任（部门、岗位、责任人、频次）",
 )
-def assign(request, item_id: RecordId, payload: AssignIn):
+def assign(request, item_id: RecordId, payload: ResponsibilityAssignIn):
     item = scoped_get(
         ResponsibilityItem.objects.select_related("risk_point__school__unit"),
         request.auth,
