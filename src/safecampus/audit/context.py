@@ -5,6 +5,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from safecampus.core.types import AnyUser
+
 
 @dataclass
 class Actor:
@@ -40,8 +44,10 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         _actor.reset(token)
 
 
-def actor_for_user(user, *, channel: str, ip: str | None = None, request_id: str = "") -> Actor:
-    if user is not None and getattr(user, "is_authenticated", False):
+def actor_for_user(
+    user: AnyUser | None, *, channel: str, ip: str | None = None, request_id: str = ""
+) -> Actor:
+    if user is not None and user.is_authenticated:
         return Actor(
             user_id=user.pk,
             username=user.get_username(),
@@ -52,7 +58,7 @@ def actor_for_user(user, *, channel: str, ip: str | None = None, request_id: str
     return Actor(ip=ip, channel=channel, request_id=request_id)
 
 
-def bind_user(user) -> None:
+def bind_user(user: AbstractBaseUser) -> None:
     """Attach a user authenticated late in the request (API bearer tokens) to the actor."""
     actor = _actor.get()
     if actor is not None:

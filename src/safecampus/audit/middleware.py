@@ -1,26 +1,31 @@
 """Sets the acting user and client address for everything a web request writes."""
 
 import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
 
 from .context import acting_as, actor_for_user
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest) -> str | None:
     # REMOTE_ADDR only. Behind a reverse proxy, uvicorn rewrites it from X-Forwarded-For for the
     # proxies listed in FORWARDED_ALLOW_IPS (docs/operations.md); the header is never read here.
     return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditContextMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
-        request.request_id = str(uuid.uuid4())
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = str(uuid.uuid4())
+        # Kept on the request too, for whatever handles it further down.
+        setattr(request, "request_id", request_id)  # noqa: B010 - not an attribute of HttpRequest
         channel = "api" if request.path.startswith("/api/") else "web"
         with acting_as(
             actor_for_user(
-                request.user, channel=channel, ip=client_ip(request), request_id=request.request_id
+                request.user, channel=channel, ip=client_ip(request), request_id=request_id
             )
         ):
             return self.get_response(request)

@@ -5,7 +5,8 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_noop as N_
 
 from safecampus.core.texts import Text
 
-from .context import current_actor, suppressed
+from .context import Actor, current_actor, suppressed
 from .models import AuditAction, AuditEntry, AuditOutcome
 
 logger = logging.getLogger(__name__)
@@ -24,33 +25,42 @@ logger = logging.getLogger(__name__)
 # AuditEntry.message; each text parameter of a stored message is cut to it too.
 MESSAGE_LENGTH = 500
 
+# The audited field values of one record, as JSON data (field name -> value of any JSON type).
+Snapshot = dict[str, Any]
 
-def _fields(model) -> list[str]:
-    if model.audit_fields is not None:
-        return model.audit_fields
+
+def _fields(model: type[models.Model]) -> list[str]:
+    # Declared by every audited model (AuditedModel, and the user, which sets it itself);
+    # they share no base class for it.
+    fields: list[str] | None = getattr(model, "audit_fields")  # noqa: B009
+    if fields is not None:
+        return fields
     return [f.attname for f in model._meta.concrete_fields]
 
 
-def audit_snapshot(obj: models.Model) -> dict:
+def audit_snapshot(obj: models.Model) -> Snapshot:
     """The audited field values of obj, as JSON-safe data."""
     data = {name: getattr(obj, name) for name in _fields(type(obj))}
     # Files are recorded by their stored name.
     data = {k: (v.name if isinstance(v, FieldFile) else v) for k, v in data.items()}
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    snapshot: Snapshot = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return snapshot
 
 
-def audit_snapshot_many(model, pks: Iterable) -> dict:
+def audit_snapshot_many(model: type[models.Model], pks: Iterable[object]) -> dict[object, Snapshot]:
+    """The snapshots of the rows of `model` with these primary keys, by primary key."""
     return {o.pk: audit_snapshot(o) for o in model._base_manager.filter(pk__in=list(pks))}
 
 
 def _unit_of(obj: models.Model) -> tuple[int | None, str]:
     """The org node an object belongs to: its model's `audit_unit()`, or its scope path."""
-    if hasattr(obj, "audit_unit"):
-        return obj.audit_unit()
-    lookup = getattr(type(obj), "scope_path", None)
+    audit_unit: Callable[[], tuple[int | None, str]] | None = getattr(obj, "audit_unit", None)
+    if audit_unit is not None:
+        return audit_unit()
+    lookup: str | None = getattr(type(obj), "scope_path", None)
     if lookup is None:
         return None, ""
-    target = obj
+    target: object = obj
     parts = lookup.split("__")
     for part in parts[:-1]:
         target = getattr(target, part, None)
@@ -59,9 +69,9 @@ def _unit_of(obj: models.Model) -> tuple[int | None, str]:
     return getattr(target, "pk", None), getattr(target, parts[-1], "") or ""
 
 
-def _entry(action: str, obj: models.Model | None = None, **fields) -> AuditEntry:
+def _entry(action: str, obj: models.Model | None = None, **fields: object) -> AuditEntry:
     actor = current_actor()
-    values = {
+    values: dict[str, object] = {
         "user_id": actor.user_id,
         "username": actor.username,
         "ip": actor.ip,
@@ -84,7 +94,7 @@ def _entry(action: str, obj: models.Model | None = None, **fields) -> AuditEntry
     return AuditEntry(**values)
 
 
-def _actor_unit(actor) -> tuple[int | None, str]:
+def _actor_unit(actor: Actor) -> tuple[int | None, str]:
     """Where an event without an org unit of its own (a login, an import) is filed: looked
     up once per actor by the installed lookup (see `actor_units_from`)."""
     if actor.unit is None:
@@ -117,7 +127,7 @@ def audit_created(objs: Iterable[models.Model]) -> None:
     )
 
 
-def audit_updated(objs: Iterable[models.Model], before: dict) -> None:
+def audit_updated(objs: Iterable[models.Model], before: dict[object, Snapshot]) -> None:
     if _suppressed():
         return
     entries = []
@@ -136,7 +146,7 @@ def audit_updated(objs: Iterable[models.Model], before: dict) -> None:
     AuditEntry.objects.bulk_create(entries, batch_size=500)
 
 
-def audit_deleted(obj: models.Model, before: dict) -> None:
+def audit_deleted(obj: models.Model, before: Snapshot) -> None:
     if not _suppressed():
         _entry(AuditAction.DELETE, obj, before=before).save()
 
@@ -147,7 +157,7 @@ def audit_event(
     *,
     outcome: str = AuditOutcome.SUCCESS,
     message: Text | str = "",
-    **fields,
+    **fields: object,
 ) -> AuditEntry:
     """Record an event that is not a plain change: a read, an export, a login, an import.
     `message` is a Text (shown in each reader's language) or plain text shown as written."""
@@ -170,13 +180,13 @@ def audit_suppressed(summary: Text | str) -> Iterator[None]:
     audit_event(AuditAction.GENERATE, message=summary)
 
 
-def audit_entries_prune(*, now=None) -> int:
+def audit_entries_prune(*, now: datetime | None = None) -> int:
     """Delete the entries older than the retention setting; the database refuses younger ones."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE at < %s", [cutoff])  # noqa: S608
-            deleted = cursor.rowcount
+            deleted: int = cursor.rowcount
         audit_event(
             AuditAction.PRUNE,
             message=Text(

@@ -1,6 +1,7 @@
 """Single saves and deletes of audited models (AuditedModel subclasses, and models that set
 `audited = True` themselves, like the user) go to the audit trail."""
 
+from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
@@ -13,18 +14,28 @@ from .services import (
 )
 
 
-def _audited(sender) -> bool:
+def _audited(sender: type[models.Model]) -> bool:
     return getattr(sender, "audited", False) is True
 
 
+# The snapshots taken before a write are kept on the instance until the write is recorded.
 @receiver(pre_save)
-def _remember_before(sender, instance, raw=False, **kwargs):
+def _remember_before(
+    sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: object
+) -> None:
     if _audited(sender) and not raw and instance.pk is not None and not instance._state.adding:
-        instance._audit_before = audit_snapshot_many(sender, [instance.pk])
+        before = audit_snapshot_many(sender, [instance.pk])
+        setattr(instance, "_audit_before", before)  # noqa: B010 - not a field of the model
 
 
 @receiver(post_save)
-def _record_save(sender, instance, created, raw=False, **kwargs):
+def _record_save(
+    sender: type[models.Model],
+    instance: models.Model,
+    created: bool,
+    raw: bool = False,
+    **kwargs: object,
+) -> None:
     if not _audited(sender) or raw:
         return
     if created:
@@ -35,12 +46,12 @@ def _record_save(sender, instance, created, raw=False, **kwargs):
 
 
 @receiver(pre_delete)
-def _remember_deleted(sender, instance, **kwargs):
+def _remember_deleted(sender: type[models.Model], instance: models.Model, **kwargs: object) -> None:
     if _audited(sender):
-        instance._audit_deleted = audit_snapshot(instance)
+        setattr(instance, "_audit_deleted", audit_snapshot(instance))  # noqa: B010 - as above
 
 
 @receiver(post_delete)
-def _record_delete(sender, instance, **kwargs):
+def _record_delete(sender: type[models.Model], instance: models.Model, **kwargs: object) -> None:
     if _audited(sender):
         audit_deleted(instance, getattr(instance, "_audit_deleted", {}))

@@ -1,9 +1,13 @@
 from datetime import datetime
+from typing import Any
 
+from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require
+from safecampus.accounts.types import ApiRequest
+from safecampus.audit.models import AuditEntry
 from safecampus.core.pagination import LimitOffset
 from safecampus.core.schemas import Error, RecordId
 
@@ -24,15 +28,16 @@ class AuditEntryOut(Schema):
     object_type: str
     object_id: str
     object_repr: str
-    before: dict | None
-    after: dict | None
+    # The changed fields' values as recorded (JSON of any shape).
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
     outcome: str
     channel: str
     ip: str | None
     message: str = Field(..., description="说明（按请求的界面语言）")
 
     @staticmethod
-    def resolve_message(obj):
+    def resolve_message(obj: AuditEntry) -> str:
         return obj.display_message()
 
 
@@ -40,7 +45,7 @@ class AuditEntryOut(Schema):
     "/entries", response={200: list[AuditEntryOut], 403: Error}, summary="审计日志（审计员）"
 )
 @paginate(LimitOffset)
-def entry_list(request, filters: Query[AuditFilters]):
+def entry_list(request: ApiRequest, filters: Query[AuditFilters]) -> QuerySet[AuditEntry]:
     require(request.auth, "audit.view")
     return audit_entry_list(user=request.auth, filters=filters)
 
@@ -50,5 +55,5 @@ def entry_list(request, filters: Query[AuditFilters]):
     response={200: AuditEntryOut, 403: Error, 404: Error},
     summary="审计日志详情",
 )
-def entry_detail(request, entry_id: RecordId):
+def entry_detail(request: ApiRequest, entry_id: RecordId) -> AuditEntry:
     return audit_entry_get(user=request.auth, entry_id=entry_id)

@@ -25,8 +25,8 @@ class AuditFilters(ListFilters):
     def _day_start(self, day: date) -> datetime:
         return timezone.make_aware(datetime.combine(day, time.min))
 
-    def filter_since(self, value):
+    def filter_since(self, value: date | None) -> Q:
         return Q(at__gte=self._day_start(value)) if value else Q()
 
-    def filter_until(self, value):
+    def filter_until(self, value: date | None) -> Q:
         return Q(at__lt=self._day_start(value + timedelta(days=1))) if value else Q()

@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from safecampus.access.scope import require
-from safecampus.audit.models import AuditAction, AuditOutcome
+from safecampus.accounts.types import UserRequest
+from safecampus.audit.models import AuditAction, AuditEntry, AuditOutcome
 from safecampus.core.listing import filters_from_query, page_of
 
 from .filters import AuditFilters
@@ -10,7 +12,7 @@ from .selectors import audit_entry_get, audit_entry_list
 
 
 @login_required
-def entry_list(request):
+def entry_list(request: UserRequest) -> HttpResponse:
     require(request.user, "audit.view")
     filters = filters_from_query(request, AuditFilters)
     page, query = page_of(request, audit_entry_list(user=request.user, filters=filters))
@@ -28,7 +30,7 @@ def entry_list(request):
 
 
 @login_required
-def entry_detail(request, entry_id: int):
+def entry_detail(request: UserRequest, entry_id: int) -> HttpResponse:
     entry = audit_entry_get(user=request.user, entry_id=entry_id)
     keys = sorted(set(entry.before or {}) | set(entry.after or {}))
     labels = _field_labels(entry)
@@ -39,7 +41,7 @@ def entry_detail(request, entry_id: int):
     return render(request, "auditlog/entry_detail.html", {"entry": entry, "changes": changes})
 
 
-def _field_labels(entry) -> dict[str, str]:
+def _field_labels(entry: AuditEntry) -> dict[str, str]:
     """The recorded fields' names in the reader's language (by column: `school_id` too)."""
     model = entry.object_model()
     if model is None:

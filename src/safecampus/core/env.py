@@ -2,8 +2,13 @@
 
 import os
 from pathlib import Path
+from typing import overload
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     """Value of NAME, or the contents of the file named by NAME_FILE (Docker/K8s secrets)."""
     file_path = os.environ.get(f"{name}_FILE")

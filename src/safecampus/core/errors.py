@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 class BusinessRuleError(ValueError):
@@ -11,7 +11,13 @@ def model_errors(exc: ValidationError, model: type[Model]) -> BusinessRuleError:
     "保安员证号：专职保安员须填写保安员证号；…"."""
     parts = []
     for name, errors in exc.message_dict.items():
-        label = "" if name == "__all__" else str(model._meta.get_field(name).verbose_name)
+        label = "" if name == "__all__" else _field_label(model, name)
         for error in errors:
             parts.append(f"{label}：{error}" if label else error)
     return BusinessRuleError("；".join(parts))
+
+
+def _field_label(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    # full_clean names the model's own fields; a reverse relation (no label) never reaches here.
+    return str(field.verbose_name) if isinstance(field, Field) else name

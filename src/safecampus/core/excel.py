@@ -25,13 +25,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import iterparse  # openpyxl's own: defusedxml where installed
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -243,7 +244,11 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL, _VALUE, _TEXT = _MAIN + "row", _MAIN + "c", _MAIN + "v", _MAIN + "t"
 
 
-def _first_sheet_rows(data: bytes) -> tuple[Any, Iterator[tuple[int, tuple]]]:
+# A sheet row's cell values as read (text, numbers, booleans, dates, None), from column A.
+RowValues = tuple[Any, ...]
+
+
+def _first_sheet_rows(data: bytes) -> tuple[Any, Iterator[tuple[int, RowValues]]]:
     """(the open sheet stream, its rows as (row number, values)), parsed as they stream.
 
     openpyxl's own read-only worksheet is not used: without a <dimension> element (files
@@ -259,7 +264,9 @@ def _first_sheet_rows(data: bytes) -> tuple[Any, Iterator[tuple[int, tuple]]]:
     apply_stylesheet(reader.archive, reader.wb)
     sheets = [rel for _sheet, rel in reader.parser.find_sheets() if "worksheet" in rel.Type]
     source = reader.archive.open(sheets[0].target)
-    strings, dates, epoch = reader.shared_strings, reader.wb._date_formats, reader.wb.epoch
+    strings, epoch = reader.shared_strings, reader.wb.epoch
+    # The style ids with a date format: set on the workbook by apply_stylesheet (not typed).
+    dates: set[int] = getattr(reader.wb, "_date_formats")  # noqa: B009
 
     def value(cell: Any) -> Any:
         kind = cell.get("t", "n")
@@ -279,7 +286,7 @@ def _first_sheet_rows(data: bytes) -> tuple[Any, Iterator[tuple[int, tuple]]]:
             return from_excel(number, epoch)
         return number
 
-    def rows() -> Iterator[tuple[int, tuple]]:
+    def rows() -> Iterator[tuple[int, RowValues]]:
         number = 0
         for _event, element in iterparse(source, events=("end",)):
             if element.tag != _ROW:
@@ -337,7 +344,7 @@ class SheetReader:
         named, the fullest row (its columns then wait for a mapping: ColumnsMissing)."""
         best: Layout | None = None
         best_score, fullest, fullest_count = 0, None, 0
-        self._scanned: list[tuple[int, tuple]] = []
+        self._scanned: list[tuple[int, RowValues]] = []
         for number, values in self._rows:
             self._scanned.append((number, values))
             filled = sum(1 for v in values if as_text(v))
@@ -368,7 +375,7 @@ class SheetReader:
         limit = settings.IMPORT_MAX_ROWS
         blank_run = 0
 
-        def following() -> Iterator[tuple[int, tuple]]:
+        def following() -> Iterator[tuple[int, RowValues]]:
             yield from self._scanned
             yield from self._rows
 
@@ -392,7 +399,7 @@ class SheetReader:
             )
 
 
-def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict]]:
+def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[str, Any]]]:
     """Every data row at once (small workbooks: tests, the demo)."""
     with SheetReader(data, columns) as reader:
         rows = list(reader.rows())
@@ -423,7 +430,7 @@ def safe_value(value: Any, sheet: Any) -> Any:
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 
 
-def _header_cells(sheet: Any, columns: Sequence[Column]) -> list[WriteOnlyCell]:
+def _header_cells(sheet: Any, columns: Sequence[Column]) -> list[Cell]:
     cells = []
     for column in columns:
         cell = WriteOnlyCell(sheet, value=str(column.header))
@@ -468,6 +475,7 @@ def template_bytes(
     dropdowns on a hidden sheet."""
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook has one sheet, a worksheet
     ws.title = str(title)
     ws.append([str(c.header) for c in columns])
     for idx, column in enumerate(columns, start=1):

@@ -2,6 +2,8 @@
 
 import logging
 
+from django.http import HttpRequest
+
 # What a refused request was, in the words of the console (zh-hans, the platform's language).
 CLIENT_ERRORS = {
     400: "请求有误",
@@ -20,7 +22,7 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
-def _who(request) -> str:
+def _who(request: HttpRequest) -> str:
     # An API call with a token has its user on request.auth (django-ninja); a page on .user.
     for user in (getattr(request, "auth", None), getattr(request, "user", None)):
         if user is not None and getattr(user, "is_authenticated", False):

@@ -1,9 +1,9 @@
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -15,10 +15,10 @@ class ChineseByDefaultMiddleware:
     the browser's Accept-Language is not consulted, so an English-language browser at a
     bureau still gets the Chinese platform."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
 
@@ -58,10 +58,10 @@ class RejectControlCharactersMiddleware:
     school name made every export of the district fail). The answer names the field: a 400 in
     the API's error shape under /api/, a page saying what to correct elsewhere."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._has_nul(request):
             return self._refuse(request, _nul_message(), "")
         found = self._control_character(request)
@@ -71,7 +71,7 @@ class RejectControlCharactersMiddleware:
         return self.get_response(request)
 
     @staticmethod
-    def _refuse(request, message: str, field: str) -> HttpResponse:
+    def _refuse(request: HttpRequest, message: str, field: str) -> HttpResponse:
         if request.path.startswith("/api/"):
             details = [{"loc": ["body", field], "message": message, "type": "control_character"}]
             body = {
@@ -88,7 +88,7 @@ class RejectControlCharactersMiddleware:
         )
 
     @staticmethod
-    def _control_character(request) -> tuple[str, str] | None:
+    def _control_character(request: HttpRequest) -> tuple[str, str] | None:
         fields: list[tuple[str, str]] = [(k, v) for k, vs in request.GET.lists() for v in [k, *vs]]
         if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded",
@@ -104,7 +104,7 @@ class RejectControlCharactersMiddleware:
         return None
 
     @staticmethod
-    def _has_nul(request) -> bool:
+    def _has_nul(request: HttpRequest) -> bool:
         texts = [request.path, *request.GET.keys(), *request.GET.values()]
         # Headers and cookies too: a session key or token with a NUL reaches a query as well.
         texts += [str(v) for k, v in request.META.items() if k.startswith("HTTP_")]

@@ -1,8 +1,8 @@
-from typing import Annotated
+from typing import Annotated, Any, Self
 
 from ninja import Path, Schema
 from ninja.schema import DjangoGetter
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 from .pagination import MAX_ID
 
@@ -17,7 +17,9 @@ class RowSchema(Schema):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _run_root_validator(cls, values, handler, info):
+    def _run_root_validator(
+        cls, values: object, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
+    ) -> Self:
         # Replaces Schema's validator of the same name, which wraps every input in the getter.
         if isinstance(values, dict):
             return handler(values)
@@ -44,7 +46,7 @@ class Error(Schema):
     error: ErrorBody
 
 
-def file_answer(media_type: str) -> dict:
+def file_answer(media_type: str) -> dict[str, Any]:  # an OpenAPI fragment (JSON)
     """The `openapi_extra` of an endpoint whose 200 is a file (a workbook, a photo): its media
     type, with a binary body, so that a client generated from the document expects a file."""
     binary = {"schema": {"type": "string", "format": "binary"}}

@@ -1,16 +1,18 @@
 from datetime import datetime
 from typing import Annotated
 
+from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require, scoped_get
+from safecampus.accounts.types import ApiRequest
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
 from safecampus.orgs.models import OrgUnit
 
 from .channels import all_channels
-from .models import DeliveryStatus, Notification
+from .models import Delivery, DeliveryStatus, Notification, WebhookEndpoint
 from .selectors import delivery_list, endpoint_get, endpoint_list
 from .services import endpoint_create, endpoint_test_send, endpoint_update, notification_read
 
@@ -27,11 +29,11 @@ class NotificationOut(Schema):
     read_at: datetime | None
 
     @staticmethod
-    def resolve_title(obj):
+    def resolve_title(obj: Notification) -> str:
         return obj.display_title()
 
     @staticmethod
-    def resolve_body(obj):
+    def resolve_body(obj: Notification) -> str:
         return obj.display_body()
 
 
@@ -41,7 +43,7 @@ class Count(Schema):
 
 @router.get("/notifications", response=list[NotificationOut], summary="我的消息")
 @paginate(LimitOffset)
-def notifications(request, unread: bool = False):
+def notifications(request: ApiRequest, unread: bool = False) -> QuerySet[Notification]:
     qs = Notification.objects.filter(user=request.auth)
     return qs.filter(read_at__isnull=True) if unread else qs
 
@@ -49,7 +51,7 @@ def notifications(request, unread: bool = False):
 @router.post(
     "/notifications/{notification_id}/read", response={200: Count, 404: Error}, summary="标记已读"
 )
-def read(request, notification_id: RecordId):
+def read(request: ApiRequest, notification_id: RecordId) -> dict[str, int]:
     if not Notification.objects.filter(user=request.auth, pk=notification_id).exists():
         from django.http import Http404
 
@@ -58,7 +60,7 @@ def read(request, notification_id: RecordId):
 
 
 @router.post("/notifications/read-all", response=Count, summary="全部标记已读")
-def read_all(request):
+def read_all(request: ApiRequest) -> Status[dict[str, int]]:
     return Status(200, {"count": notification_read(user=request.auth)})
 
 
@@ -91,7 +93,7 @@ class EndpointOut(Schema):
     updated_at: datetime
 
     @staticmethod
-    def resolve_has_secret(obj):
+    def resolve_has_secret(obj: WebhookEndpoint) -> bool:
         return bool(obj.secret)
 
 
@@ -162,7 +164,7 @@ class DeliveryQuery(Schema):
     response={200: list[ChannelOut], 403: Error},
     summary="消息渠道及其是否启用",
 )
-def channel_list(request):
+def channel_list(request: ApiRequest) -> list[dict[str, str | bool]]:
     require(request.auth, "notification.manage")
     return [
         {"name": c.name, "label": str(c.label), "audience": c.audience, "enabled": c.enabled()}
@@ -176,7 +178,9 @@ def channel_list(request):
     summary="推送地址（Webhook、群机器人；范围内）",
 )
 @paginate(LimitOffset)
-def endpoint_list_api(request, filters: Query[EndpointQuery]):
+def endpoint_list_api(
+    request: ApiRequest, filters: Query[EndpointQuery]
+) -> QuerySet[WebhookEndpoint]:
     require(request.auth, "notification.manage")
     qs = endpoint_list(user=request.auth, unit_id=filters.unit)
     if filters.channel:
@@ -191,7 +195,7 @@ def endpoint_list_api(request, filters: Query[EndpointQuery]):
     response={201: EndpointCreatedOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="添加推送地址（市级管理员、区市安全干部）",
 )
-def endpoint_create_api(request, payload: EndpointIn):
+def endpoint_create_api(request: ApiRequest, payload: EndpointIn) -> Status[WebhookEndpoint]:
     unit = scoped_get(
         OrgUnit.objects.all(), request.auth, "notification.manage", pk=payload.unit_id
     )
@@ -213,7 +217,7 @@ def endpoint_create_api(request, payload: EndpointIn):
     response={200: EndpointOut, 403: Error, 404: Error},
     summary="推送地址详情",
 )
-def endpoint_detail_api(request, endpoint_id: RecordId):
+def endpoint_detail_api(request: ApiRequest, endpoint_id: RecordId) -> WebhookEndpoint:
     return endpoint_get(user=request.auth, endpoint_id=endpoint_id)
 
 
@@ -222,7 +226,9 @@ def endpoint_detail_api(request, endpoint_id: RecordId):
     response={200: EndpointOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="修改、停用或启用推送地址",
 )
-def endpoint_update_api(request, endpoint_id: RecordId, payload: EndpointPatch):
+def endpoint_update_api(
+    request: ApiRequest, endpoint_id: RecordId, payload: EndpointPatch
+) -> WebhookEndpoint:
     endpoint = endpoint_get(user=request.auth, endpoint_id=endpoint_id)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     endpoint_update(user=request.auth, endpoint=endpoint, **changes)
@@ -234,7 +240,7 @@ def endpoint_update_api(request, endpoint_id: RecordId, payload: EndpointPatch):
     response={200: DeliveryOut, 403: Error, 404: Error},
     summary="发送测试消息（立即发送一次，返回投递结果）",
 )
-def endpoint_test_api(request, endpoint_id: RecordId):
+def endpoint_test_api(request: ApiRequest, endpoint_id: RecordId) -> Delivery:
     endpoint = endpoint_get(user=request.auth, endpoint_id=endpoint_id)
     return endpoint_test_send(user=request.auth, endpoint=endpoint)
 
@@ -245,7 +251,7 @@ def endpoint_test_api(request, endpoint_id: RecordId):
     summary="投递记录（邮件、短信、Webhook、群机器人；范围内，可按状态筛选）",
 )
 @paginate(LimitOffset)
-def delivery_list_api(request, filters: Query[DeliveryQuery]):
+def delivery_list_api(request: ApiRequest, filters: Query[DeliveryQuery]) -> QuerySet[Delivery]:
     require(request.auth, "notification.manage")
     return delivery_list(
         user=request.auth,

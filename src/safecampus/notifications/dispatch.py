@@ -9,17 +9,19 @@ the same delivery twice; a delivery that is sent or failed is never touched agai
 
 import fnmatch
 import logging
-from datetime import timedelta
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime, timedelta
 
 from django.db.models import F
 from django.utils import timezone
 
 from safecampus.access.scope import ancestor_paths
 from safecampus.core.env import env_list
+from safecampus.orgs.models import OrgUnit
 
 from . import channels
 from .channels.base import PermanentChannelError
-from .models import Delivery, DeliveryStatus, WebhookEndpoint
+from .models import Delivery, DeliveryStatus, Notification, WebhookEndpoint
 
 logger = logging.getLogger("safecampus.notifications")
 
@@ -46,12 +48,12 @@ def max_attempts() -> int:
     return len(retry_delays()) + 1
 
 
-def kind_matches(patterns, kind: str) -> bool:
+def kind_matches(patterns: Sequence[str] | None, kind: str) -> bool:
     """Does an endpoint's kinds filter (["incident.*", …]; empty = all) take `kind`?"""
     return not patterns or any(fnmatch.fnmatchcase(kind, p) for p in patterns)
 
 
-def _units_of(user_ids) -> dict[int, tuple[int, str]]:
+def _units_of(user_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
     """user id -> (unit id, path) of the deepest unit the user is assigned at."""
     from safecampus.access.models import RoleAssignment
 
@@ -64,7 +66,7 @@ def _units_of(user_ids) -> dict[int, tuple[int, str]]:
     return units
 
 
-def endpoints_at(paths) -> list[WebhookEndpoint]:
+def endpoints_at(paths: Collection[str]) -> list[WebhookEndpoint]:
     """The active endpoints of the units at `paths` on the endpoint channels that are enabled
     (with their unit): the candidates an urgent notification about a unit is posted to."""
     posting = [c.name for c in channels.endpoint_channels() if c.enabled()]
@@ -78,15 +80,15 @@ def endpoints_at(paths) -> list[WebhookEndpoint]:
 
 
 def deliveries_plan(
-    notifications,
+    notifications: Sequence[Notification],
     *,
     kind: str,
     title: str,
     body: str,
     url: str,
     urgent: bool,
-    unit,
-    dedupe_key,
+    unit: OrgUnit | None,
+    dedupe_key: str | None,
     endpoints: list[WebhookEndpoint] | None = None,
     key_is_new: bool = False,
 ) -> list[Delivery]:
@@ -108,7 +110,7 @@ def deliveries_plan(
         for channel in people
         if (address := channel.address(n.user))
     ]
-    units = {}
+    units: dict[int, tuple[int, str]] = {}
     if unit is None and (reachable or urgent):
         units = _units_of([n.user_id for n in notifications])
     planned: list[Delivery] = []
@@ -240,7 +242,9 @@ def delivery_attempt(delivery_id: int, *, retry: bool = True) -> tuple[str, int]
     return SENT, 0
 
 
-def deliveries_overdue(*, now=None, grace: timedelta = timedelta(minutes=1)) -> list[int]:
+def deliveries_overdue(
+    *, now: datetime | None = None, grace: timedelta = timedelta(minutes=1)
+) -> list[int]:
     """Pending deliveries whose attempt is overdue by more than `grace`: their task was lost
     (queue restarted, worker killed) and the sweeper sends them again."""
     now = now or timezone.now()

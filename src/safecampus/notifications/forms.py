@@ -1,11 +1,19 @@
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from safecampus.orgs.models import OrgUnit
 
 from . import channels
 from .models import DeliveryStatus
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _endpoint_channel_choices():
+
+def _endpoint_channel_choices() -> list[tuple[str, "StrOrPromise"]]:
     return [(c.name, c.label) for c in channels.endpoint_channels()]
 
 
@@ -33,9 +41,11 @@ class EndpointForm(forms.Form):
         help_text=_("逗号分隔，可用 * 通配，如 incident.*；留空表示全部紧急消息"),
     )
 
-    def __init__(self, *args, units=(), **kwargs):
+    def __init__(self, *args: Any, units: Iterable[OrgUnit] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(u.pk, u.name) for u in units]
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(u.pk, u.name) for u in units]
 
 
 class EndpointEditForm(EndpointForm):
@@ -43,7 +53,7 @@ class EndpointEditForm(EndpointForm):
         label=_("启用"), required=False, help_text=_("停用后不再推送，投递记录保留")
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["unit"]
         self.fields["secret"].help_text = _("留空则保持原密钥不变")
@@ -55,9 +65,11 @@ class DeliveryFilterForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("渠道"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [
+        field = self.fields["channel"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
             ("", _("全部渠道")),
             *[(c.name, c.label) for c in channels.all_channels().values()],
         ]

@@ -92,7 +92,7 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("发送失败")
 
 
-DELIVERY_STATUS_COLOURS = {
+DELIVERY_STATUS_COLOURS: dict[str, str] = {
     DeliveryStatus.PENDING: "yellow",
     DeliveryStatus.SENT: "green",
     DeliveryStatus.FAILED: "red",

@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from safecampus.access.scope import require
+from safecampus.accounts.models import User
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.texts import Text
+from safecampus.orgs.models import OrgUnit
 
 from . import channels
 from .dispatch import deliveries_plan, delivery_attempt
@@ -30,20 +33,20 @@ class Notice:
     `title` and `body` are messages (core/texts.Text) shown in each reader's language, or plain
     text shown as written (user data, such as an incident's description, as a body)."""
 
-    users: Iterable
+    users: Iterable[User | None]  # a missing user (None) is skipped
     kind: str
     title: Text | str
     body: Text | str = ""
     url: str = ""
     dedupe_key: str | None = None
     urgent: bool = False
-    unit: object = None
+    unit: OrgUnit | None = None
     # The candidate endpoints of `unit` (dispatch.endpoints_at) if the caller has them.
-    endpoints: list | None = None
+    endpoints: list[WebhookEndpoint] | None = None
 
 
 def notify(
-    users,
+    users: Iterable[User | None],
     *,
     kind: str,
     title: Text | str,
@@ -51,7 +54,7 @@ def notify(
     url: str = "",
     dedupe_key: str | None = None,
     urgent: bool = False,
-    unit=None,
+    unit: OrgUnit | None = None,
 ) -> list[Notification]:
     """Notify each user once; with a dedupe key, users (and endpoints) already notified under
     it are skipped. In-app and e-mail always; an urgent notification also goes out by SMS and
@@ -130,7 +133,7 @@ def _stored(text: Text | str) -> str:
     return text.render() if isinstance(text, Text) else text
 
 
-def _message(text: Text | str) -> dict | None:
+def _message(text: Text | str) -> dict[str, Any] | None:
     return text.to_json() if isinstance(text, Text) else None
 
 
@@ -144,7 +147,7 @@ def deliveries_enqueue(ids: list[int]) -> None:
     transaction.on_commit(lambda: deliveries_send(ids), robust=True)
 
 
-def notification_read(*, user, notification_id: int | None = None) -> int:
+def notification_read(*, user: User, notification_id: int | None = None) -> int:
     """Mark one (or, with no id, all) of the user's notifications read."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:
@@ -160,12 +163,14 @@ KIND_PATTERN = re.compile(r"^[a-z0-9_*]+(\.[a-z0-9_*]+)*$")
 MAX_KINDS = 20
 
 
-def _checked_kinds(kinds) -> list[str]:
+def _checked_kinds(kinds: str | Iterable[object] | None) -> list[str]:
+    """The kinds filter of an endpoint: patterns as a list, or as text separated by commas,
+    semicolons or spaces (the page's form)."""
     if isinstance(kinds, str):
         kinds = re.split(r"[\s,，;；]+", kinds)
-    cleaned = []
-    for pattern in kinds or ():
-        pattern = str(pattern).strip()
+    cleaned: list[str] = []
+    for item in kinds or ():
+        pattern = str(item).strip()
         if not pattern:
             continue
         if len(pattern) > 40 or not KIND_PATTERN.match(pattern):
@@ -179,7 +184,13 @@ def _checked_kinds(kinds) -> list[str]:
     return cleaned
 
 
-def _checked_endpoint(unit, data: dict, exclude_pk: int | None = None) -> dict:
+# An endpoint's field values by name (text, and the kinds: a list or the form's text).
+EndpointData = dict[str, Any]
+
+
+def _checked_endpoint(
+    unit: OrgUnit, data: EndpointData, exclude_pk: int | None = None
+) -> EndpointData:
     channel = channels.get(data["channel"])
     if channel is None or channel.audience != "endpoint":
         raise BusinessRuleError(_("推送类型无效"))
@@ -213,13 +224,13 @@ def _checked_endpoint(unit, data: dict, exclude_pk: int | None = None) -> dict:
 @transaction.atomic
 def endpoint_create(
     *,
-    user,
-    unit,
+    user: User,
+    unit: OrgUnit,
     channel: str,
     name: str,
     url: str,
     secret: str = "",
-    kinds=("incident.*",),
+    kinds: str | Iterable[str] = ("incident.*",),
     active: bool = True,
 ) -> WebhookEndpoint:
     """A new endpoint of a district or the city. A webhook without a secret gets a generated
@@ -244,9 +255,10 @@ def endpoint_create(
 
 
 @transaction.atomic
-def endpoint_update(*, user, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
-    """Change an endpoint; `secret` left out (or blank) keeps the old one; active=False
-    deactivates it (its deliveries stay in the log)."""
+def endpoint_update(*, user: User, endpoint: WebhookEndpoint, **changes: Any) -> WebhookEndpoint:
+    """Change an endpoint (`changes`: field values by name, of ENDPOINT_FIELDS); `secret` left
+    out (or blank) keeps the old one; active=False deactivates it (its deliveries stay in the
+    log)."""
     require(user, "notification.manage", endpoint.unit)
     unknown = set(changes) - set(ENDPOINT_FIELDS)
     if unknown:
@@ -267,7 +279,7 @@ def endpoint_update(*, user, endpoint: WebhookEndpoint, **changes) -> WebhookEnd
     return locked
 
 
-def endpoint_test_send(*, user, endpoint: WebhookEndpoint) -> Delivery:
+def endpoint_test_send(*, user: User, endpoint: WebhookEndpoint) -> Delivery:
     """Send a test message to the endpoint now, once, and answer the logged delivery (sent,
     or failed with the reason). Not atomic: the row is committed before the request goes out,
     and the request holds no lock."""

@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import require
+from safecampus.accounts.types import UserRequest
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.listing import page_of
 
@@ -18,14 +20,14 @@ NEW_SECRET_KEY = "notifications.new_endpoint_secret"
 
 
 @login_required
-def notification_list(request):
+def notification_list(request: UserRequest) -> HttpResponse:
     page, query = page_of(request, Notification.objects.filter(user=request.user))
     return render(request, "notifications/list.html", {"page": page, "query": query})
 
 
 @login_required
 @require_POST
-def notification_open(request, notification_id: int):
+def notification_open(request: UserRequest, notification_id: int) -> HttpResponse:
     notification = Notification.objects.filter(user=request.user, pk=notification_id).first()
     if notification is None:
         return redirect("notifications:list")
@@ -35,22 +37,22 @@ def notification_open(request, notification_id: int):
 
 @login_required
 @require_POST
-def notification_read_all(request):
+def notification_read_all(request: UserRequest) -> HttpResponse:
     notification_read(user=request.user)
     return redirect("notifications:list")
 
 
 def _channel_labels() -> dict[str, str]:
-    return {c.name: c.label for c in channels.all_channels().values()}
+    return {c.name: str(c.label) for c in channels.all_channels().values()}
 
 
 @login_required
-def endpoint_list_view(request):
+def endpoint_list_view(request: UserRequest) -> HttpResponse:
     """The endpoints of the units in scope, and a form to add one."""
     require(request.user, "notification.manage")
     units = list(endpoint_units(user=request.user))
-    unit_id = request.GET.get("unit", "")
-    unit_id = int(unit_id) if unit_id.isdigit() and len(unit_id) < 19 else None
+    raw_unit = request.GET.get("unit", "")
+    unit_id = int(raw_unit) if raw_unit.isdigit() and len(raw_unit) < 19 else None
     form = EndpointForm(
         request.POST or None,
         units=units,
@@ -95,7 +97,7 @@ def endpoint_list_view(request):
 
 
 @login_required
-def endpoint_edit_view(request, endpoint_id: int):
+def endpoint_edit_view(request: UserRequest, endpoint_id: int) -> HttpResponse:
     endpoint = endpoint_get(user=request.user, endpoint_id=endpoint_id)
     initial = {
         "channel": endpoint.channel,
@@ -131,7 +133,7 @@ def endpoint_edit_view(request, endpoint_id: int):
 
 @login_required
 @require_POST
-def endpoint_active_view(request, endpoint_id: int):
+def endpoint_active_view(request: UserRequest, endpoint_id: int) -> HttpResponse:
     endpoint = endpoint_get(user=request.user, endpoint_id=endpoint_id)
     active = request.POST.get("active") == "1"
     endpoint_update(user=request.user, endpoint=endpoint, active=active)
@@ -145,7 +147,7 @@ def endpoint_active_view(request, endpoint_id: int):
 
 @login_required
 @require_POST
-def endpoint_test_view(request, endpoint_id: int):
+def endpoint_test_view(request: UserRequest, endpoint_id: int) -> HttpResponse:
     endpoint = endpoint_get(user=request.user, endpoint_id=endpoint_id)
     delivery = endpoint_test_send(user=request.user, endpoint=endpoint)
     if delivery.status == DeliveryStatus.SENT:
@@ -158,7 +160,7 @@ def endpoint_test_view(request, endpoint_id: int):
 
 
 @login_required
-def delivery_list_view(request):
+def delivery_list_view(request: UserRequest) -> HttpResponse:
     """The delivery log of the units in scope, newest first, by status and channel."""
     require(request.user, "notification.manage")
     filters = DeliveryFilterForm(request.GET or None)

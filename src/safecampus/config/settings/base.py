@@ -128,7 +128,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "safecampus.sqlite3",
+            "NAME": str(DATA_DIR / "safecampus.sqlite3"),
             # WAL lets the web server and the task consumer read while one writes.
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

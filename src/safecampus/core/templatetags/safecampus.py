@@ -2,7 +2,9 @@ from functools import lru_cache
 
 from django import template
 from django.conf import settings
+from django.forms import BoundField
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -22,14 +24,14 @@ def _icon(name: str) -> str:
 
 
 @register.simple_tag
-def styled(field, datalist=""):
+def styled(field: BoundField, datalist: str = "") -> SafeString:
     """Render a form field with the Tabler class for its widget, marked invalid on errors;
     `datalist` names a <datalist> of suggestions for a text input."""
-    kind = getattr(field.field.widget, "input_type", None)
+    kind: str = getattr(field.field.widget, "input_type", "")  # inputs and selects have one
     css = {"checkbox": "form-check-input", "select": "form-select"}.get(kind, "form-control")
     if field.errors:
         css += " is-invalid"
-    attrs = {"class": css}
+    attrs: dict[str, str | bool] = {"class": css}
     if datalist:
         attrs["list"] = datalist
     return field.as_widget(attrs=attrs)

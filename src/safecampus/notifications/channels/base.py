@@ -12,9 +12,18 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import Message as Headers
+from typing import IO, TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
+
+from safecampus.accounts.models import User
+
+from ..models import Delivery
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Seconds an HTTP channel waits for the other side: a hung target must not hold up a worker
 # for long, and the retries (dispatch.RETRY_DELAYS) come back to it later.
@@ -53,7 +62,7 @@ def absolute(url: str) -> str:
     return f"{settings.SAFECAMPUS_BASE_URL.rstrip('/')}{url}"
 
 
-def message_of(delivery) -> Message:
+def message_of(delivery: Delivery) -> Message:
     """The message of a delivery: a person's notification, or the endpoint delivery's own."""
     n = delivery.notification
     payload = delivery.payload or {}
@@ -78,7 +87,7 @@ class BaseChannel:
     (webhook, group robots: `check_endpoint(url, secret)`)."""
 
     name = ""
-    label = ""
+    label: "StrOrPromise" = ""
     audience = "user"
     order = 100
     # Endpoint channels: whether the endpoint needs a secret (one is generated if none given).
@@ -87,7 +96,7 @@ class BaseChannel:
     def enabled(self) -> bool:
         return True
 
-    def address(self, user) -> str:
+    def address(self, user: User) -> str:
         return ""
 
     def mask(self, target: str) -> str:
@@ -96,7 +105,7 @@ class BaseChannel:
     def check_endpoint(self, url: str, secret: str) -> None:
         """Raise ValueError (with a message for the user) when the endpoint cannot work."""
 
-    def send(self, delivery) -> None:
+    def send(self, delivery: Delivery) -> None:
         raise NotImplementedError
 
 
@@ -106,7 +115,15 @@ class BaseChannel:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     # A webhook that answers with a redirect is misconfigured; following it would also send
     # the signed body to an address nobody configured.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Headers,
+        newurl: str,
+    ) -> None:
         return None
 
 
@@ -128,7 +145,7 @@ def http_request(
     url: str,
     *,
     body: bytes | None = None,
-    headers: dict | None = None,
+    headers: dict[str, str] | None = None,
     timeout: float = TIMEOUT,
 ) -> tuple[int, bytes]:
     """(status, body) of a 2xx answer; anything else raises ChannelError."""
@@ -150,7 +167,10 @@ def http_request(
         raise ChannelError(f"连接失败：{exc or type(exc).__name__}") from None
 
 
-def post_json(url: str, payload, *, headers: dict | None = None) -> tuple[int, bytes]:
+def post_json(
+    url: str, payload: object, *, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    """POST `payload` (a JSON document) as JSON."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return http_request(
         "POST",
@@ -208,7 +228,7 @@ def mask_url(url: str, secret_params: tuple[str, ...] = ()) -> str:
     return urlunsplit((parts.scheme, host, parts.path, urlencode(query, safe="*"), ""))
 
 
-def add_query(url: str, **params) -> str:
+def add_query(url: str, **params: str) -> str:
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))

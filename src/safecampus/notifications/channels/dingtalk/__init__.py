@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import time
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.utils.timezone import localtime
@@ -19,8 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.core.env import env_bool
 
+from ...models import Delivery
 from ..base import (
     BaseChannel,
+    Message,
     PermanentChannelError,
     add_query,
     check_http_url,
@@ -45,7 +48,7 @@ def signed_url(url: str, secret: str, *, now_ms: int | None = None) -> str:
     return add_query(url, timestamp=str(timestamp), sign=sign(secret, timestamp))
 
 
-def payload_of(message) -> dict:
+def payload_of(message: Message) -> dict[str, Any]:  # a JSON document
     title = f"【平安校园】{message.title}"
     lines = []
     if message.test:
@@ -87,7 +90,7 @@ class Channel(BaseChannel):
         if not parse_qs(urlsplit(url).query).get("access_token"):
             raise ValueError("钉钉机器人地址须带 access_token 参数（在群机器人设置中复制完整地址）")
 
-    def send(self, delivery) -> None:
+    def send(self, delivery: Delivery) -> None:
         endpoint = delivery.endpoint
         if endpoint is None:
             raise PermanentChannelError("推送地址已不存在")

@@ -9,12 +9,14 @@ from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safecampus.accounts.models import User
 from safecampus.core.env import env_bool
 
-from ..base import BaseChannel, PermanentChannelError, mask_email, message_of
+from ...models import Delivery
+from ..base import BaseChannel, Message, PermanentChannelError, mask_email, message_of
 
 
-def format_email(message) -> tuple[str, str]:
+def format_email(message: Message) -> tuple[str, str]:
     """(subject, text) of the e-mail."""
     tag = "[平安校园][紧急]" if message.urgent else "[平安校园]"
     text = "\n\n".join(p for p in (message.body, message.link) if p)
@@ -30,16 +32,16 @@ class Channel(BaseChannel):
     def enabled(self) -> bool:
         return env_bool("SAFECAMPUS_EMAIL_ENABLED", True)
 
-    def address(self, user) -> str:
+    def address(self, user: User) -> str:
         return (user.email or "").strip()
 
     def mask(self, target: str) -> str:
         return mask_email(target)
 
-    def send(self, delivery) -> None:
+    def send(self, delivery: Delivery) -> None:
         notification = delivery.notification
         to = self.address(notification.user) if notification is not None else ""
-        if not to:
+        if notification is None or not to:
             raise PermanentChannelError("收件人没有电子邮件地址")
         subject, text = format_email(message_of(delivery))
         # Raises on an SMTP failure (fail_silently=False): the delivery is retried.

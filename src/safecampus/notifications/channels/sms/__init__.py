@@ -14,8 +14,10 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
+from safecampus.accounts.models import User
 from safecampus.core.env import env
 
+from ...models import Delivery
 from ..base import BaseChannel, PermanentChannelError, mask_phone, message_of
 from .providers import provider_from_env
 
@@ -38,13 +40,13 @@ class Channel(BaseChannel):
     def enabled(self) -> bool:
         return bool((env("SAFECAMPUS_SMS_PROVIDER") or "").strip())
 
-    def address(self, user) -> str:
-        return normalise_phone(getattr(user, "phone", ""))
+    def address(self, user: User) -> str:
+        return normalise_phone(user.phone)
 
     def mask(self, target: str) -> str:
         return mask_phone(target)
 
-    def send(self, delivery) -> None:
+    def send(self, delivery: Delivery) -> None:
         notification = delivery.notification
         phone = self.address(notification.user) if notification is not None else ""
         if not phone:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from safecampus.core.env import env
 
-from ..base import ChannelError, PermanentChannelError, http_request, mask_phone
+from ..base import ChannelError, Message, PermanentChannelError, http_request, mask_phone
 
 logger = logging.getLogger("safecampus.notifications.sms")
 
@@ -29,7 +29,7 @@ class LogProvider:
 
     name = "log"
 
-    def send(self, phone: str, message) -> None:
+    def send(self, phone: str, message: Message) -> None:
         logger.info("SMS to %s: %s", mask_phone(phone), message.title)
 
 
@@ -79,10 +79,10 @@ class AliyunProvider:
 
     name = "aliyun"
 
-    def __init__(self, config: AliyunConfig):
+    def __init__(self, config: AliyunConfig) -> None:
         self.config = config
 
-    def params(self, phone: str, message, *, nonce: str, timestamp: str) -> dict[str, str]:
+    def params(self, phone: str, message: Message, *, nonce: str, timestamp: str) -> dict[str, str]:
         c = self.config
         params = {
             "AccessKeyId": c.access_key_id,
@@ -105,7 +105,7 @@ class AliyunProvider:
         params["Signature"] = aliyun_signature(params, c.access_key_secret)
         return params
 
-    def send(self, phone: str, message) -> None:
+    def send(self, phone: str, message: Message) -> None:
         params = self.params(
             phone,
             message,
@@ -123,7 +123,7 @@ class AliyunProvider:
             raise ChannelError(f"{answer.get('Code')}: {answer.get('Message', '')}")
 
 
-def provider_from_env():
+def provider_from_env() -> LogProvider | AliyunProvider:
     name = (env("SAFECAMPUS_SMS_PROVIDER") or "").strip().lower()
     if name == "log":
         return LogProvider()

@@ -24,14 +24,17 @@ import hashlib
 import hmac
 import json
 import time
+from typing import Any
 
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.core.env import env_bool
 
+from ...models import Delivery
 from ..base import (
     BaseChannel,
+    Message,
     PermanentChannelError,
     check_http_url,
     http_request,
@@ -42,7 +45,7 @@ from ..base import (
 SIGNATURE_HEADER = "X-SafeCampus-Signature"
 
 
-def payload_of(message) -> dict:
+def payload_of(message: Message) -> dict[str, Any]:  # a JSON document
     return {
         "id": message.delivery_id,
         "event": message.kind,
@@ -61,7 +64,9 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest.hexdigest()}"
 
 
-def signed_request(message, secret: str, *, now: float | None = None) -> tuple[bytes, dict]:
+def signed_request(
+    message: Message, secret: str, *, now: float | None = None
+) -> tuple[bytes, dict[str, str]]:
     """(body, headers) of the POST."""
     body = json.dumps(payload_of(message), ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = str(int(now if now is not None else time.time()))
@@ -93,7 +98,7 @@ class Channel(BaseChannel):
         if len(secret) < 16:
             raise ValueError("签名密钥至少 16 个字符")
 
-    def send(self, delivery) -> None:
+    def send(self, delivery: Delivery) -> None:
         endpoint = delivery.endpoint
         if endpoint is None:
             raise PermanentChannelError("推送地址已不存在")

@@ -6,6 +6,7 @@ masked in the log. WeCom answers 200 with {"errcode": 0, "errmsg": "ok"} when de
 Environment: SAFECAMPUS_WECOM_ENABLED (default on).
 """
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.utils.timezone import localtime
@@ -13,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.core.env import env_bool
 
+from ...models import Delivery
 from ..base import (
     BaseChannel,
+    Message,
     PermanentChannelError,
     check_http_url,
     mask_url,
@@ -34,7 +37,7 @@ def _fit(text: str, limit: int) -> str:
     return raw[: limit - 3].decode("utf-8", "ignore") + "…"
 
 
-def payload_of(message) -> dict:
+def payload_of(message: Message) -> dict[str, Any]:  # a JSON document
     lines = []
     if message.test:
         lines.append('<font color="comment">测试消息</font>')
@@ -71,7 +74,7 @@ class Channel(BaseChannel):
         if not parse_qs(urlsplit(url).query).get("key"):
             raise ValueError("企业微信机器人地址须带 key 参数（在群机器人设置中复制完整地址）")
 
-    def send(self, delivery) -> None:
+    def send(self, delivery: Delivery) -> None:
         endpoint = delivery.endpoint
         if endpoint is None:
             raise PermanentChannelError("推送地址已不存在")
