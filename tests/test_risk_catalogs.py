@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
 from safecampus.audit.models import AuditEntry
@@ -256,3 +257,15 @@ def test_points_filter_by_aspect_level_and_text(catalog, as_user):
     assert client.get(f"{base}?level=huge").status_code == 422
     page = client.get(f"/risks/catalogs/{catalog.pk}/?aspect=05").content.decode()
     assert "食品留样不全" in page and "疏散通道堵塞" not in page
+
+
+def test_the_import_audit_entry_reads_in_the_readers_language(catalog):
+    entry = AuditEntry.objects.get(
+        action="import", object_type="risks.riskcatalog", object_id=str(catalog.pk)
+    )
+    with translation.override("zh-hans"):
+        assert "发布 2 个风险点、3 项措施，已成为现行版本" in entry.display_message()
+    with translation.override("en"):
+        english = entry.display_message()
+    assert "2 risk points and 3 measures published as the current version" in english
+    assert "风险点" not in english

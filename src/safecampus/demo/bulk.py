@@ -1,14 +1,16 @@
 """Raw multi-row inserts for the demo builders whose tables take hundreds of thousands of
 rows (cameras and their states, plan copies), where the ORM's bulk_create costs seconds."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from django.db import connection
 
 BATCH = 5000
 
 
-def sql_value(value):
+def sql_value(value: Any) -> Any:
     """A Python value as the database driver takes it (dates and times per backend)."""
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
@@ -17,7 +19,7 @@ def sql_value(value):
     return value
 
 
-def rows_insert(table: str, columns: list[str], rows: list[tuple]) -> None:
+def rows_insert(table: str, columns: list[str], rows: Sequence[tuple[Any, ...]]) -> None:
     """One multi-row INSERT per batch, not one statement per row: statement-level triggers
     (core/dataversion.py) then fire once a batch, and the round trips are few."""
     quote = connection.ops.quote_name

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -32,6 +33,9 @@ from . import data, geo
 
 DEFAULT_PASSWORD = "Safe@Campus2026"
 DEFAULT_SEED = 2021
+
+# code, name, GeoJSON feature, marker centre, weight (data.DISTRICTS).
+DistrictRow = tuple[str, str, str, tuple[float, float], int]
 
 
 @dataclass
@@ -79,7 +83,7 @@ class _Plan:
     """Rows to insert, built in memory first so the inserts can be bulk and level by level."""
 
     units: list[OrgUnit]
-    schools: list[tuple[str, dict]]  # (unit code, School fields)
+    schools: list[tuple[str, dict[str, Any]]]  # (unit code, School fields)
     users: list[tuple[str, str, str]]  # (username, role, unit code)
 
 
@@ -107,13 +111,21 @@ class _CityBuilder:
         code: str,
         name: str,
         yantai: bool,
-    ):
+    ) -> None:
         self.rng, self.plan, self.yantai = rng, plan, yantai
         self.city = self._unit(UnitKind.CITY, parent, code, name, data.CITY[2] if yantai else None)
         self.names: dict[str, set[str]] = {}
-        self.sequence: dict[str, itertools.count] = {}
+        self.sequence: dict[str, itertools.count[int]] = {}
 
-    def _unit(self, kind, parent, code, name, point=None, feature="") -> OrgUnit:
+    def _unit(
+        self,
+        kind: UnitKind,
+        parent: OrgUnit | None,
+        code: str,
+        name: str,
+        point: tuple[float, float] | None = None,
+        feature: str = "",
+    ) -> OrgUnit:
         unit = OrgUnit(
             kind=kind,
             parent=parent,
@@ -128,7 +140,7 @@ class _CityBuilder:
         self.plan.units.append(unit)
         return unit
 
-    def _point(self, district_row) -> tuple[float, float]:
+    def _point(self, district_row: DistrictRow) -> tuple[float, float]:
         _code, _name, feature, centre, _w = district_row
         if feature:
             point = geo.point_in_feature(self.rng, feature)
@@ -136,7 +148,7 @@ class _CityBuilder:
                 return point
         return geo.point_near(self.rng, centre, 0.06)
 
-    def _name(self, parent: OrgUnit, prefix: str, school_type: str) -> str:
+    def _name(self, parent: OrgUnit, prefix: str, school_type: SchoolType) -> str:
         taken = self.names.setdefault(parent.code, set())
         words = data.TRAINING_WORDS if school_type == SchoolType.TRAINING else data.WORDS
         suffix = data.SUFFIX[school_type]
@@ -156,10 +168,10 @@ class _CityBuilder:
         self,
         parent: OrgUnit,
         district: OrgUnit | None,
-        district_row,
-        school_type: str,
+        district_row: DistrictRow,
+        school_type: SchoolType,
         name: str | None = None,
-    ):
+    ) -> str:
         seq = self.sequence.setdefault(parent.code, itertools.count(1))
         code = f"{parent.code}{next(seq):04d}"
         short = (
@@ -200,7 +212,7 @@ class _CityBuilder:
         self.plan.users.append((f"s{code}", Role.SAFETY_DIRECTOR, code))
         return code
 
-    def build(self, district_rows) -> None:
+    def build(self, district_rows: list[DistrictRow]) -> None:
         weights = [row[4] for row in district_rows]
         districts = [
             self._unit(UnitKind.DISTRICT, self.city, code, name, centre, feature)
@@ -208,7 +220,7 @@ class _CityBuilder:
         ]
         for district in districts:
             self.plan.users.append((f"d{district.code}", Role.DISTRICT_OFFICER, district.code))
-        city_row = ("", "", "", data.CITY[2], 0)
+        city_row: DistrictRow = ("", "", "", data.CITY[2], 0)
         for school_type, total in data.BASIC_COUNTS.items():
             direct = data.DIRECT_COUNTS.get(school_type, 0)
             for _ in range(direct):
@@ -238,7 +250,7 @@ class _CityBuilder:
                 self._school(district, district, row, SchoolType.TRAINING)
 
 
-def _synthetic_districts(city_code: str, city_name: str) -> list[tuple]:
+def _synthetic_districts(city_code: str, city_name: str) -> list[DistrictRow]:
     """Districts of an extra province-scale city: Yantai's shape under other names and codes."""
     short = city_name.removesuffix("市")
     return [
@@ -393,7 +405,7 @@ def demo_city_generate(
     return result
 
 
-def demo_logins() -> list[dict]:
+def demo_logins() -> list[dict[str, str]]:
     """Every demo user with role and unit, city first."""
     rows = (
         RoleAssignment.objects.select_related("user", "unit")

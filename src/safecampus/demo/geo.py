@@ -14,7 +14,7 @@ GEOJSON = (
 def _polygons() -> dict[str, list[list[tuple[float, float]]]]:
     """Feature name → its outer rings."""
     data = json.loads(GEOJSON.read_text(encoding="utf-8"))
-    out: dict[str, list] = {}
+    out: dict[str, list[list[tuple[float, float]]]] = {}
     for feature in data["features"]:
         geometry = feature["geometry"]
         polygons = (
@@ -30,7 +30,7 @@ def _polygons() -> dict[str, list[list[tuple[float, float]]]]:
     return out
 
 
-def _inside(x: float, y: float, ring) -> bool:
+def _inside(x: float, y: float, ring: list[tuple[float, float]]) -> bool:
     inside = False
     j = len(ring) - 1
     for i in range(len(ring)):

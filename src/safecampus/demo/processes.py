@@ -51,7 +51,7 @@ def _signal_group(pgid: int, signum: int) -> None:
 @dataclass
 class Helper:
     name: str
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
 
 
 class Helpers:

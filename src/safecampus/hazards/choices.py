@@ -30,7 +30,7 @@ def hazard_overdue(status: str, deadline: date | None, today: date) -> bool:
     return status != HazardStatus.CLOSED and deadline is not None and deadline < today
 
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     HazardStatus.REPORTED: "red",
     HazardStatus.ASSIGNED: "orange",
     HazardStatus.RECTIFYING: "yellow",

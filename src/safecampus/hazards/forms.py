@@ -1,13 +1,18 @@
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.scope import ancestor_paths, scoped
+from safecampus.accounts.models import User
 from safecampus.orgs.fields import SchoolChoiceField
 from safecampus.orgs.models import OrgUnit, School
 from safecampus.risks.models import Aspect
 
 from .choices import HazardLevel, HazardSource
+from .models import Hazard
 
 
 class HazardReportForm(forms.Form):
@@ -29,25 +34,29 @@ class HazardReportForm(forms.Form):
     )
     client_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schools = scoped(School.objects.select_related("unit"), user, "hazard.report").order_by(
             "unit__path"
         )
-        self.fields["school"].queryset = schools
+        school = self.fields["school"]
+        assert isinstance(school, SchoolChoiceField)
+        school.queryset = schools
         if schools.count() == 1:
-            self.fields["school"].initial = schools.first()
+            school.initial = schools.first()
         self.fields["found_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
 class AssignForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("整改责任人"), queryset=None)
+    owner = forms.ModelChoiceField(label=_("整改责任人"), queryset=User.objects.none())
     deadline = forms.DateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("说明"), max_length=1000, required=False)
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = candidates
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = candidates
 
 
 class StartForm(forms.Form):
@@ -82,12 +91,15 @@ class SuperviseForm(forms.Form):
     deadline = forms.DateField(label=_("督办期限"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("督办要求"), max_length=1000, required=False)
 
-    def __init__(self, *args, user, hazard, **kwargs):
+    def __init__(self, *args: Any, user: User, hazard: Hazard, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The school's own district or city, where the user may supervise.
         above = ancestor_paths(hazard.school.unit.path)
-        self.fields["unit"].queryset = scoped(
+        self.units = scoped(
             OrgUnit.objects.filter(kind__in=["district", "city"], path__in=above),
             user,
             "hazard.supervise",
         )
+        unit = self.fields["unit"]
+        assert isinstance(unit, forms.ModelChoiceField)
+        unit.queryset = self.units

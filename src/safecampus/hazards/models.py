@@ -1,6 +1,7 @@
 """The rectification list (整改清单): every hazard found, and the tracked way to its closing."""
 
 from datetime import date
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +27,12 @@ class HazardQuerySet(AuditedQuerySet):
     def overdue(self, today: date | None = None):
         """Open hazards past their deadline; derived, never stored."""
         return self.open().filter(deadline__lt=today or timezone.localdate())
+
+
+# Hazard.objects is declared a ClassVar like AuditedModel's: the stubs take `as_manager()`
+# assigned in a subclass for an instance attribute, which may not override a class variable.
+# At run time this is the manager as_manager() makes.
+HazardManager = models.Manager.from_queryset(HazardQuerySet)
 
 
 class Hazard(AuditedModel):
@@ -123,7 +130,7 @@ class Hazard(AuditedModel):
     unit_path = models.CharField(max_length=255, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = HazardQuerySet.as_manager()
+    objects: ClassVar[HazardManager["Hazard"]] = HazardManager()
     scope_path = "unit_path"
     scope_view_action = "hazard.view"
     audit_fields = [

@@ -9,7 +9,8 @@ from django.utils.translation import get_language
 
 from safecampus.access.scope import scoped, scoped_get
 from safecampus.core.dataversion import cached
-from safecampus.orgs.models import OrgUnit, UnitKind
+from safecampus.orgs.choices import UnitKind
+from safecampus.orgs.models import OrgUnit
 from safecampus.orgs.selectors import unit_list
 from safecampus.risks.models import Aspect
 

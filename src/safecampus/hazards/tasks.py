@@ -57,7 +57,7 @@ def hazard_escalations_send(today=None) -> int:
         Hazard.objects.overdue(today).select_related("school__unit", "district").iterator()
     ):
         units = [hazard.district_id] if hazard.district_id else []
-        roles = ("district_officer",)
+        roles: tuple[str, ...] = ("district_officer",)
         if hazard.level == HazardLevel.MAJOR or not units:
             units.append(
                 hazard.school.unit.parent_id

@@ -3,6 +3,8 @@ import html
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.forms import Form
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -55,7 +57,7 @@ def _filter_form(request, filters: HazardFilters, group: str | None = None) -> s
     def options(pairs, current) -> tuple:
         return tuple((str(value), str(label), value == current) for value, label in pairs)
 
-    context = {
+    context: dict[str, object] = {
         "filters": filters,
         "group": group,
         "districts": options(
@@ -143,7 +145,9 @@ def ledger_view(request):
     page, query = page_of(
         request, hazard_ids(user=request.user, filters=filters), count=stats["found"]
     )
-    page.object_list = ledger_rows(hazard_ledger(page.object_list, user=request.user))
+    ids = page.object_list
+    assert isinstance(ids, QuerySet)  # the page's slice of hazard_ids()
+    page.object_list = ledger_rows(hazard_ledger(ids, user=request.user))
     context = {
         "page": page,
         "query": query,
@@ -226,7 +230,7 @@ def _forms(request, hazard, data=None, posted=None) -> dict:
     def bound(step: str):
         return data if posted == step else None
 
-    forms = {}
+    forms: dict[str, Form] = {}
     if hazard_workflow.may(user, hazard, HazardAction.ASSIGN):
         forms["assign"] = AssignForm(
             bound("assign"),
@@ -241,7 +245,7 @@ def _forms(request, hazard, data=None, posted=None) -> dict:
         forms["verify"] = VerifyForm(bound("verify"))
     if hazard_workflow.may(user, hazard, HazardAction.SUPERVISE):
         form = SuperviseForm(bound("supervise"), user=user, hazard=hazard)
-        if form.fields["unit"].queryset.exists():
+        if form.units.exists():
             forms["supervise"] = form
     return forms
 

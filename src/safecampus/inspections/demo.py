@@ -24,6 +24,7 @@ def spot_check_of(*, city, inspector, rng, today: date) -> int:
     catalog = (
         RiskCatalog.objects.filter(group="k12", is_current=True).order_by("-unit__depth").first()
     )
+    assert catalog is not None  # the risk catalogs' demo step (order 10) runs before this one
     template = ChecklistTemplate.objects.create(
         unit=city, name="中小学安全检查表（消防、食品、治安）"
     )

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.scope import scoped
@@ -25,14 +28,13 @@ class ChecklistForm(forms.Form):
     )
     limit = forms.IntegerField(label=_("最多检查项"), min_value=1, max_value=500, initial=40)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = scoped(
-            OrgUnit.objects.exclude(kind="province"), user, "inspection.plan"
-        )
-        self.fields["catalog"].queryset = scoped(
-            RiskCatalog.objects.filter(is_current=True), user, "catalog.view"
-        )
+        unit, catalog = self.fields["unit"], self.fields["catalog"]
+        assert isinstance(unit, forms.ModelChoiceField)
+        assert isinstance(catalog, forms.ModelChoiceField)
+        unit.queryset = scoped(OrgUnit.objects.exclude(kind="province"), user, "inspection.plan")
+        catalog.queryset = scoped(RiskCatalog.objects.filter(is_current=True), user, "catalog.view")
 
 
 class CampaignForm(forms.Form):
@@ -46,12 +48,15 @@ class CampaignForm(forms.Form):
         label=_("学校类型（不选为全部）"), choices=SchoolType.choices, required=False
     )
 
-    def __init__(self, *args, user, templates, **kwargs):
+    def __init__(
+        self, *args: Any, user: User, templates: QuerySet[ChecklistTemplate], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = scoped(
-            OrgUnit.objects.exclude(kind="province"), user, "inspection.plan"
-        )
-        self.fields["template"].queryset = templates
+        unit, template = self.fields["unit"], self.fields["template"]
+        assert isinstance(unit, forms.ModelChoiceField)
+        assert isinstance(template, forms.ModelChoiceField)
+        unit.queryset = scoped(OrgUnit.objects.exclude(kind="province"), user, "inspection.plan")
+        template.queryset = templates
 
 
 class TeamField(forms.ModelMultipleChoiceField):
@@ -79,10 +84,15 @@ class PlanForm(forms.Form):
     )
     team = TeamField()
 
-    def __init__(self, *args, units, candidates, **kwargs):
+    def __init__(
+        self, *args: Any, units: QuerySet[OrgUnit], candidates: QuerySet[User], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].units = units
-        self.fields["team"].queryset = candidates
+        school, team = self.fields["school"], self.fields["team"]
+        assert isinstance(school, UnitCodeField)
+        assert isinstance(team, TeamField)
+        school.units = units
+        team.queryset = candidates
 
 
 class SelectForm(forms.Form):
@@ -95,6 +105,8 @@ class SelectForm(forms.Form):
     )
     team = TeamField()
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = candidates
+        team = self.fields["team"]
+        assert isinstance(team, TeamField)
+        team.queryset = candidates

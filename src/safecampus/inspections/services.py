@@ -387,6 +387,7 @@ def inspection_photo_remove(*, user, photo: InspectionPhoto) -> None:
     if locked.status != InspectionStatus.IN_PROGRESS:
         raise BusinessRuleError(_("该检查已提交，照片不能再删除"))
     name, storage = photo.image.name, photo.image.storage
+    assert name is not None  # the image is required: every photo has its file
     photo.delete()
     # Only this row refers to the file until the submit shares it with a hazard.
     transaction.on_commit(lambda: storage.delete(name))

@@ -97,25 +97,20 @@ def campaign_view(request, campaign_id: int):
         request.user,
         "inspection.plan",
     )
-    candidates = team_candidates(campaign) if plan else None
-    plan_form = (
-        PlanForm(
+    plan_form: PlanForm | None = None
+    select_form: SelectForm | None = None
+    if plan:
+        candidates = team_candidates(campaign)
+        plan_form = PlanForm(
             request.POST if request.POST.get("form") == "plan" else None,
             units=units,
             candidates=candidates,
         )
-        if plan
-        else None
-    )
-    select_form = (
-        SelectForm(
+        select_form = SelectForm(
             request.POST if request.POST.get("form") == "select" else None,
             candidates=candidates,
             auto_id="select-%s",  # the plan form beside it has fields of the same names
         )
-        if plan
-        else None
-    )
     try:
         if plan_form is not None and plan_form.is_bound and plan_form.is_valid():
             school = plan_form.cleaned_data["school"].school
@@ -135,7 +130,9 @@ def campaign_view(request, campaign_id: int):
             messages.success(request, _("已按风险加权抽取 %(n)d 所学校。") % {"n": len(picked)})
             return redirect("inspections:campaign", campaign_id=campaign.pk)
     except BusinessRuleError as exc:
-        (plan_form if request.POST.get("form") == "plan" else select_form).add_error(None, str(exc))
+        failed = plan_form if request.POST.get("form") == "plan" else select_form
+        assert failed is not None  # only a bound form's service raises
+        failed.add_error(None, str(exc))
     return render(
         request,
         "inspections/campaign.html",
@@ -173,7 +170,7 @@ def inspection_view(request, inspection_id: int):
             if request.POST.get("action") == "start":
                 services.inspection_start(user=request.user, inspection=inspection)
             else:
-                results = [
+                submitted = [
                     {
                         "item_id": item.pk,
                         "outcome": request.POST.get(f"outcome-{item.pk}", ""),
@@ -187,7 +184,7 @@ def inspection_view(request, inspection_id: int):
                 _done, created = services.inspection_submit(
                     user=request.user,
                     inspection=inspection,
-                    results=results,
+                    results=submitted,
                     client_key=request.POST.get("client_key") or None,
                 )
                 messages.success(request, _("检查结果已提交，不合格项已进入整改清单。"))

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -55,8 +57,9 @@ class ScanForm(forms.Form):
         widget=forms.HiddenInput, required=False, min_value=-180, max_value=180, decimal_places=6
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("hazard") and not (data.get("hazard_description") or "").strip():
             self.add_error("hazard_description", _("请描述发现的隐患"))
         if not data.get("hazard"):

@@ -36,6 +36,11 @@ class CheckPoint(AuditedModel):
     # The token is left out of the trail: it is the key the printed code carries.
     audit_fields = ["school_id", "name", "place", "is_key_area", "active"]
 
+    # Set on the point a scan answers (not fields): today's visits, and the daily number
+    # required of a key area (api.scan_point).
+    today_visits: int
+    required: int | None
+
     class Meta:
         verbose_name = _("巡查点")
         verbose_name_plural = _("巡查点")

@@ -196,5 +196,6 @@ def patrol_record(
                 return existing, False
         raise
     for upload in photos:
+        assert hazard is not None  # photos come only with a hazard's description (checked above)
         hazard_photo_add(user=user, hazard=hazard, upload=upload, stage="found")
     return visit, True

@@ -15,7 +15,8 @@ class CatalogGroup(models.TextChoices):
     UNIVERSITY = "university", _("高校")
 
 
-GROUP_OF_SCHOOL_TYPE = {
+# Keyed by a school's school_type as stored (a str).
+GROUP_OF_SCHOOL_TYPE: dict[str, CatalogGroup] = {
     SchoolType.KINDERGARTEN: CatalogGroup.KINDERGARTEN,
     SchoolType.TRAINING: CatalogGroup.TRAINING,
     SchoolType.UNIVERSITY: CatalogGroup.UNIVERSITY,
@@ -36,7 +37,7 @@ class RiskLevel(models.TextChoices):
     LOW = "low", _("低")
 
 
-RISK_LEVEL_COLOURS = {
+RISK_LEVEL_COLOURS: dict[str, str] = {
     RiskLevel.MAJOR: "red",
     RiskLevel.SIGNIFICANT: "orange",
     RiskLevel.GENERAL: "yellow",

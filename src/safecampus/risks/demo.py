@@ -11,7 +11,7 @@ from safecampus.risks.services import CatalogDraft, _write, catalog_publish_star
 
 # (points, measures) of the official catalogs.
 OFFICIAL_COUNTS = {CatalogGroup.K12: (372, 798), CatalogGroup.KINDERGARTEN: (351, 703)}
-PREFIX = {CatalogGroup.K12: "K12", CatalogGroup.KINDERGARTEN: "KG"}
+PREFIX: dict[str, str] = {CatalogGroup.K12: "K12", CatalogGroup.KINDERGARTEN: "KG"}
 LEVEL_WEIGHTS = [
     (RiskLevel.MAJOR, 1),
     (RiskLevel.SIGNIFICANT, 4),
@@ -65,7 +65,7 @@ def catalogs_publish(city: DemoCity) -> int:
 def catalogs_publish_at(*, unit, rng: random.Random) -> dict[str, tuple[int, int]]:
     """Publish the four starter catalogs at `unit`, padding K-12 and kindergarten to the
     official counts. Answers {group: (points, measures)}."""
-    counts = {}
+    counts: dict[str, tuple[int, int]] = {}
     for group in CatalogGroup:
         catalog = catalog_publish_starter(unit=unit, group=group)
         points = list(catalog.points.select_related("aspect").prefetch_related("measures"))

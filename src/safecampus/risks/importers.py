@@ -7,8 +7,10 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as N_
 
 from safecampus.access.scope import require
+from safecampus.core.texts import Text
 from safecampus.imports.base import Errors, Importer, ImportResult, Row
 
 from . import excel
@@ -108,11 +110,13 @@ class CatalogImporter(Importer):
         )
         return ImportResult(created=len(self.draft.points), obj=catalog)
 
-    def summary(self, result: ImportResult) -> str:
-        return _("发布 %(points)d 个风险点、%(measures)d 项措施，已成为现行版本") % {
-            "points": len(self.draft.points),
-            "measures": self.draft.measure_count,
-        }
+    def summary(self, result: ImportResult) -> Text:
+        # A Text, not a string: the audit entry keeps it for each reader's language.
+        return Text(
+            N_("发布 %(points)d 个风险点、%(measures)d 项措施，已成为现行版本"),
+            points=len(self.draft.points),
+            measures=self.draft.measure_count,
+        )
 
     def done_url(self, result: ImportResult) -> str:
         assert result.obj is not None  # write() answers the catalog

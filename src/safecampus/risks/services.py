@@ -101,7 +101,9 @@ def catalog_import(
 
     options = {"unit": unit, "group": group, "name": name, "version": version}
     importer = CatalogImporter(user=user, options=options)
-    return import_run(importer=importer, data=data, filename=filename).result.obj
+    catalog = import_run(importer=importer, data=data, filename=filename).result.obj
+    assert isinstance(catalog, RiskCatalog)  # the importer's write() answers the catalog
+    return catalog
 
 
 def catalog_export(*, user, catalog: RiskCatalog) -> bytes:

@@ -1,17 +1,21 @@
 from datetime import date, datetime
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from ninja.params import functions as param
 
 from safecampus.access.scope import require, scoped_get
+from safecampus.accounts.types import ApiRequest
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
 from safecampus.orgs.models import OrgUnit
 
 from .kinds import kinds
-from .models import RuleSetAssignment
+from .models import RuleSet, RuleSetAssignment
 from .selectors import assignment_list, effective_rule_set, rule_set_get, rule_set_list
 from .services import rule_set_assign, rule_set_copy, rule_set_unassign
 
@@ -30,7 +34,7 @@ class RuleSetOut(Schema):
     builtin: bool
     is_default: bool
     unit_id: int | None
-    data: dict
+    data: dict[str, Any]
     created_at: datetime
 
 
@@ -56,7 +60,7 @@ class CopyIn(Schema):
     version: str = Field(..., min_length=1, max_length=20)
     effective_from: date
     authority: str = Field(..., min_length=1, max_length=100)
-    data: dict = Field(..., description="规则内容，结构与原规则集相同")
+    data: dict[str, Any] = Field(..., description="规则内容，结构与原规则集相同")
 
 
 class RuleSetAssignIn(Schema):
@@ -64,8 +68,9 @@ class RuleSetAssignIn(Schema):
     rule_set_id: int = Field(..., ge=1, le=MAX_ID)
 
 
-def _kind(kind: str | None) -> str | None:
-    if kind is not None and kind not in kinds():
+def _kind(kind: str) -> str:
+    """`kind`, if an app declares it; else 400."""
+    if kind not in kinds():
         raise HttpError(400, _("未知的规则类别：%(kind)s") % {"kind": kind})
     return kind
 
@@ -76,9 +81,11 @@ def _kind(kind: str | None) -> str | None:
     summary="规则集（内置与本地）",
 )
 @paginate(LimitOffset)
-def rule_sets(request, kind: str | None = Query(None, max_length=40)):
+def rule_sets(
+    request: ApiRequest, kind: str | None = param.Query(None, max_length=40)
+) -> QuerySet[RuleSet]:
     require(request.auth, "rules.view")
-    return rule_set_list(user=request.auth, kind=_kind(kind))
+    return rule_set_list(user=request.auth, kind=_kind(kind) if kind is not None else None)
 
 
 @router.get(
@@ -87,8 +94,10 @@ def rule_sets(request, kind: str | None = Query(None, max_length=40)):
     summary="某单位现行的规则集及其来由",
 )
 def rule_set_effective(
-    request, kind: str = Query(..., max_length=40), unit_id: int = Query(..., ge=1, le=MAX_ID)
-):
+    request: ApiRequest,
+    kind: str = param.Query(..., max_length=40),
+    unit_id: int = param.Query(..., ge=1, le=MAX_ID),
+) -> dict[str, Any]:
     unit = scoped_get(OrgUnit.objects.all(), request.auth, "rules.view", pk=unit_id)
     effective = effective_rule_set(_kind(kind), unit)
     return {
@@ -103,7 +112,7 @@ def rule_set_effective(
     response={200: RuleSetOut, 403: Error, 404: Error},
     summary="规则集详情",
 )
-def rule_set_detail(request, rule_set_id: RecordId):
+def rule_set_detail(request: ApiRequest, rule_set_id: RecordId) -> RuleSet:
     return rule_set_get(user=request.auth, rule_set_id=rule_set_id)
 
 
@@ -112,7 +121,9 @@ def rule_set_detail(request, rule_set_id: RecordId):
     response={201: RuleSetOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="复制规则集并修改（发布为本单位的新规则集）",
 )
-def rule_set_copy_api(request, rule_set_id: RecordId, payload: CopyIn):
+def rule_set_copy_api(
+    request: ApiRequest, rule_set_id: RecordId, payload: CopyIn
+) -> Status[RuleSet]:
     source = rule_set_get(user=request.auth, rule_set_id=rule_set_id)
     unit = scoped_get(OrgUnit.objects.all(), request.auth, "rules.manage", pk=payload.unit_id)
     data = payload.dict()
@@ -126,9 +137,11 @@ def rule_set_copy_api(request, rule_set_id: RecordId, payload: CopyIn):
     summary="各单位选用的规则集",
 )
 @paginate(LimitOffset)
-def assignments(request, kind: str | None = Query(None, max_length=40)):
+def assignments(
+    request: ApiRequest, kind: str | None = param.Query(None, max_length=40)
+) -> QuerySet[RuleSetAssignment]:
     require(request.auth, "rules.view")
-    return assignment_list(user=request.auth, kind=_kind(kind))
+    return assignment_list(user=request.auth, kind=_kind(kind) if kind is not None else None)
 
 
 @router.post(
@@ -136,7 +149,7 @@ def assignments(request, kind: str | None = Query(None, max_length=40)):
     response={201: RuleSetAssignmentOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="为某单位及其下级选用规则集",
 )
-def assign(request, payload: RuleSetAssignIn):
+def assign(request: ApiRequest, payload: RuleSetAssignIn) -> Status[RuleSetAssignment]:
     unit = scoped_get(OrgUnit.objects.all(), request.auth, "rules.manage", pk=payload.unit_id)
     rule_set = rule_set_get(user=request.auth, rule_set_id=payload.rule_set_id)
     return Status(201, rule_set_assign(user=request.auth, unit=unit, rule_set=rule_set))
@@ -147,7 +160,7 @@ def assign(request, payload: RuleSetAssignIn):
     response={204: None, 403: Error, 404: Error},
     summary="取消选用（恢复上级或默认规则集）",
 )
-def unassign(request, assignment_id: RecordId):
+def unassign(request: ApiRequest, assignment_id: RecordId) -> Status[None]:
     assignment = scoped_get(
         RuleSetAssignment.objects.select_related("unit"),
         request.auth,

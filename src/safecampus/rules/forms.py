@@ -1,9 +1,11 @@
 import json
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.scope import scoped
+from safecampus.accounts.models import User
 from safecampus.orgs.fields import UnitCodeField
 from safecampus.orgs.models import OrgUnit
 
@@ -16,18 +18,22 @@ class RuleSetCopyForm(forms.Form):
         label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
     )
     authority = forms.CharField(label=_("发布机关"), max_length=100)
-    data = forms.CharField(
+    # A form field named like BaseForm.data (the bound input): the form's metaclass moves the
+    # field into base_fields, so the instance's `data` stays the input at run time.
+    data = forms.CharField(  # type: ignore[assignment]
         label=_("规则内容（JSON）"),
         widget=forms.Textarea(attrs={"rows": 14, "class": "font-monospace"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = scoped(
+        unit = self.fields["unit"]
+        assert isinstance(unit, forms.ModelChoiceField)
+        unit.queryset = scoped(
             OrgUnit.objects.filter(kind__in=["province", "city", "district"]), user, "rules.manage"
         )
 
-    def clean_data(self):
+    def clean_data(self) -> dict[str, Any]:
         try:
             value = json.loads(self.cleaned_data["data"])
         except json.JSONDecodeError as exc:
@@ -43,6 +49,10 @@ class RuleSetCopyForm(forms.Form):
 class AssignForm(forms.Form):
     unit = UnitCodeField(label=_("适用单位代码"))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].units = scoped(OrgUnit.objects.all(), user, "rules.manage")
+        # The units the field accepts, which the page also offers as suggestions.
+        self.units = scoped(OrgUnit.objects.all(), user, "rules.manage")
+        unit = self.fields["unit"]
+        assert isinstance(unit, UnitCodeField)
+        unit.units = self.units

@@ -2,20 +2,23 @@
 administrator adapts, and choosing which rule set applies below a unit."""
 
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from safecampus.access.scope import require
+from safecampus.accounts.models import User
 from safecampus.audit.context import Actor, acting_as
 from safecampus.core.errors import BusinessRuleError
+from safecampus.orgs.models import OrgUnit
 
 from .kinds import kinds, validate_data
 from .models import RuleSet, RuleSetAssignment
 
 
-def builtin_rule_sets_sync(**kwargs) -> None:
+def builtin_rule_sets_sync(**kwargs: Any) -> None:
     """Create or refresh the shipped rule sets (run after every migrate)."""
     with acting_as(Actor(channel="system", username="system")):
         for kind, spec in kinds().items():
@@ -36,7 +39,7 @@ def builtin_rule_sets_sync(**kwargs) -> None:
                 )
 
 
-def _checked(kind: str, data) -> dict:
+def _checked(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     try:
         return validate_data(kind, data)
     except ValidationError as exc:
@@ -49,14 +52,14 @@ def _checked(kind: str, data) -> dict:
 @transaction.atomic
 def rule_set_copy(
     *,
-    user,
+    user: User,
     source: RuleSet,
-    unit,
+    unit: OrgUnit,
     name: str,
     version: str,
     effective_from: date,
     authority: str,
-    data,
+    data: dict[str, Any],
 ) -> RuleSet:
     """A new rule set published at `unit`, starting from `source` with the edited data."""
     require(user, "rules.manage", unit)
@@ -77,7 +80,7 @@ def rule_set_copy(
 
 
 @transaction.atomic
-def rule_set_assign(*, user, unit, rule_set: RuleSet) -> RuleSetAssignment:
+def rule_set_assign(*, user: User, unit: OrgUnit, rule_set: RuleSet) -> RuleSetAssignment:
     """From now on `rule_set` applies at `unit` and below (replacing its earlier choice)."""
     require(user, "rules.manage", unit)
     if rule_set.unit is not None and not unit.path.startswith(rule_set.unit.path):
@@ -92,7 +95,7 @@ def rule_set_assign(*, user, unit, rule_set: RuleSet) -> RuleSetAssignment:
 
 
 @transaction.atomic
-def rule_set_unassign(*, user, assignment: RuleSetAssignment) -> None:
+def rule_set_unassign(*, user: User, assignment: RuleSetAssignment) -> None:
     """The unit goes back to the rule set chosen above it (or the shipped default)."""
     require(user, "rules.manage", assignment.unit)
     assignment.delete()

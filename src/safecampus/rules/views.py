@@ -1,24 +1,27 @@
 import json
 import typing
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped, scoped_get
+from safecampus.accounts.types import UserRequest
 from safecampus.core.errors import BusinessRuleError
 
 from .forms import AssignForm, RuleSetCopyForm
 from .kinds import kinds
-from .models import RuleSetAssignment
+from .models import RuleSet, RuleSetAssignment
 from .selectors import assignment_list, rule_set_get, rule_set_list
 from .services import rule_set_assign, rule_set_copy, rule_set_unassign
 
 
 @login_required
-def rule_set_list_view(request):
+def rule_set_list_view(request: UserRequest) -> HttpResponse:
     require(request.user, "rules.view")
     rule_sets, assignments = rule_set_list(user=request.user), assignment_list(user=request.user)
     by_kind = [
@@ -37,7 +40,7 @@ def rule_set_list_view(request):
     )
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is True:
         return _("是")
     if value is False:
@@ -49,7 +52,7 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _fields(rule_set) -> list[dict]:
+def _fields(rule_set: RuleSet) -> list[dict[str, Any]]:
     """The data with the descriptions its kind's schema gives each field. A list of objects
     (staffing tiers, protection places …) becomes a small table headed by the descriptions of
     its item model's fields, so that no administrator has to read JSON."""
@@ -57,7 +60,7 @@ def _fields(rule_set) -> list[dict]:
     fields = []
     for name, field in schema.model_fields.items():
         value = rule_set.data.get(name)
-        row = {"name": name, "label": field.description or name, "value": value}
+        row: dict[str, Any] = {"name": name, "label": field.description or name, "value": value}
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             item = next(iter(typing.get_args(field.annotation)), None)
             item_fields = getattr(item, "model_fields", {})
@@ -72,7 +75,7 @@ def _fields(rule_set) -> list[dict]:
     return fields
 
 
-def _display(rule_set) -> dict | None:
+def _display(rule_set: RuleSet) -> dict[str, Any] | None:
     """The kind's own way of showing its data (a risk matrix as a coloured grid), if any."""
     spec = kinds().get(rule_set.kind)
     if spec is None or spec.display is None:
@@ -81,7 +84,7 @@ def _display(rule_set) -> dict | None:
 
 
 @login_required
-def rule_set_detail_view(request, rule_set_id: int):
+def rule_set_detail_view(request: UserRequest, rule_set_id: int) -> HttpResponse:
     rule_set = rule_set_get(user=request.user, rule_set_id=rule_set_id)
     form = AssignForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -105,7 +108,7 @@ def rule_set_detail_view(request, rule_set_id: int):
             "display": _display(rule_set),
             "form": form,
             "can_manage": can(request.user, "rules.manage"),
-            "units": form.fields["unit"].units.only("code", "name", "path")[:3000],
+            "units": form.units.only("code", "name", "path")[:3000],
             "assignments": scoped(
                 rule_set.assignments.select_related("unit"), request.user, "rules.view"
             ),
@@ -114,7 +117,7 @@ def rule_set_detail_view(request, rule_set_id: int):
 
 
 @login_required
-def rule_set_copy_view(request, rule_set_id: int):
+def rule_set_copy_view(request: UserRequest, rule_set_id: int) -> HttpResponse:
     require(request.user, "rules.manage")
     source = rule_set_get(user=request.user, rule_set_id=rule_set_id)
     initial = {
@@ -142,7 +145,7 @@ def rule_set_copy_view(request, rule_set_id: int):
 
 @login_required
 @require_POST
-def assignment_remove_view(request, assignment_id: int):
+def assignment_remove_view(request: UserRequest, assignment_id: int) -> HttpResponse:
     assignment = scoped_get(
         RuleSetAssignment.objects.select_related("unit", "rule_set"),
         request.user,

@@ -1,12 +1,15 @@
 """API of a school's three lists (the same services as the pages)."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from safecampus.access.scope import scoped_get
+from safecampus.accounts.types import ApiRequest
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
 from safecampus.hazards.choices import HazardLevel
@@ -15,7 +18,10 @@ from safecampus.risks.choices import CheckFrequency, RiskLevel
 from safecampus.risks.models import Aspect
 
 from . import selectors, services
-from .models import ResponsibilityItem, SchoolRiskPoint
+from .models import MeasureCheck, ResponsibilityItem, SchoolRiskPoint
+
+if TYPE_CHECKING:
+    from .selectors import CheckedItem
 
 router = Router(tags=["three lists"])
 
@@ -48,7 +54,7 @@ class ResponsibilityOut(Schema):
     due: bool
 
     @staticmethod
-    def resolve_due(obj):
+    def resolve_due(obj: "CheckedItem") -> bool:
         return selectors.is_due(obj)
 
 
@@ -100,7 +106,7 @@ class Added(Schema):
     summary="学校风险清单",
 )
 @paginate(LimitOffset)
-def risk_points(request, school_id: RecordId):
+def risk_points(request: ApiRequest, school_id: RecordId) -> QuerySet[SchoolRiskPoint]:
     school = school_get(user=request.auth, school_id=school_id, action="risklist.view")
     return selectors.school_risk_points(user=request.auth, school=school).order_by("code")
 
@@ -110,7 +116,7 @@ def risk_points(request, school_id: RecordId):
     response={200: Added, 400: Error, 403: Error, 404: Error},
     summary="从清单库生成（补充）本校风险清单与责任清单",
 )
-def instantiate(request, school_id: RecordId):
+def instantiate(request: ApiRequest, school_id: RecordId) -> dict[str, int]:
     school = school_get(user=request.auth, school_id=school_id, action="risklist.manage")
     return {"added": services.risk_list_instantiate(user=request.auth, school=school)}
 
@@ -120,7 +126,9 @@ def instantiate(request, school_id: RecordId):
     response={201: SchoolRiskPointOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="增加本校特有的风险点",
 )
-def risk_point_add(request, school_id: RecordId, payload: RiskPointIn):
+def risk_point_add(
+    request: ApiRequest, school_id: RecordId, payload: RiskPointIn
+) -> Status[SchoolRiskPoint]:
     school = school_get(user=request.auth, school_id=school_id, action="risklist.manage")
     data = payload.dict()
     aspect = Aspect.objects.filter(code=data.pop("aspect")).first()
@@ -131,7 +139,7 @@ def risk_point_add(request, school_id: RecordId, payload: RiskPointIn):
     )
 
 
-def _point(request, point_id: int) -> SchoolRiskPoint:
+def _point(request: ApiRequest, point_id: int) -> SchoolRiskPoint:
     return scoped_get(
         SchoolRiskPoint.objects.select_related("school__unit", "aspect"),
         request.auth,
@@ -145,7 +153,7 @@ def _point(request, point_id: int) -> SchoolRiskPoint:
     response={200: SchoolRiskPointOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="按本校适用的风险矩阵重新评估",
 )
-def assess(request, point_id: RecordId, payload: AssessIn):
+def assess(request: ApiRequest, point_id: RecordId, payload: AssessIn) -> SchoolRiskPoint:
     return services.risk_point_assess(
         user=request.auth, point=_point(request, point_id), **payload.dict()
     )
@@ -156,7 +164,7 @@ def assess(request, point_id: RecordId, payload: AssessIn):
     response={204: None, 403: Error, 404: Error},
     summary="从本校风险清单移除",
 )
-def remove(request, point_id: RecordId):
+def remove(request: ApiRequest, point_id: RecordId) -> Status[None]:
     services.risk_point_remove(user=request.auth, point=_point(request, point_id))
     return Status(204, None)
 
@@ -167,7 +175,7 @@ def remove(request, point_id: RecordId):
     summary="学校责任清单",
 )
 @paginate(LimitOffset)
-def responsibilities(request, school_id: RecordId):
+def responsibilities(request: ApiRequest, school_id: RecordId) -> "QuerySet[CheckedItem]":
     school = school_get(user=request.auth, school_id=school_id, action="risklist.view")
     return selectors.responsibility_items(user=request.auth, school=school).order_by(
         "risk_point__code", "pk"
@@ -179,7 +187,9 @@ def responsibilities(request, school_id: RecordId):
     response={200: ResponsibilityOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="落实责任（部门、岗位、责任人、频次）",
 )
-def assign(request, item_id: RecordId, payload: ResponsibilityAssignIn):
+def assign(
+    request: ApiRequest, item_id: RecordId, payload: ResponsibilityAssignIn
+) -> "CheckedItem":
     item = scoped_get(
         ResponsibilityItem.objects.select_related("risk_point__school__unit"),
         request.auth,
@@ -200,7 +210,7 @@ def assign(request, item_id: RecordId, payload: ResponsibilityAssignIn):
 
 
 @router.get("/me/checks", response=list[ResponsibilityOut], summary="我的检查任务（到期的在前）")
-def my_checks(request):
+def my_checks(request: ApiRequest) -> "list[CheckedItem]":
     return selectors.my_checks(user=request.auth)
 
 
@@ -209,7 +219,7 @@ def my_checks(request):
     response={200: CheckOut, 201: CheckOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="记录一次检查；不合格自动上报隐患（同一提交编号重试不重复）",
 )
-def check(request, item_id: RecordId, payload: CheckIn):
+def check(request: ApiRequest, item_id: RecordId, payload: CheckIn) -> Status[MeasureCheck]:
     item = scoped_get(
         ResponsibilityItem.objects.select_related("risk_point__school__unit", "risk_point__aspect"),
         request.auth,

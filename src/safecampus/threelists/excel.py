@@ -3,6 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
+from safecampus.accounts.models import User
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.excel import Column, sheets_bytes
@@ -11,6 +12,7 @@ from safecampus.hazards.excel import COLUMNS as RECTIFICATION_COLUMNS
 from safecampus.hazards.excel import hazard_row
 from safecampus.hazards.filters import HazardFilters
 from safecampus.hazards.selectors import hazard_list
+from safecampus.orgs.models import School
 
 from . import selectors
 
@@ -37,12 +39,14 @@ RESPONSIBILITY_COLUMNS = [
 ]
 
 
-def three_lists_bytes(*, user, school) -> bytes:
+def three_lists_bytes(*, user: User, school: School) -> bytes:
     points = selectors.school_risk_points(user=user, school=school).order_by("code")
     items = selectors.responsibility_items(user=user, school=school).order_by(
         "risk_point__code", "pk"
     )
-    hazards = hazard_list(user=user, filters=HazardFilters(school=school.pk)).order_by("found_at")
+    hazards = hazard_list(
+        user=user, filters=HazardFilters.model_validate({"school": school.pk})
+    ).order_by("found_at")
     audit_event(
         AuditAction.EXPORT, school, message=Text(N_("导出三个清单：%(school)s"), school=str(school))
     )

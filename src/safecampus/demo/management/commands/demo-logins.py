@@ -1,4 +1,5 @@
 import csv
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -8,7 +9,7 @@ from safecampus.demo.generator import demo_logins
 class Command(BaseCommand):
     help = "演示账号列表（CSV：role,username,org_code,org_name）。The demo logins as CSV."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         writer = csv.DictWriter(
             self.stdout,
             fieldnames=["role", "username", "org_code", "org_name"],

@@ -7,6 +7,9 @@ import logging
 import os
 import signal
 import sys
+from argparse import ArgumentParser
+from types import FrameType
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.management import call_command
@@ -33,11 +36,11 @@ class Stopped(Exception):
     """SIGINT or SIGTERM arrived: stop the helpers and end."""
 
 
-def _stop(signum, frame) -> None:
+def _stop(signum: int, frame: FrameType | None) -> NoReturn:
     raise Stopped(signum)
 
 
-def _hang_up(signum, frame) -> None:
+def _hang_up(signum: int, frame: FrameType | None) -> None:
     # A closed terminal stops the demo like SIGTERM does: while serving, uvicorn shuts down
     # gracefully first and hands the signal back (see `handle`).
     signal.raise_signal(signal.SIGTERM)
@@ -46,7 +49,7 @@ def _hang_up(signum, frame) -> None:
 class Command(BaseCommand):
     help = "一键演示：迁移、生成演示城市、打印演示账号并启动服务。Run the demo."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--scale", type=int, default=1)
@@ -55,7 +58,16 @@ class Command(BaseCommand):
             "--no-serve", action="store_true", help="prepare and print the logins, then stop"
         )
 
-    def handle(self, *args, host, port, scale, seed, no_serve, **options):
+    def handle(
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        scale: int,
+        seed: int,
+        no_serve: bool,
+        **options: Any,
+    ) -> None:
         # uvicorn takes SIGINT and SIGTERM over while it serves, shuts down gracefully and then
         # raises the signal again, i.e. calls these handlers: every way out passes `finally`.
         for signum in STOP_SIGNALS:

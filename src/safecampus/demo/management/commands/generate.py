@@ -1,4 +1,6 @@
 import sys
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,7 +12,7 @@ from safecampus.demo.generator import DEFAULT_SEED, demo_city_generate
 class Command(BaseCommand):
     help = "生成确定性的演示城市（--scale 1 为烟台规模）。Build the deterministic demo city."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--scale",
             type=int,
@@ -24,7 +26,9 @@ class Command(BaseCommand):
             help="demo users' password (default: SAFECAMPUS_DEMO_PASSWORD or the built-in one)",
         )
 
-    def handle(self, *args, scale, seed, password, **options):
+    def handle(
+        self, *args: Any, scale: int, seed: int, password: str | None, **options: Any
+    ) -> None:
         from safecampus.core.env import env
 
         bar = None
@@ -33,7 +37,7 @@ class Command(BaseCommand):
 
             bar = tqdm(total=None, unit="步", desc="生成演示城市")
 
-        def progress(label, n):
+        def progress(label: str, n: int) -> None:
             if bar is not None:
                 bar.set_postfix_str(f"{label} {n}")
                 bar.update(1)
