@@ -1,7 +1,8 @@
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
@@ -9,14 +10,15 @@ from ninja.security import HttpBearer
 from safecampus.audit.context import bind_user
 from safecampus.core.schemas import Error, RecordId
 
-from .models import ApiToken
+from .models import ApiToken, User
 from .services import PasswordChangeRequired, api_token_issue, api_token_revoke, api_token_user
+from .types import ApiRequest
 
 
 class TokenAuth(HttpBearer):
     """Authorization: Bearer <personal API token>."""
 
-    def authenticate(self, request, token):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = api_token_user(token)
         if user is not None:
             request.user = user
@@ -60,7 +62,7 @@ class TokenOut(Schema):
     response={201: TokenCreatedOut, 401: Error, 403: Error, 422: Error},
     summary="用户名和密码换取 API 令牌",
 )
-def token_create(request, payload: TokenCreateIn):
+def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[str, Any]]:
     try:
         token, raw = api_token_issue(
             request=request,
@@ -83,12 +85,12 @@ def token_create(request, payload: TokenCreateIn):
 
 
 @router.get("/tokens", response=list[TokenOut], summary="我的 API 令牌")
-def token_list(request):
+def token_list(request: ApiRequest) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user=request.auth))
 
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, 404: Error}, summary="吊销我的令牌")
-def token_revoke(request, token_id: RecordId):
+def token_revoke(request: ApiRequest, token_id: RecordId) -> ApiToken:
     try:
         return api_token_revoke(user=request.auth, token_id=token_id)
     except ApiToken.DoesNotExist:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -7,8 +9,10 @@ from django.contrib.auth.password_validation import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from .models import User
 
-def lockout_rule() -> dict:
+
+def lockout_rule() -> dict[str, int]:
     """The configured lockout numbers, for the messages that state them."""
     return {
         "failures": settings.AXES_FAILURE_LIMIT,
@@ -18,7 +22,7 @@ def lockout_rule() -> dict:
 
 
 class LoginForm(AuthenticationForm):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.error_messages = {
             "invalid_login": _(
@@ -41,7 +45,7 @@ class PasswordChangeForm(forms.Form):
         label=_("确认新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
         # Built per form, not at import, so it follows the configured rules and the language.
@@ -49,14 +53,15 @@ class PasswordChangeForm(forms.Form):
             str(t) for t in password_validators_help_texts()
         )
 
-    def clean_old_password(self):
-        value = self.cleaned_data["old_password"]
+    def clean_old_password(self) -> str:
+        value: str = self.cleaned_data["old_password"]
         if not self.user.check_password(value):
             raise forms.ValidationError(_("当前密码不正确。"))
         return value
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         p1, p2 = data.get("new_password1"), data.get("new_password2")
         if p1 and p2 and p1 != p2:
             self.add_error("new_password2", _("两次输入的新密码不一致。"))

@@ -1,10 +1,14 @@
 """Who the caller is: their roles, where they hold them and what they may do."""
 
+from typing import Any
+
 from ninja import Router, Schema
 
 from safecampus.access.roles import permissions
 from safecampus.access.scope import can, grants
 from safecampus.orgs.selectors import home_unit
+
+from .types import ApiRequest
 
 router = Router(tags=["me"])
 
@@ -27,7 +31,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="当前用户、角色与权限")
-def me(request):
+def me(request: ApiRequest) -> dict[str, Any]:
     user = request.auth
     home = home_unit(user)
     return {

@@ -1,14 +1,17 @@
 """Session rules of 等保 level 3: idle sessions end, expired passwords must be changed."""
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from .models import User
 
 LAST_SEEN = "safecampus_last_seen"
 
@@ -16,10 +19,10 @@ LAST_SEEN = "safecampus_last_seen"
 class IdleTimeoutMiddleware:
     """Log out a browser session idle for longer than IDLE_TIMEOUT_SECONDS."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and hasattr(request, "session"):
             now = int(time.time())
             last_seen = request.session.get(LAST_SEEN)
@@ -45,14 +48,15 @@ class PasswordExpiryMiddleware:
 
     ALLOWED = ("accounts:password_change", "accounts:logout", "accounts:login", "core:set_language")
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         # The cheap test first: the paths below cost four reverse() on every request.
         if (
-            user.is_authenticated
+            isinstance(user, User)  # an anonymous visitor is not one
+            and user.is_authenticated
             and user.password_expired()
             and not request.path.startswith(("/static/", "/healthz"))
             and request.path not in {reverse(name) for name in self.ALLOWED}

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from typing import Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -35,7 +36,7 @@ class User(AbstractUser):
         )
         return row or (None, "")
 
-    def set_password(self, raw_password):
+    def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
 
@@ -65,8 +66,8 @@ class PasswordHistory(models.Model):
         return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def active(self):
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> Self:
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 

@@ -1,5 +1,7 @@
 """Reads of accounts for the people who manage them; scoped through the role assignments."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -11,12 +13,12 @@ from safecampus.orgs.models import OrgUnit
 from .models import User
 
 
-def _managed_assignments(manager) -> QuerySet[RoleAssignment]:
+def _managed_assignments(manager: User) -> QuerySet[RoleAssignment]:
     return scoped(RoleAssignment.objects.all(), manager, "user.manage")
 
 
 def user_list(
-    *, manager, q: str = "", role: str = "", active: bool | None = None
+    *, manager: User, q: str = "", role: str = "", active: bool | None = None
 ) -> QuerySet[User]:
     """Users with at least one role assignment inside the manager's scope."""
     qs = User.objects.filter(pk__in=_managed_assignments(manager).values("user_id"))
@@ -34,12 +36,12 @@ def user_list(
     )
 
 
-def manageable_units(manager) -> QuerySet:
+def manageable_units(manager: User) -> QuerySet[OrgUnit]:
     """Units at which the manager may give roles."""
     return scoped(OrgUnit.objects.all(), manager, "user.manage")
 
 
-def user_get(*, manager, user_id: int) -> User:
+def user_get(*, manager: User, user_id: int) -> User:
     from django.http import Http404
 
     try:
@@ -48,7 +50,7 @@ def user_get(*, manager, user_id: int) -> User:
         raise Http404 from None
 
 
-def locked_usernames(usernames) -> set[str]:
+def locked_usernames(usernames: Iterable[str]) -> set[str]:
     """Which of these accounts the login lockout currently holds."""
     from axes.models import AccessAttempt
 

@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
@@ -42,7 +43,7 @@ def user_password_change(*, user: User, new_password: str) -> None:
 
 
 def api_token_issue(
-    *, request, username: str, password: str, name: str, days: int
+    *, request: HttpRequest, username: str, password: str, name: str, days: int
 ) -> tuple[ApiToken, str]:
     """Exchange username and password for a new token (counted by the login lockout).
     Tokens always expire: at most a year, so a forgotten token does not live for ever."""
@@ -158,7 +159,7 @@ def _check_profile(user: User) -> None:
 
 
 @transaction.atomic
-def user_update(*, manager: User, target: User, **fields) -> User:
+def user_update(*, manager: User, target: User, **fields: str | None) -> User:
     _require_manages(manager, target)
     for key in ("full_name", "phone", "email"):
         if key in fields:

@@ -1,8 +1,11 @@
 """Logins, logouts, failures and lockouts go to the audit trail."""
 
+from typing import Any
+
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
 from django.utils.translation import gettext_noop as N_
 
 from safecampus.audit.context import acting_as, actor_for_user
@@ -11,26 +14,32 @@ from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
 from safecampus.core.texts import Text
 
+from .models import User
 
-def _ip(request):
+
+def _ip(request: HttpRequest | None) -> str | None:
     return client_ip(request) if request is not None else None
 
 
 @receiver(user_logged_in)
-def _logged_in(sender, request, user, **kwargs):
+def _logged_in(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     with acting_as(actor_for_user(user, channel="web", ip=_ip(request))):
         audit_event(AuditAction.LOGIN, user)
 
 
 @receiver(user_logged_out)
-def _logged_out(sender, request, user, **kwargs):
+def _logged_out(
+    sender: object, request: HttpRequest | None, user: User | None, **kwargs: Any
+) -> None:
     if user is not None:
         with acting_as(actor_for_user(user, channel="web", ip=_ip(request))):
             audit_event(AuditAction.LOGOUT, user)
 
 
 @receiver(user_login_failed)
-def _login_failed(sender, credentials, request=None, **kwargs):
+def _login_failed(
+    sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     audit_event(
         AuditAction.LOGIN_FAILED,
         outcome=AuditOutcome.FAILURE,
@@ -41,7 +50,13 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
 
 @receiver(user_locked_out)
-def _locked_out(sender, request, username, ip_address, **kwargs):
+def _locked_out(
+    sender: object,
+    request: HttpRequest | None,
+    username: str | None,
+    ip_address: str | None,
+    **kwargs: Any,
+) -> None:
     audit_event(
         AuditAction.LOCKOUT,
         outcome=AuditOutcome.DENIED,

@@ -1,13 +1,16 @@
 """API of user management: the same services and scope as the pages."""
 
 from datetime import datetime
+from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from ninja.params import functions as param
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.roles import Role
@@ -17,7 +20,9 @@ from safecampus.core.schemas import Error, RecordId
 from safecampus.orgs.models import OrgUnit
 
 from . import services
+from .models import User
 from .selectors import locked_usernames, manageable_units, user_get, user_list
+from .types import ApiRequest
 
 router = Router(tags=["users"])
 
@@ -43,7 +48,7 @@ class UserOut(Schema):
     assignments: list[RoleAssignmentOut]
 
     @staticmethod
-    def resolve_assignments(obj):
+    def resolve_assignments(obj: User) -> list[RoleAssignment]:
         return list(obj.assignments.all())
 
 
@@ -51,7 +56,7 @@ class UserDetailOut(UserOut):
     locked: bool
 
     @staticmethod
-    def resolve_locked(obj):
+    def resolve_locked(obj: User) -> bool:
         return bool(locked_usernames([obj.username]))
 
 
@@ -85,7 +90,7 @@ class RoleIn(Schema):
     unit_id: int = Field(..., ge=1, le=MAX_ID)
 
 
-def _unit(manager, unit_id: int) -> OrgUnit:
+def _unit(manager: User, unit_id: int) -> OrgUnit:
     """A unit of the manager's scope; any other id is 404, whether it exists or not."""
     try:
         return manageable_units(manager).get(pk=unit_id)
@@ -96,11 +101,11 @@ def _unit(manager, unit_id: int) -> OrgUnit:
 @router.get("", response={200: list[UserOut], 403: Error}, summary="可管理的用户（范围内）")
 @paginate(LimitOffset)
 def users(
-    request,
-    q: str = Query("", max_length=100),
+    request: ApiRequest,
+    q: str = param.Query("", max_length=100),
     role: Role | None = None,
     active: bool | None = None,
-):
+) -> QuerySet[User]:
     require(request.auth, "user.manage")
     return user_list(manager=request.auth, q=q, role=role or "", active=active)
 
@@ -110,7 +115,7 @@ def users(
     response={201: UserCreated, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="新建用户",
 )
-def user_create(request, payload: UserIn):
+def user_create(request: ApiRequest, payload: UserIn) -> Status[dict[str, Any]]:
     require(request.auth, "user.manage")
     data = payload.dict()
     user, password = services.user_create(
@@ -120,7 +125,7 @@ def user_create(request, payload: UserIn):
 
 
 @router.get("/{user_id}", response={200: UserDetailOut, 403: Error, 404: Error}, summary="用户详情")
-def user_detail(request, user_id: RecordId):
+def user_detail(request: ApiRequest, user_id: RecordId) -> User:
     require(request.auth, "user.manage")
     return user_get(manager=request.auth, user_id=user_id)
 
@@ -130,7 +135,7 @@ def user_detail(request, user_id: RecordId):
     response={200: UserDetailOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="修改用户资料或启用/停用",
 )
-def user_patch(request, user_id: RecordId, payload: UserPatch):
+def user_patch(request: ApiRequest, user_id: RecordId, payload: UserPatch) -> User:
     require(request.auth, "user.manage")
     target = user_get(manager=request.auth, user_id=user_id)
     changes = payload.dict(exclude_unset=True)
@@ -151,7 +156,7 @@ def user_patch(request, user_id: RecordId, payload: UserPatch):
     response={200: PasswordOut, 400: Error, 403: Error, 404: Error},
     summary="重置为临时密码",
 )
-def user_password_reset(request, user_id: RecordId):
+def user_password_reset(request: ApiRequest, user_id: RecordId) -> dict[str, str]:
     require(request.auth, "user.manage")
     target = user_get(manager=request.auth, user_id=user_id)
     return {"temporary_password": services.user_password_reset(manager=request.auth, target=target)}
@@ -162,7 +167,7 @@ def user_password_reset(request, user_id: RecordId):
     response={200: UserDetailOut, 400: Error, 403: Error, 404: Error},
     summary="解除登录锁定",
 )
-def user_unlock(request, user_id: RecordId):
+def user_unlock(request: ApiRequest, user_id: RecordId) -> User:
     require(request.auth, "user.manage")
     target = user_get(manager=request.auth, user_id=user_id)
     services.user_unlock(manager=request.auth, target=target)
@@ -174,7 +179,7 @@ def user_unlock(request, user_id: RecordId):
     response={201: RoleAssignmentOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="添加角色",
 )
-def role_add(request, user_id: RecordId, payload: RoleIn):
+def role_add(request: ApiRequest, user_id: RecordId, payload: RoleIn) -> Status[RoleAssignment]:
     require(request.auth, "user.manage")
     target = user_get(manager=request.auth, user_id=user_id)
     assignment = services.role_assignment_add(
@@ -191,7 +196,7 @@ def role_add(request, user_id: RecordId, payload: RoleIn):
     response={204: None, 400: Error, 403: Error, 404: Error},
     summary="移除角色",
 )
-def role_remove(request, user_id: RecordId, assignment_id: RecordId):
+def role_remove(request: ApiRequest, user_id: RecordId, assignment_id: RecordId) -> Status[None]:
     require(request.auth, "user.manage")
     target = user_get(manager=request.auth, user_id=user_id)
     assignment = get_object_or_404(

@@ -1,8 +1,13 @@
 """Pages where city administrators, district officers and principals manage accounts."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,15 +20,19 @@ from safecampus.core.listing import page_of
 from safecampus.orgs.models import OrgUnit
 
 from . import services
+from .models import User
 from .selectors import locked_usernames, manageable_units, user_get, user_list
+from .types import UserRequest
 from .user_forms import RoleAssignmentForm, UserCreateForm, UserEditForm
 
+T = TypeVar("T")
 
-def _unit_suggestions(manager) -> list[OrgUnit]:
+
+def _unit_suggestions(manager: User) -> list[OrgUnit]:
     return list(manageable_units(manager).only("code", "name", "path")[:3000])
 
 
-def _run(request, form, action):
+def _run(request: UserRequest, form: forms.Form, action: Callable[[], T]) -> T | None:
     """Call a service; its refusals become form errors instead of error pages."""
     try:
         return action()
@@ -35,7 +44,7 @@ def _run(request, form, action):
 
 
 @login_required
-def user_list_view(request):
+def user_list_view(request: UserRequest) -> HttpResponse:
     require(request.user, "user.manage")
     active = {"1": True, "0": False}.get(request.GET.get("active", ""))
     users = user_list(
@@ -58,7 +67,7 @@ def user_list_view(request):
 
 
 @login_required
-def user_create_view(request):
+def user_create_view(request: UserRequest) -> HttpResponse:
     require(request.user, "user.manage")
     form = UserCreateForm(request.POST or None, manager=request.user)
     if request.method == "POST" and form.is_valid():
@@ -78,7 +87,7 @@ def user_create_view(request):
 
 
 @login_required
-def user_detail_view(request, user_id: int):
+def user_detail_view(request: UserRequest, user_id: int) -> HttpResponse:
     require(request.user, "user.manage")
     target = user_get(manager=request.user, user_id=user_id)
     edit_form = UserEditForm(
@@ -91,6 +100,7 @@ def user_detail_view(request, user_id: int):
     )
     posted = edit_form if edit_form.is_bound else role_form if role_form.is_bound else None
     if posted is not None and posted.is_valid():
+        done: User | RoleAssignment | None
         if posted is edit_form:
             done = _run(
                 request,
@@ -125,7 +135,9 @@ def user_detail_view(request, user_id: int):
     )
 
 
-def _action(request, user_id: int, action, success: str):
+def _action(
+    request: UserRequest, user_id: int, action: Callable[[User], object], success: str
+) -> HttpResponse:
     require(request.user, "user.manage")
     target = user_get(manager=request.user, user_id=user_id)
     try:
@@ -143,7 +155,7 @@ def _action(request, user_id: int, action, success: str):
 
 @login_required
 @require_POST
-def user_active_view(request, user_id: int):
+def user_active_view(request: UserRequest, user_id: int) -> HttpResponse:
     active = request.POST.get("active") == "1"
     return _action(
         request,
@@ -155,7 +167,7 @@ def user_active_view(request, user_id: int):
 
 @login_required
 @require_POST
-def user_password_reset_view(request, user_id: int):
+def user_password_reset_view(request: UserRequest, user_id: int) -> HttpResponse:
     return _action(
         request, user_id, lambda t: services.user_password_reset(manager=request.user, target=t), ""
     )
@@ -163,7 +175,7 @@ def user_password_reset_view(request, user_id: int):
 
 @login_required
 @require_POST
-def user_unlock_view(request, user_id: int):
+def user_unlock_view(request: UserRequest, user_id: int) -> HttpResponse:
     return _action(
         request,
         user_id,
@@ -174,7 +186,7 @@ def user_unlock_view(request, user_id: int):
 
 @login_required
 @require_POST
-def role_remove_view(request, user_id: int, assignment_id: int):
+def role_remove_view(request: UserRequest, user_id: int, assignment_id: int) -> HttpResponse:
     require(request.user, "user.manage")
     target = user_get(manager=request.user, user_id=user_id)
     assignment = get_object_or_404(

@@ -1,24 +1,27 @@
 """Password rules of 等保 level 3: several character classes, no reuse of recent passwords."""
 
 import string
+from collections.abc import Callable
 
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .models import User
+
 
 class CharacterClassValidator:
-    CLASSES = (
+    CLASSES: tuple[tuple[str, Callable[[str], bool]], ...] = (
         ("lower", lambda c: c in string.ascii_lowercase),
         ("upper", lambda c: c in string.ascii_uppercase),
         ("digit", lambda c: c.isdigit()),
         ("symbol", lambda c: not c.isalnum()),
     )
 
-    def __init__(self, min_classes: int = 3):
+    def __init__(self, min_classes: int = 3) -> None:
         self.min_classes = min_classes
 
-    def validate(self, password, user=None):
+    def validate(self, password: str, user: User | None = None) -> None:
         found = sum(1 for _name, test in self.CLASSES if any(test(c) for c in password))
         if found < self.min_classes:
             raise ValidationError(
@@ -27,15 +30,15 @@ class CharacterClassValidator:
                 code="password_too_simple",
             )
 
-    def get_help_text(self):
+    def get_help_text(self) -> str:
         return _("至少包含大写字母、小写字母、数字、符号中的 %(n)d 类。") % {"n": self.min_classes}
 
 
 class PasswordHistoryValidator:
-    def __init__(self, history: int = 5):
+    def __init__(self, history: int = 5) -> None:
         self.history = history
 
-    def validate(self, password, user=None):
+    def validate(self, password: str, user: User | None = None) -> None:
         if user is None or user.pk is None:
             return
         previous = [user.password] if user.password else []
@@ -47,22 +50,22 @@ class PasswordHistoryValidator:
                 _("不能使用最近 %(n)d 次用过的密码。") % {"n": self.history}, code="password_reused"
             )
 
-    def get_help_text(self):
+    def get_help_text(self) -> str:
         return _("不能与最近 %(n)d 次的密码相同。") % {"n": self.history}
 
 
 class MinimumLengthValidator:
     """Django's rule with a Chinese message (its zh-hans catalogue lacks the 5.2 wording)."""
 
-    def __init__(self, min_length: int = 10):
+    def __init__(self, min_length: int = 10) -> None:
         self.min_length = min_length
 
-    def validate(self, password, user=None):
+    def validate(self, password: str, user: User | None = None) -> None:
         if len(password) < self.min_length:
             raise ValidationError(
                 _("密码长度太短，至少需要 %(n)d 个字符。") % {"n": self.min_length},
                 code="password_too_short",
             )
 
-    def get_help_text(self):
+    def get_help_text(self) -> str:
         return _("至少 %(n)d 个字符。") % {"n": self.min_length}

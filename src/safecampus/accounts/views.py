@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_POST
 from .forms import ApiTokenForm, LoginForm, PasswordChangeForm, lockout_rule
 from .models import ApiToken
 from .services import api_token_issue, api_token_revoke, user_password_change
+from .types import UserRequest
 
 
 class LoginView(auth_views.LoginView):
@@ -17,11 +20,13 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "rule": lockout_rule()}
 
 
-def locked_out(request, credentials, *args, **kwargs):
+def locked_out(
+    request: HttpRequest, credentials: dict[str, Any], *args: Any, **kwargs: Any
+) -> HttpResponse:
     """django-axes calls this once an account has failed too often."""
     message = (
         _("连续登录失败次数过多，账号已被锁定 %(minutes)d 分钟。如需立即解锁，请联系管理员。")
@@ -35,14 +40,14 @@ def locked_out(request, credentials, *args, **kwargs):
 
 
 @require_POST
-def logout_view(request):
+def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("您已安全退出。"))
     return redirect("accounts:login")
 
 
 @login_required
-def password_change(request):
+def password_change(request: UserRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user_password_change(user=request.user, new_password=form.cleaned_data["new_password1"])
@@ -55,7 +60,7 @@ def password_change(request):
 
 
 @login_required
-def tokens(request):
+def tokens(request: UserRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -79,7 +84,7 @@ def tokens(request):
 
 @login_required
 @require_POST
-def token_revoke(request, token_id: int):
+def token_revoke(request: UserRequest, token_id: int) -> HttpResponse:
     try:
         api_token_revoke(user=request.user, token_id=token_id)
         messages.success(request, _("令牌已吊销。"))

@@ -13,10 +13,10 @@ from safecampus.access.scope import can
 from safecampus.accounts.types import UserRequest
 from safecampus.orgs.choices import UnitKind
 from safecampus.orgs.models import OrgUnit, School
-from safecampus.orgs.selectors import home_unit, unit_get, unit_summary
+from safecampus.orgs.selectors import UnitSummary, home_unit, unit_get, unit_summary
 
 
-def _figures(unit: OrgUnit, summary: dict[str, Any], school: School | None) -> list[dict[str, Any]]:
+def _figures(unit: OrgUnit, summary: UnitSummary, school: School | None) -> list[dict[str, Any]]:
     """The four headline cards of a dashboard, by level of the tree."""
     if school is not None:
         return [

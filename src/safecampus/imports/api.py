@@ -4,9 +4,11 @@ codes), the templates, and the upload — with an optional column mapping and pr
 import json
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.params import functions as param
 
 from safecampus.access.scope import can
 from safecampus.core.errors import BusinessRuleError
@@ -20,6 +22,7 @@ from safecampus.core.excel import (
 )
 from safecampus.core.pagination import MAX_ID
 from safecampus.core.schemas import Error
+from safecampus.core.types import ApiRequest
 
 from .base import importer_for, importers
 from .pipeline import import_run, mapping_from
@@ -87,14 +90,14 @@ class ImportRefusalOut(Schema):
     error: ImportRefusalBody
 
 
-def _refusal(code: str, message: str, **extra: Any) -> Status:
+def _refusal(code: str, message: str, **extra: Any) -> Status[dict[str, Any]]:
     body = {"code": code, "message": message, "details": [], **extra}
     return Status(400, {"error": body})
 
 
 @router.get("/imports", response={200: list[ImporterOut]}, summary="可用的 Excel 导入及其各列")
-def importer_list(request):
-    out = []
+def importer_list(request: ApiRequest) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for key, cls in importers().items():
         if not can(request.auth, cls.action):
             continue
@@ -129,7 +132,9 @@ def importer_list(request):
     summary="下载导入模板（含说明页、示例和下拉选项）",
     openapi_extra={"responses": {200: {"description": "xlsx"}}},
 )
-def import_template_api(request, key: str, school: int | None = Query(None, ge=1, le=MAX_ID)):
+def import_template_api(
+    request: ApiRequest, key: str, school: int | None = param.Query(None, ge=1, le=MAX_ID)
+) -> HttpResponse:
     importer, _form = importer_for(request.auth, key, school)
     data = importer.template()
     return xlsx_response(data, f"{key}-template.xlsx")
@@ -148,13 +153,13 @@ def import_template_api(request, key: str, school: int | None = Query(None, ge=1
     ),
 )
 def import_api(
-    request,
+    request: ApiRequest,
     key: str,
     file: File[UploadedFile],
-    mapping: str | None = Form(None, max_length=20000),
-    dry_run: bool = Form(False),
-    school: int | None = Form(None, ge=1, le=MAX_ID),
-):
+    mapping: str | None = param.Form(None, max_length=20000),
+    dry_run: bool = param.Form(False),
+    school: int | None = param.Form(None, ge=1, le=MAX_ID),
+) -> Status[dict[str, Any]] | dict[str, Any]:
     importer, options = importer_for(request.auth, key, school, request.POST)
     if options is not None and not options.is_valid():
         problems = "；".join(

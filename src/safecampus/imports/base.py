@@ -3,10 +3,10 @@ read, how the rows are written), named in `importers` on its AppConfig. Everythi
 upload, header and column recognition, limits, the row errors, preview, all-or-nothing,
 audit, the pages, the API and the template — is the pipeline's (imports/pipeline.py)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django import forms
 from django.db.models import Model
@@ -20,6 +20,9 @@ from safecampus.core.excel import Column, RowError, as_text, excerpt, template_b
 from safecampus.core.pagination import MAX_ID
 from safecampus.core.registry import each, load
 from safecampus.core.texts import Text
+from safecampus.core.types import AnyUser
+
+V = TypeVar("V")
 
 
 @dataclass
@@ -75,7 +78,7 @@ class Row:
         self.ok = False
         self._errors.add(self.number, key, message, value)
 
-    def parse(self, key: str, parse: Any) -> Any:
+    def parse(self, key: str, parse: Callable[[Any], V]) -> V | None:
         """`parse(cell)`, or None with the ValueError's message as the cell's error."""
         try:
             return parse(self.cells.get(key))
@@ -83,7 +86,9 @@ class Row:
             self.error(key, str(exc))
             return None
 
-    def choice(self, key: str, labels: dict[str, Any], message: str | Promise | None = None) -> Any:
+    def choice(
+        self, key: str, labels: Mapping[str, V], message: str | Promise | None = None
+    ) -> V | None:
         """The value of a coded cell from its label; empty stays None. `message` is lazy
         (gettext_lazy) where given: it is translated only for a bad cell."""
         text = self.text(key)
@@ -112,7 +117,11 @@ class Importer:
     # Further fields (a catalog's name …): a form class taking `user=` besides the data.
     options_form: ClassVar[Callable[..., forms.Form] | None] = None
 
-    def __init__(self, *, user: Any, school: Any = None, options: dict | None = None):
+    def __init__(
+        self, *, user: AnyUser, school: Any = None, options: dict[str, Any] | None = None
+    ) -> None:
+        # `school` is an orgs.School (imports sits below orgs, so it cannot name the model):
+        # the per-school importers use it as theirs.
         self.user, self.school, self.options = user, school, options or {}
         self.filename = ""  # the uploaded file's name, set by the pipeline
 
@@ -123,25 +132,27 @@ class Importer:
         return self.columns
 
     @classmethod
-    def school_for(cls, user: Any, school_id: int) -> Any:
-        """The school a per-school import goes into, if the user may see it (else 404)."""
+    def school_for(cls, user: AnyUser, school_id: int) -> Any:
+        """The school a per-school import goes into, if the user may see it (else 404): an
+        orgs.School, which imports cannot name (see __init__)."""
         raise NotImplementedError
 
     def authorize(self) -> None:
         require(self.user, self.action, self.school.unit if self.school is not None else None)
 
-    def parse(self, row: Row) -> dict | None:
+    def parse(self, row: Row) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    def check(self, rows: list[dict], errors: Errors) -> None:
+    def check(self, rows: list[dict[str, Any]], errors: Errors) -> None:
         """Checks across rows (duplicates, clashes with the database); each row dict holds
         its sheet row number as "number"."""
 
-    def write(self, rows: list[dict]) -> ImportResult:
+    def write(self, rows: list[dict[str, Any]]) -> ImportResult:
         raise NotImplementedError
 
     def audit_subject(self) -> Model | None:
-        return self.school
+        school: Model | None = self.school  # an orgs.School (see __init__)
+        return school
 
     def summary(self, result: ImportResult) -> Text:
         return Text(
@@ -191,23 +202,30 @@ def importer_class(key: str) -> type[Importer]:
         raise Http404(key) from None
 
 
-def _options_form(cls: type[Importer], user: Any, data: dict | None) -> forms.Form | None:
+def _options_form(
+    cls: type[Importer], user: AnyUser, data: Mapping[str, Any] | None
+) -> forms.Form | None:
     if cls.options_form is None:
         return None
     return cls.options_form(data, user=user)
 
 
 def importer_for(
-    user: Any, key: str, school_id: Any = None, options_data: dict | None = None
+    user: AnyUser,
+    key: str,
+    school_id: str | int | None = None,
+    options_data: Mapping[str, Any] | None = None,
 ) -> tuple[Importer, forms.Form | None]:
     """The importer of `key` for `user` (into the school, for a per-school import), allowed
     to import (else 403); its options form bound to `options_data`, if it has one."""
     cls = importer_class(key)
     school = None
     if cls.per_school:
+        if school_id is None:
+            raise Http404(_("请指定学校"))
         try:
             number = int(school_id)
-        except (TypeError, ValueError):
+        except ValueError:
             raise Http404(_("请指定学校")) from None
         if not 1 <= number <= MAX_ID:  # no lookup may overflow the database
             raise Http404(_("请指定学校"))

@@ -111,7 +111,7 @@ def _run(
     columns = importer.layout()
     limits = {c.key: c.max_length for c in columns}
     errors = Errors(columns, settings.IMPORT_MAX_ERRORS)
-    parsed: list[dict] = []
+    parsed: list[dict[str, Any]] = []
     sample: list[dict[str, str]] = []
     with transaction.atomic():
         with SheetReader(data, columns, mapping) as reader:
@@ -166,7 +166,7 @@ def _run(
     return ImportOutcome(result=result, dry_run=dry_run, rows=total, layout=layout, sample=sample)
 
 
-def mapping_from(value: Any, importer: Importer) -> dict[str, str]:
+def mapping_from(value: object, importer: Importer) -> dict[str, str]:
     """A column mapping as a client sends it — {file column: column key or header, or "" to
     ignore it} — checked against the importer's columns."""
     if not isinstance(value, dict) or not all(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 SESSION_KEY = "imports"
 MAX_AGE = 24 * 3600
@@ -42,7 +42,7 @@ def _sweep(folder: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def stage(request: Any, *, key: str, data: bytes, filename: str, **extra: Any) -> Staged:
+def stage(request: HttpRequest, *, key: str, data: bytes, filename: str, **extra: Any) -> Staged:
     folder = Path(settings.IMPORT_STAGING_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     _sweep(folder)
@@ -52,13 +52,13 @@ def stage(request: Any, *, key: str, data: bytes, filename: str, **extra: Any) -
     return staged
 
 
-def save(request: Any, staged: Staged) -> None:
+def save(request: HttpRequest, staged: Staged) -> None:
     store = request.session.get(SESSION_KEY, {})
     store[staged.token] = asdict(staged)
     request.session[SESSION_KEY] = store
 
 
-def staged_get(request: Any, key: str, token: str) -> Staged:
+def staged_get(request: HttpRequest, key: str, token: str) -> Staged:
     """A file this user staged for this import (another user's token is not found)."""
     found = request.session.get(SESSION_KEY, {}).get(token)
     if found is None or found["key"] != key:
@@ -66,7 +66,7 @@ def staged_get(request: Any, key: str, token: str) -> Staged:
     return Staged(**found)
 
 
-def unstage(request: Any, staged: Staged) -> None:
+def unstage(request: HttpRequest, staged: Staged) -> None:
     staged.path.unlink(missing_ok=True)
     store = request.session.get(SESSION_KEY, {})
     store.pop(staged.token, None)

@@ -1,18 +1,23 @@
 from decimal import Decimal
 
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from ninja.params import functions as param
 
 from safecampus.access.scope import require
 from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.types import ApiRequest
 
 from .choices import Ownership, SchoolType, UnitKind
 from .filters import SchoolFilters
+from .models import OrgUnit, School
 from .selectors import school_get, school_list, unit_get, unit_list
 from .services import school_update, schools_export
 
@@ -51,8 +56,8 @@ class SchoolOut(Schema):
     directly_affiliated: bool = Field(..., alias="is_directly_affiliated")
 
     @staticmethod
-    def resolve_district_name(obj) -> str | None:
-        return obj.district.name if obj.district_id else None
+    def resolve_district_name(obj: School) -> str | None:
+        return obj.district.name if obj.district is not None else None
 
 
 class SchoolPatch(Schema):
@@ -71,8 +76,10 @@ class SchoolPatch(Schema):
 @router.get("/orgs", response={200: list[UnitOut], 403: Error}, summary="组织机构（范围内）")
 @paginate(LimitOffset)
 def org_list(
-    request, kind: UnitKind | None = None, parent: int | None = Query(None, ge=1, le=MAX_ID)
-):
+    request: ApiRequest,
+    kind: UnitKind | None = None,
+    parent: int | None = param.Query(None, ge=1, le=MAX_ID),
+) -> QuerySet[OrgUnit]:
     require(request.auth, "org.view")
     return unit_list(user=request.auth, kind=kind, parent_id=parent)
 
@@ -80,7 +87,7 @@ def org_list(
 @router.get(
     "/orgs/{unit_id}", response={200: UnitOut, 403: Error, 404: Error}, summary="组织机构详情"
 )
-def org_detail(request, unit_id: RecordId):
+def org_detail(request: ApiRequest, unit_id: RecordId) -> OrgUnit:
     return unit_get(user=request.auth, unit_id=unit_id)
 
 
@@ -88,7 +95,7 @@ def org_detail(request, unit_id: RecordId):
     "/schools", response={200: list[SchoolOut], 403: Error}, summary="学校名录（范围内，可筛选）"
 )
 @paginate(LimitOffset)
-def school_list_api(request, filters: Query[SchoolFilters]):
+def school_list_api(request: ApiRequest, filters: Query[SchoolFilters]) -> QuerySet[School]:
     require(request.auth, "org.view")
     return school_list(user=request.auth, filters=filters)
 
@@ -108,7 +115,7 @@ def school_list_api(request, filters: Query[SchoolFilters]):
         }
     },
 )
-def school_export_api(request, filters: Query[SchoolFilters]):
+def school_export_api(request: ApiRequest, filters: Query[SchoolFilters]) -> HttpResponse:
     require(request.auth, "school.export")
     schools = school_list(user=request.auth, filters=filters, action="school.export")
     return xlsx_response(
@@ -120,7 +127,7 @@ def school_export_api(request, filters: Query[SchoolFilters]):
 @router.get(
     "/schools/{school_id}", response={200: SchoolOut, 403: Error, 404: Error}, summary="学校详情"
 )
-def school_detail_api(request, school_id: RecordId):
+def school_detail_api(request: ApiRequest, school_id: RecordId) -> School:
     return school_get(user=request.auth, school_id=school_id)
 
 
@@ -129,7 +136,7 @@ def school_detail_api(request, school_id: RecordId):
     response={200: SchoolOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="修改学校档案",
 )
-def school_patch_api(request, school_id: RecordId, payload: SchoolPatch):
+def school_patch_api(request: ApiRequest, school_id: RecordId, payload: SchoolPatch) -> School:
     school = school_get(user=request.auth, school_id=school_id, action="school.change")
     changes = payload.dict(exclude_unset=True)
     if any(v is None for k, v in changes.items() if k not in ("longitude", "latitude", "address")):

@@ -37,8 +37,9 @@ BASIC_SCHOOL_TYPES = [
     SchoolType.SPECIAL,
 ]
 
-# Badge colours per school type (Tabler colour names), one place for page and chart.
-SCHOOL_TYPE_COLOURS = {
+# Badge colours per school type (Tabler colour names), one place for page and chart. Keyed by
+# str: a school's `school_type` (a plain str field) is the key it is read with.
+SCHOOL_TYPE_COLOURS: dict[str, str] = {
     SchoolType.KINDERGARTEN: "pink",
     SchoolType.PRIMARY: "green",
     SchoolType.JUNIOR: "teal",

@@ -1,12 +1,16 @@
 """The school workbook: one layout for export, the import template and import (the columns'
 synonyms are the names the districts' own ledgers use)."""
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.core import excel as workbook
 from safecampus.core.excel import Column
 
 from .choices import Ownership, SchoolType
+from .models import School
 
 DIRECT = "市直属"
 YES, NO = "是", "否"
@@ -57,11 +61,11 @@ COLUMNS = [
 ]
 
 
-def school_row(school) -> list:
+def school_row(school: School) -> list[Any]:
     return [
         school.unit.code,
         school.unit.name,
-        school.district.name if school.district_id else DIRECT,
+        school.district.name if school.district is not None else DIRECT,
         school.get_school_type_display(),
         school.get_ownership_display(),
         YES if school.boarding else NO,
@@ -74,5 +78,5 @@ def school_row(school) -> list:
     ]
 
 
-def workbook_bytes(rows) -> bytes:
+def workbook_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     return workbook.workbook_bytes(COLUMNS, rows, title="学校")

@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema
 from pydantic import field_validator
 
@@ -24,17 +25,15 @@ class SchoolFilters(FilterSchema):
 
     @field_validator("q", mode="before")
     @classmethod
-    def _strip(cls, value):
+    def _strip(cls, value: object) -> object:
         return value.strip() or None if isinstance(value, str) else value
 
     @field_validator("district", "school_type", "ownership", "boarding", mode="before")
     @classmethod
-    def _blank_is_none(cls, value):
+    def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    def filter_district(self, value):
-        from django.db.models import Q
-
+    def filter_district(self, value: int | None) -> Q:
         if value is None:
             return Q()
         return Q(district__isnull=True) if value == 0 else Q(district_id=value)

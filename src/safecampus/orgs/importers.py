@@ -3,7 +3,8 @@ code (the others are added)."""
 
 import re
 from collections import Counter
-from functools import cached_property
+from functools import cached_property, partial
+from typing import Any
 
 from django.urls import reverse
 from django.utils.functional import lazy
@@ -65,7 +66,7 @@ class SchoolImporter(Importer):
         self.only_parent = allowed[0] if len(allowed) == 1 else None
         return by_key
 
-    def parse(self, row: Row) -> dict | None:
+    def parse(self, row: Row) -> dict[str, Any] | None:
         for column in self.columns:
             if column.required and not row.text(column.key):
                 row.error(column.key, _("必填"))
@@ -83,7 +84,7 @@ class SchoolImporter(Importer):
                 if district
                 else _("必填：您可导入到多个区市，请写明区市"),
             )
-        values = {
+        values: dict[str, Any] = {
             "code": code,
             "name": row.text("name"),
             "parent": parent,
@@ -103,10 +104,10 @@ class SchoolImporter(Importer):
         if row.ok and values["boarders"] > values["students"]:
             row.error("boarders", _("寄宿生数不能大于学生数"))
         for key, low, high in (("longitude", -180, 180), ("latitude", -90, 90)):
-            values[key] = row.parse(key, lambda v, low=low, high=high: as_coordinate(v, low, high))
+            values[key] = row.parse(key, partial(as_coordinate, low=low, high=high))
         return values if row.ok else None
 
-    def check(self, rows: list[dict], errors: Errors) -> None:
+    def check(self, rows: list[dict[str, Any]], errors: Errors) -> None:
         codes = [r["code"] for r in rows]
         self.existing = {
             u.code: u
@@ -118,7 +119,7 @@ class SchoolImporter(Importer):
             ).values_list("code", flat=True)
         )
         seen_codes: dict[str, int] = {}
-        seen_names: dict[tuple, int] = {}
+        seen_names: dict[tuple[int, str], int] = {}
         for r in rows:
             n, code = r["number"], r["code"]
             if code in seen_codes:
@@ -142,7 +143,7 @@ class SchoolImporter(Importer):
             if n is not None and code not in seen_codes:
                 errors.add(n, "name", _("该区市已有同名学校（代码 %(code)s）") % {"code": code})
 
-    def write(self, rows: list[dict]) -> ImportResult:
+    def write(self, rows: list[dict[str, Any]]) -> ImportResult:
         result = ImportResult()
         new_units, new_schools, changed_units, changed_schools = [], [], [], []
         for r in rows:

@@ -3,6 +3,8 @@
 Each unit keeps a materialised path of codes; see OrgUnit.path.
 """
 
+from typing import Any
+
 from django.apps import apps
 from django.core.validators import RegexValidator
 from django.db import models
@@ -62,11 +64,12 @@ class OrgUnit(AuditedModel):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Keep path and depth in step with parent and code; a move carries the subtree along."""
         old_path = self.path
-        self.depth = self.parent.depth + 1 if self.parent_id else 0
-        self.path = f"{self.parent.path if self.parent_id else '/'}{self.code}/"
+        parent = self.parent if self.parent_id else None
+        self.depth = parent.depth + 1 if parent is not None else 0
+        self.path = f"{parent.path if parent is not None else '/'}{self.code}/"
         super().save(*args, **kwargs)
         if old_path and old_path != self.path:
             OrgUnit._base_manager.filter(path__startswith=old_path).exclude(pk=self.pk).update(

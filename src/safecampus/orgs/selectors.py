@@ -1,26 +1,62 @@
 """Reads of the org tree; each takes the user and goes through the access choke point."""
 
 from collections import Counter
+from typing import TypedDict
 
 from django.db.models import Count, QuerySet, Sum
 from django.urls import reverse
 
 from safecampus.access.scope import can, grants, scoped, scoped_get
 from safecampus.core.registry import each
+from safecampus.core.types import AnyUser
 
 from .choices import BASIC_SCHOOL_TYPES, SchoolType, UnitKind
 from .filters import SchoolFilters
 from .models import OrgUnit, School
 
 
+class SchoolTypeCount(TypedDict):
+    type: str
+    label: str
+    count: int
+
+
+class DistrictFigures(TypedDict):
+    id: int
+    name: str
+    code: str
+    map_feature: str
+    longitude: float | None
+    latitude: float | None
+    schools: int
+    students: int
+    staff: int
+
+
+class UnitSummary(TypedDict):
+    """The figures of a dashboard at one unit (unit_summary)."""
+
+    unit: OrgUnit
+    districts: int
+    schools: int
+    universities: int
+    training_institutions: int
+    directly_affiliated: int
+    students: int
+    staff: int
+    boarding: int
+    by_type: list[SchoolTypeCount]
+    district_rows: list[DistrictFigures]
+
+
 def school_list(
-    *, user, filters: SchoolFilters | None = None, action: str = "org.view"
+    *, user: AnyUser, filters: SchoolFilters | None = None, action: str = "org.view"
 ) -> QuerySet[School]:
     qs = scoped(School.objects.select_related("unit", "district"), user, action)
     return filters.filter(qs) if filters is not None else qs
 
 
-def school_get(*, user, school_id: int, action: str = "org.view") -> School:
+def school_get(*, user: AnyUser, school_id: int, action: str = "org.view") -> School:
     return scoped_get(
         School.objects.select_related("unit", "unit__parent", "district"),
         user,
@@ -29,7 +65,9 @@ def school_get(*, user, school_id: int, action: str = "org.view") -> School:
     )
 
 
-def unit_list(*, user, kind: str | None = None, parent_id: int | None = None) -> QuerySet[OrgUnit]:
+def unit_list(
+    *, user: AnyUser, kind: str | None = None, parent_id: int | None = None
+) -> QuerySet[OrgUnit]:
     qs = scoped(OrgUnit.objects.select_related("parent"), user, "org.view")
     if kind:
         qs = qs.filter(kind=kind)
@@ -38,7 +76,7 @@ def unit_list(*, user, kind: str | None = None, parent_id: int | None = None) ->
     return qs
 
 
-def home_unit(user) -> OrgUnit | None:
+def home_unit(user: AnyUser) -> OrgUnit | None:
     """The highest unit the user is assigned to: where their dashboard starts."""
     held = grants(user)
     if not held:
@@ -47,11 +85,11 @@ def home_unit(user) -> OrgUnit | None:
     return OrgUnit.objects.get(pk=top.unit_id)
 
 
-def unit_get(*, user, unit_id: int) -> OrgUnit:
+def unit_get(*, user: AnyUser, unit_id: int) -> OrgUnit:
     return scoped_get(OrgUnit.objects.select_related("parent"), user, "org.view", pk=unit_id)
 
 
-def district_choices(*, user) -> list[OrgUnit]:
+def district_choices(*, user: AnyUser) -> list[OrgUnit]:
     return list(
         unit_list(user=user, kind=UnitKind.DISTRICT)
         .select_related(None)
@@ -59,7 +97,7 @@ def district_choices(*, user) -> list[OrgUnit]:
     )
 
 
-def unit_summary(*, user, unit: OrgUnit) -> dict:
+def unit_summary(*, user: AnyUser, unit: OrgUnit) -> UnitSummary:
     """Counts for a dashboard at `unit`, computed from the school records in the user's scope.
 
     One grouped scan of the schools (by type, district and boarding) feeds every figure:
@@ -71,9 +109,9 @@ def unit_summary(*, user, unit: OrgUnit) -> dict:
         n=Count("pk"), students=Sum("students"), staff=Sum("staff")
     )
     basic_types = {t.value for t in BASIC_SCHOOL_TYPES}
-    by_type: Counter = Counter()
-    totals: Counter = Counter()
-    per_district: dict[int, Counter] = {}
+    by_type: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    per_district: dict[int, Counter[str]] = {}
     for group in groups:
         by_type[group["school_type"]] += group["n"]
         if group["school_type"] not in basic_types:
@@ -92,7 +130,8 @@ def unit_summary(*, user, unit: OrgUnit) -> dict:
         user,
         "dashboard.view",
     )
-    district_rows = [
+    no_schools: Counter[str] = Counter()  # a district without basic schools: 0 of each
+    district_rows: list[DistrictFigures] = [
         {
             "id": d.pk,
             "name": d.name,
@@ -100,9 +139,9 @@ def unit_summary(*, user, unit: OrgUnit) -> dict:
             "map_feature": d.map_feature,
             "longitude": float(d.longitude) if d.longitude is not None else None,
             "latitude": float(d.latitude) if d.latitude is not None else None,
-            "schools": per_district.get(d.pk, {}).get("schools", 0),
-            "students": per_district.get(d.pk, {}).get("students", 0),
-            "staff": per_district.get(d.pk, {}).get("staff", 0),
+            "schools": per_district.get(d.pk, no_schools)["schools"],
+            "students": per_district.get(d.pk, no_schools)["students"],
+            "staff": per_district.get(d.pk, no_schools)["staff"],
         }
         for d in districts.order_by("code")
     ]
@@ -124,7 +163,7 @@ def unit_summary(*, user, unit: OrgUnit) -> dict:
     }
 
 
-def school_pages(user, school: School) -> list[dict[str, str]]:
+def school_pages(user: AnyUser, school: School) -> list[dict[str, str]]:
     """The pages about `school` that the apps declare (`school_pages`, core/registry.py) and
     `user` may open there, in their order."""
     pages = sorted((page for _app, page in each("school_pages")), key=lambda p: p.order)

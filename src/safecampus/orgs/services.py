@@ -1,6 +1,7 @@
 """Writes to the org tree. Every write is transactional and leaves audit entries."""
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
@@ -9,13 +10,14 @@ from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.texts import Text
+from safecampus.core.types import AnyUser
 
 from . import excel
 from .models import OrgUnit, School
 
 
 @transaction.atomic
-def school_update(*, user, school: School, **changes) -> School:
+def school_update(*, user: AnyUser, school: School, **changes: object) -> School:
     """Change a school's profile (the caller has checked it is in scope)."""
     require(user, "school.change", school.unit)
     unit_fields = {"name", "longitude", "latitude"}
@@ -43,7 +45,7 @@ def school_update(*, user, school: School, **changes) -> School:
     return school
 
 
-def schools_export(*, user, schools) -> bytes:
+def schools_export(*, user: AnyUser, schools: QuerySet[School]) -> bytes:
     """The workbook of the given (already scoped) schools; the export is audited."""
     data = excel.workbook_bytes(excel.school_row(s) for s in schools)
     audit_event(

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from .services import school_update, schools_export
 
 
 @login_required
-def school_list_view(request):
+def school_list_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "org.view")
     filters = filters_from_query(request, SchoolFilters)
     schools = school_list(user=request.user, filters=filters)
@@ -39,7 +40,7 @@ def school_list_view(request):
 
 
 @login_required
-def school_detail_view(request, school_id: int):
+def school_detail_view(request: HttpRequest, school_id: int) -> HttpResponse:
     school = school_get(user=request.user, school_id=school_id)
     return render(
         request,
@@ -54,7 +55,7 @@ def school_detail_view(request, school_id: int):
 
 
 @login_required
-def school_edit_view(request, school_id: int):
+def school_edit_view(request: HttpRequest, school_id: int) -> HttpResponse:
     school = school_get(user=request.user, school_id=school_id, action="school.change")
     form = SchoolForm(request.POST or None, instance=school)
     if request.method == "POST" and form.is_valid():
@@ -73,7 +74,7 @@ def school_edit_view(request, school_id: int):
 
 
 @login_required
-def school_export_view(request):
+def school_export_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "school.export")
     filters = filters_from_query(request, SchoolFilters, warn=False)
     schools = school_list(user=request.user, filters=filters, action="school.export")

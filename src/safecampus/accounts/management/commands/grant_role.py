@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -15,14 +18,16 @@ class Command(BaseCommand):
         "administrator, and auditors, whom no administrator may appoint (separation of duties)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username")
         parser.add_argument("role", choices=[r.value for r in Role])
         parser.add_argument("unit_code", help="code of the org unit the role is held at")
         parser.add_argument("--full-name", default="")
 
     @transaction.atomic
-    def handle(self, *args, username, role, unit_code, full_name, **options):
+    def handle(
+        self, *args: Any, username: str, role: str, unit_code: str, full_name: str, **options: Any
+    ) -> None:
         try:
             unit = OrgUnit.objects.get(code=unit_code)
         except OrgUnit.DoesNotExist:

@@ -1,5 +1,7 @@
 import sys
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -13,7 +15,7 @@ from safecampus.orgs.importers import SchoolImporter
 class Command(BaseCommand):
     help = "从 Excel 导入学校（全部成功或全部不导入）。Import schools from an .xlsx file, all or nothing."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument(
             "--user", required=True, help="the account the import is done as (its scope applies)"
@@ -22,7 +24,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="check the file and report, change nothing"
         )
 
-    def handle(self, *args, file: Path, user: str, dry_run: bool, **options):
+    def handle(self, *args: Any, file: Path, user: str, dry_run: bool, **options: Any) -> None:
         try:
             account = get_user_model().objects.get(username=user, is_active=True)
         except get_user_model().DoesNotExist:
