@@ -2,6 +2,7 @@
 plan as a checklist, the command board's feed (WebSocket and polling), pages and API by role."""
 
 import json
+import logging
 import uuid
 from datetime import timedelta
 
@@ -312,14 +313,14 @@ def same_thread_db(monkeypatch):
     )
 
 
-def test_the_board_websocket_replays_then_goes_live(
-    world, plans, same_thread_db, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
+def _board_replays_then_hears_the_next_press(world, capture_on_commit) -> None:
+    """A district officer's board: the alarm before it connected is replayed, the press made
+    while it is connected arrives as the next line."""
+    with capture_on_commit(execute=True):
         first, _ = _press(world)
 
     def press_again():
-        with django_capture_on_commit_callbacks(execute=True):
+        with capture_on_commit(execute=True):
             return _press(world, key="k-0003-abcdef")[0]
 
     async def run():
@@ -338,6 +339,12 @@ def test_the_board_websocket_replays_then_goes_live(
     async_to_sync(run)()
 
 
+def test_the_board_websocket_replays_then_goes_live(
+    world, plans, same_thread_db, django_capture_on_commit_callbacks
+):
+    _board_replays_then_hears_the_next_press(world, django_capture_on_commit_callbacks)
+
+
 def test_the_board_websocket_refuses_those_who_do_not_command(world, same_thread_db):
     async def run(user):
         communicator = _ws(user)
@@ -346,6 +353,21 @@ def test_the_board_websocket_refuses_those_who_do_not_command(world, same_thread
         return connected, code
 
     assert async_to_sync(run)(world.users["guard_a1"]) == (False, 4403)
+
+
+def test_without_a_channel_layer_a_board_still_hears_of_alarms_from_the_database(
+    world, plans, same_thread_db, django_capture_on_commit_callbacks, settings, monkeypatch, caplog
+):
+    """No CHANNEL_LAYERS (get_channel_layer() is None): the board connects and replays, the
+    next alarm reaches it by the board's periodic read of the database, and publishing the
+    alarm's lines is skipped without an error."""
+    from safecampus.emergency import consumers
+
+    settings.CHANNEL_LAYERS = {}
+    monkeypatch.setattr(consumers, "CATCH_UP_S", 0.05)  # the periodic read, soon
+    with caplog.at_level(logging.ERROR, logger="safecampus.emergency.realtime"):
+        _board_replays_then_hears_the_next_press(world, django_capture_on_commit_callbacks)
+    assert not caplog.records
 
 
 # --- API and pages by role ------------------------------------------------------------------------

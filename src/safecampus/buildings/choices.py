@@ -47,14 +47,14 @@ SEISMIC_NEEDING = (
 )
 FIRE_NEEDING = (FireStatus.HAZARD, FireStatus.RECTIFYING)
 
-SEISMIC_COLOURS = {
+SEISMIC_COLOURS: dict[str, str] = {
     SeismicStatus.COMPLIANT: "green",
     SeismicStatus.NEEDS_RETROFIT: "orange",
     SeismicStatus.NEEDS_REBUILD: "red",
     SeismicStatus.RETROFITTING: "yellow",
     SeismicStatus.RETROFITTED: "teal",
 }
-FIRE_COLOURS = {
+FIRE_COLOURS: dict[str, str] = {
     FireStatus.COMPLIANT: "green",
     FireStatus.HAZARD: "red",
     FireStatus.RECTIFYING: "yellow",
@@ -69,7 +69,7 @@ class RemediationKind(models.TextChoices):
 
 
 # The project kinds that count for a roll-up of one kind: a combined project counts for both.
-KINDS_COUNTING_FOR = {
+KINDS_COUNTING_FOR: dict[str, tuple[RemediationKind, ...]] = {
     RemediationKind.FIRE: (RemediationKind.FIRE, RemediationKind.BOTH),
     RemediationKind.SEISMIC: (RemediationKind.SEISMIC, RemediationKind.BOTH),
     RemediationKind.BOTH: (RemediationKind.BOTH,),
@@ -84,7 +84,7 @@ class ProjectStatus(models.TextChoices):
     REJECTED = "rejected", _("验收不通过")
 
 
-PROJECT_STATUS_COLOURS = {
+PROJECT_STATUS_COLOURS: dict[str, str] = {
     ProjectStatus.PLANNED: "secondary",
     ProjectStatus.IN_PROGRESS: "yellow",
     ProjectStatus.AWAITING_ACCEPTANCE: "azure",

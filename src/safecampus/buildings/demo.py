@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.roles import Role
+from safecampus.accounts.models import User
 from safecampus.buildings.choices import (
     BuildingUse,
     FireStatus,
@@ -29,7 +30,7 @@ from safecampus.buildings.models import (
 )
 from safecampus.demo.generator import DemoCity
 from safecampus.orgs.choices import BASIC_SCHOOL_TYPES
-from safecampus.orgs.models import School
+from safecampus.orgs.models import OrgUnit, School
 
 SCHOOLS_2020, BUILDINGS_2020, FLOOR_AREA_2020 = 802, 2238, 8_130_000
 TZ = ZoneInfo("Asia/Shanghai")
@@ -98,9 +99,9 @@ def _exact_areas(rng, count: int, total: int) -> list[int]:
     return areas
 
 
-def _people(city, role: str) -> dict:
+def _people(city: OrgUnit, role: str) -> dict[int, User]:
     """unit id -> the (first) user holding `role` there, inside the city."""
-    people = {}
+    people: dict[int, User] = {}
     for assignment in (
         RoleAssignment.objects.filter(role=role, unit__path__startswith=city.path)
         .select_related("user")

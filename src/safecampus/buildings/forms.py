@@ -1,6 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from safecampus.orgs.models import School
 
 from .choices import RemediationKind
 from .models import Building, RemediationProject
@@ -24,8 +28,9 @@ class BuildingForm(forms.ModelForm):
             "note",
         ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean() answers
         for field, message in building_problems(data).items():
             if field in self.fields and field not in self.errors:
                 self.add_error(field, message)
@@ -63,11 +68,14 @@ class ProjectForm(forms.ModelForm):
         }
         help_texts = {"budget_yuan": _("单位：元（1 万元 = 10,000 元）")}
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["buildings"].queryset = Building.objects.filter(school=school).order_by("name")
-        self.fields["kind"].choices = RemediationKind.choices
-        self.fields["budget_yuan"].min_value = 0
+        buildings = self.fields["buildings"]
+        assert isinstance(buildings, BuildingChoices)
+        buildings.queryset = Building.objects.filter(school=school).order_by("name")
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = RemediationKind.choices
         if self.instance.pk:
             self.fields.pop("client_key")
 
@@ -76,8 +84,9 @@ class ProjectForm(forms.ModelForm):
         # instance whose M2M goes through ProjectBuilding).
         pass
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean() answers
         start, end = data.get("planned_start"), data.get("planned_end")
         if start and end and end < start:
             self.add_error("planned_end", _("计划完工日期不能早于计划开工日期"))

@@ -86,10 +86,12 @@ def overview_view(request):
 @login_required
 def school_view(request, school_id: int):
     school = school_get(user=request.user, school_id=school_id, action="building.view")
-    filters = BuildingFilters(school=school.pk)
+    filters = BuildingFilters.model_validate({"school": school.pk})
     buildings = building_list(user=request.user, filters=filters).order_by("name")
-    projects = project_list(user=request.user, filters=ProjectFilters(school=school.pk))
-    scope = RemediationFilters(school=school.pk)
+    projects = project_list(
+        user=request.user, filters=ProjectFilters.model_validate({"school": school.pk})
+    )
+    scope = RemediationFilters.model_validate({"school": school.pk})
     return render(
         request,
         "buildings/school.html",

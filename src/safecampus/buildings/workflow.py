@@ -33,7 +33,9 @@ _write = lines_in(ProjectEvent, "project")
 
 def _line(taken: Taken[RemediationProject]) -> ProjectEvent:
     # Every line records the progress the project stands at.
-    return _write(taken, progress=taken.record.progress)
+    line = _write(taken, progress=taken.record.progress)
+    assert isinstance(line, ProjectEvent)  # lines_in writes the model it was given
+    return line
 
 
 S = ProjectStatus

@@ -24,8 +24,10 @@ Decisions (documented in docs/architecture.md):
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -75,7 +77,9 @@ def _n(value: int) -> str:
 # --- 1. guards -------------------------------------------------------------------------------
 
 
-def _guards_verdict(school: dict, guards: list[tuple], rule: EffectiveRule, r, today) -> Verdict:
+def _guards_verdict(
+    school: Mapping[str, Any], guards: list[list[Any]], rule: EffectiveRule, r: Any, today: date
+) -> Verdict:
     students, staff, boarders = school["students"], school["staff"], school["boarders"]
     required = r.required(students=students, staff=staff, boarders=boarders)
     if r.basis == "students_and_staff":
@@ -123,7 +127,7 @@ def _guards_verdict(school: dict, guards: list[tuple], rule: EffectiveRule, r, t
 # --- 2. closure ------------------------------------------------------------------------------
 
 
-def _closure_verdict(security: dict | None) -> Verdict:
+def _closure_verdict(security: Mapping[str, Any] | None) -> Verdict:
     if security is None:
         return Verdict(False, _("未填报封闭化管理情况"))
     missing = []
@@ -148,11 +152,11 @@ def _closure_verdict(security: dict | None) -> Verdict:
 
 
 def _alarm_video_verdict(
-    school: dict,
-    alarms: list[tuple],
+    school: Mapping[str, Any],
+    alarms: list[list[Any]],
     cameras: dict[str, int],
     grade_rule: EffectiveRule,
-    grades,
+    grades: Any,
     interval_days: int,
     today: date,
 ) -> Verdict:
@@ -288,22 +292,22 @@ def _school_verdicts(schools: QuerySet, today: date) -> list[SchoolVerdicts]:
     ):
         alarms[school_id].append(alarm)
     cameras: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (
+    for by_place in (
         Camera.objects.filter(school__in=ids, active=True)
         .values("school_id", "place")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        cameras[row["school_id"]][row["place"]] = row["n"]
+        cameras[by_place["school_id"]][by_place["place"]] = by_place["n"]
 
     posts: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (
+    for by_period in (
         GatePost.objects.filter(school__in=ids, active=True)
         .values("school_id", "period")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        posts[row["school_id"]][row["period"]] = row["n"]
+        posts[by_period["school_id"]][by_period["period"]] = by_period["n"]
     covered: dict[int, dict[str, set]] = defaultdict(lambda: defaultdict(set))
     people: dict[int, int] = defaultdict(int)
     for school_id, period, weekdays in GatePostDuty.objects.filter(

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.audit.models import AuditedModel
@@ -65,7 +66,7 @@ class Guard(SchoolRecord):
         return self.name
 
     def clean(self):
-        errors = {}
+        errors: dict[str, str | Promise] = {}
         this_year = timezone.localdate().year
         if self.birth_year is not None and not (
             MIN_BIRTH_YEAR <= self.birth_year <= this_year - MIN_GUARD_AGE

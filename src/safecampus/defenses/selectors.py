@@ -34,7 +34,7 @@ def defense_school_get(*, user, school_id: int, action: str = "defense.view") ->
 
 
 def verdict_list(*, user, filters: VerdictFilters | None = None):
-    filters = filters or VerdictFilters()
+    filters = filters or VerdictFilters.model_validate({})
     verdicts = school_verdicts(defense_schools(user=user, filters=filters))
     return filter_verdicts(verdicts, filters.indicator, filters.meets)
 

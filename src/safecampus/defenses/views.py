@@ -3,6 +3,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -107,7 +108,7 @@ def school_list_view(request):
             "query": query,
             "filters": filters,
             "indicators": INDICATORS,
-            "indicator_label": dict(INDICATORS).get(filters.indicator),
+            "indicator_label": dict(INDICATORS).get(filters.indicator or ""),
             "districts": district_choices(user=request.user),
         },
     )
@@ -150,12 +151,12 @@ def school_view(request, school_id: int):
     user, unit, today = request.user, school.unit, timezone.localdate()
     verdicts = school_verdicts(defense_schools(user=user).filter(pk=school.pk))
     interval = check_interval_days(school)
+    order = list(EquipmentKind.values)
+    rows = sorted(equipment_list(user=user, school=school), key=lambda e: order.index(e.kind))
     equipment = [
         {"row": e, "overdue": check_overdue(e, interval, today), "kit": e.kind in GUARD_KIT}
-        for e in equipment_list(user=user, school=school)
+        for e in rows
     ]
-    order = list(EquipmentKind.values)
-    equipment.sort(key=lambda e: order.index(e["row"].kind))
     signed = defaultdict(list)
     for s in sign_in_list(user=user, school=school, on_date=today):
         signed[s.post_id].append(s)
@@ -184,7 +185,7 @@ def school_view(request, school_id: int):
             "active_guards": sum(1 for g in guards if g.active),
             "posts": posts,
             "equipment": equipment,
-            "equipment_total": sum(e["row"].quantity for e in equipment),
+            "equipment_total": sum(e.quantity for e in rows),
             "interval": interval,
             "security": security_of(school),
             "entries": entry_list(user=user, school=school)[:20],
@@ -235,9 +236,11 @@ def guard_edit_view(request, school_id: int | None = None, guard_id: int | None 
     if guard_id is not None:
         guard = guard_get(user=request.user, guard_id=guard_id, action="defense.manage")
         school = guard.school
-    else:
+    elif school_id is not None:
         school = defense_school_get(user=request.user, school_id=school_id, action="defense.manage")
         guard = Guard(school=school)
+    else:  # the URLs give one or the other
+        raise Http404
     form = GuardForm(request.POST or None, instance=guard)
     if _save_form(request, form):
         return redirect(_back(school, "guards"))
@@ -257,9 +260,11 @@ def post_edit_view(request, school_id: int | None = None, post_id: int | None = 
     if post_id is not None:
         post = gate_post_get(user=request.user, post_id=post_id, action="defense.manage")
         school = post.school
-    else:
+    elif school_id is not None:
         school = defense_school_get(user=request.user, school_id=school_id, action="defense.manage")
         post = GatePost(school=school)
+    else:  # the URLs give one or the other
+        raise Http404
     posted = request.POST.get("form") if request.method == "POST" else None
     form = GatePostForm(request.POST if posted == "post" else None, instance=post)
     duty_form = DutyForm(

@@ -5,6 +5,7 @@ device token instead of a person's."""
 from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -367,6 +368,8 @@ def alarm_activate_api(request, alarm_id: RecordId):
 def online_rates_api(request, unit: int | None = Query(None, ge=1, le=MAX_ID)):
     require(request.auth, "device.view")
     target = unit_get(user=request.auth, unit_id=unit) if unit else home_unit(request.auth)
+    if target is None:  # device.view is held somewhere (above), so a unit is
+        raise PermissionDenied
     data = online_rates(user=request.auth, unit=target)
     return {
         "unit_id": target.pk,

@@ -67,7 +67,7 @@ def _split(total: int, weights: list[float]) -> list[int]:
 
 def _places(n: int, rng: random.Random, miss: str | None) -> list[str]:
     """The places of a school's n cameras: the entrances first, the corridors take the rest."""
-    plan = {
+    plan: dict[str, int] = {
         Place.OUTSIDE_GATE: 2 + (n > 80),
         Place.MAIN_ENTRANCE: 2 + (n > 60),
         Place.GATE_HOUSE: 1 + (n > 100),
@@ -78,7 +78,7 @@ def _places(n: int, rng: random.Random, miss: str | None) -> list[str]:
     if miss:
         plan[miss] = 0
     while sum(plan.values()) > n - 1:  # small schools: trim from the largest share
-        biggest = max(plan, key=plan.get)
+        biggest = max(plan, key=plan.__getitem__)
         plan[biggest] -= 1
     plan[Place.CORRIDOR] = n - sum(plan.values())
     return [place for place, count in plan.items() for _ in range(count)]
@@ -129,9 +129,10 @@ def devices_of(*, city: OrgUnit, rng: random.Random, now) -> dict:
     cameras, alarms = [], []
 
     def device_id(school: School, type_code: str) -> str:
-        centre = (f"{school.district.code}00" if school.district_id else f"{city.code}0000")[
-            :8
-        ].ljust(8, "0")
+        district = school.district
+        centre = (f"{district.code}00" if district is not None else f"{city.code}0000")[:8].ljust(
+            8, "0"
+        )
         serial[centre] = serial.get(centre, 0) + 1
         return f"{centre}05{type_code}8{serial[centre]:06d}"
 
@@ -160,7 +161,7 @@ def devices_of(*, city: OrgUnit, rng: random.Random, now) -> dict:
         for host, place in enumerate(_places(n, rng, miss)):
             i = per_place[place] = per_place.get(place, -1) + 1
             kind = _camera_kind(place, i, rng)
-            model, stream = rng.choice(CAMERA_MODELS[kind])
+            make, stream = rng.choice(CAMERA_MODELS[kind])
             cameras.append(
                 (
                     {
@@ -170,7 +171,7 @@ def devices_of(*, city: OrgUnit, rng: random.Random, now) -> dict:
                         "place": str(place),
                         "installed_on": installed if rng.random() < 0.7 else None,
                         "active": True,
-                        "model": model,
+                        "model": make,
                         "stream_url": f"rtsp://{octets}.{host % 240 + 10}:554{stream}",
                     },
                     state(DeviceKind.CAMERA, index),
@@ -178,7 +179,7 @@ def devices_of(*, city: OrgUnit, rng: random.Random, now) -> dict:
             )
         linked = rng.random() < 0.96
         tested = rng.random()
-        district = school.district.name if school.district_id else city.name
+        district = school.district.name if school.district is not None else city.name
         alarms.append(
             (
                 {
@@ -208,14 +209,20 @@ def devices_of(*, city: OrgUnit, rng: random.Random, now) -> dict:
         (Camera, cameras, DeviceKind.CAMERA, "camera_id"),
         (AlarmButton, alarms, DeviceKind.ALARM, "alarm_id"),
     ):
-        fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+        # Field name → column (a concrete field is one with a column).
+        columns = {
+            f.attname: f.column
+            for f in model._meta.concrete_fields
+            if f.column and not f.primary_key
+        }
+        fields = list(columns)
         for row, _s in rows:
             row["installed_on"] = sql_value(row["installed_on"])
             if "last_tested_on" in row:
                 row["last_tested_on"] = sql_value(row["last_tested_on"])
         rows_insert(
             model._meta.db_table,
-            [model._meta.get_field(f).column for f in fields],
+            list(columns.values()),
             [tuple(row[f] for f in fields) for row, _s in rows],
         )
         ids = dict(

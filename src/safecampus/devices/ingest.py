@@ -251,7 +251,7 @@ class Ingestor:
     # --- the database (main thread) ------------------------------------------------------------
 
     def refresh(self) -> None:
-        registry = {}
+        registry: dict[str, str] = {}
         for model in (Camera, AlarmButton):
             registry.update(
                 model.objects.filter(active=True).values_list("device_id", "school__unit__code")
@@ -338,6 +338,8 @@ class Ingestor:
 
     def run(self, duration: float | None = None) -> None:
         """Connect and ingest until stopped (SIGTERM/SIGINT) or `duration` seconds have passed."""
+        if not self.url:  # the one without a broker is driven by dispatch() (simulate-devices)
+            raise ValueError("the ingestor needs a broker URL to run (MQTT_URL or --url)")
         if self.session:
             client = mqtt.client(self.url, f"safecampus-ingest-{self.session}", clean_session=False)
         else:

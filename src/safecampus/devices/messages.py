@@ -69,9 +69,10 @@ def status_from_dict(device_id, body) -> StatusMessage:
     if status == "ok":
         fault = ""
     elif status == "fault":
-        fault = body.get("fault")
-        if not isinstance(fault, str) or not FAULT_CODE.match(fault):
+        code = body.get("fault")
+        if not isinstance(code, str) or not FAULT_CODE.match(code):
             raise Malformed(_("故障消息须带 fault 故障代码（1–40 位字母、数字或 _.:-）"))
+        fault = code
     else:
         raise Malformed(_("status 须为 ok 或 fault"))
     return StatusMessage(device_id, fault, timestamp_from(body.get("ts")))

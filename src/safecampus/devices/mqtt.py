@@ -10,23 +10,29 @@ import os
 import socket
 from urllib.parse import unquote, urlsplit
 
+import paho.mqtt.client as paho
+
 PREFIX = "safecampus"
+
+
+class Client(paho.Client):
+    """A paho client that knows its broker's address, from the URL (for `connect()`)."""
+
+    safecampus_address: tuple[str, int]
 
 
 def topic(school_code: str, device_id: str, message_type: str = "status") -> str:
     return f"{PREFIX}/{school_code}/{device_id}/{message_type}"
 
 
-def client(url: str, client_id: str, *, clean_session: bool = True):
+def client(url: str, client_id: str, *, clean_session: bool = True) -> Client:
     """A paho client for `mqtt://[user:password@]host[:port]` (or `mqtts://` with TLS), not yet
     connected. How a device authenticates to the broker is the broker's business
     (operations.md); the platform's own clients use the credentials in the URL."""
-    import paho.mqtt.client as paho
-
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
         raise ValueError(f"MQTT_URL must start with mqtt:// or mqtts://, not {parts.scheme}://")
-    c = paho.Client(
+    c = Client(
         paho.CallbackAPIVersion.VERSION2,
         client_id=client_id,
         protocol=paho.MQTTv311,

@@ -17,7 +17,7 @@ from safecampus.rules.selectors import rule_partitions
 from .filters import DeviceFilters
 from .models import AlarmButton, Camera, DeviceToken, Place, Status
 
-MODELS = {"camera": Camera, "alarm": AlarmButton}
+MODELS: dict[str, type[Camera] | type[AlarmButton]] = {"camera": Camera, "alarm": AlarmButton}
 
 
 def online_condition(now=None, prefix: str = "") -> Q:

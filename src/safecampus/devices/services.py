@@ -2,7 +2,7 @@
 device tokens, the HTTP status batch, and turning long faults into hazards."""
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -25,9 +25,12 @@ from .telemetry import faults_write, heartbeats_write
 
 logger = logging.getLogger("safecampus.devices")
 
-MODELS = {DeviceKind.CAMERA: Camera, DeviceKind.ALARM: AlarmButton}
+MODELS: dict[str, type[Camera] | type[AlarmButton]] = {
+    DeviceKind.CAMERA: Camera,
+    DeviceKind.ALARM: AlarmButton,
+}
 # Fields a person edits, per kind (forms, API, audit).
-FIELDS = {
+FIELDS: dict[str, list[str]] = {
     DeviceKind.CAMERA: ["name", "device_id", "place", "installed_on", "model", "stream_url"],
     DeviceKind.ALARM: [
         "name",
@@ -251,7 +254,8 @@ def device_status_report(*, token: DeviceToken, items: list) -> dict:
                 }
             )
     allowed = _devices_of(token, {m.device_id for _i, m in good})
-    seen, faults = {}, {}
+    seen: dict[str, datetime] = {}
+    faults: dict[str, tuple[str, datetime] | None] = {}
     open_faults = set(
         DeviceState.objects.filter(device_id__in=allowed, fault_since__isnull=False).values_list(
             "device_id", flat=True
@@ -314,6 +318,10 @@ def device_faults_escalate(now=None) -> int:
                 if state is None:
                     continue  # recovered or handled meanwhile
                 device = state.camera or state.alarm
+                if device is None or state.fault_since is None:
+                    # Neither happens: a state row is made with its device and deleted with
+                    # it, and the query above asks for a fault.
+                    continue
                 key = f"device-fault-{device_id}-{int(state.fault_since.timestamp())}"
                 hazard = Hazard.objects.filter(client_key=key).first()
                 if hazard is None:

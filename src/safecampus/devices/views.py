@@ -3,6 +3,7 @@ and a school's devices (cameras, alarm buttons, the camera workbook, device toke
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +44,8 @@ def rates_view(request):
         if unit_id.isdigit() and len(unit_id) <= 18
         else home_unit(request.user)
     )
+    if unit is None:  # device.view is held somewhere (above), so a unit is
+        raise PermissionDenied
     if unit.kind == UnitKind.SCHOOL:
         return redirect("devices:school", school_id=unit.pk)
     context = {
@@ -92,7 +95,7 @@ def school_view(request, school_id: int):
                 device_list(
                     user=request.user,
                     kind=DeviceKind.ALARM,
-                    filters=DeviceFilters(school=school.pk, active=None),
+                    filters=DeviceFilters.model_validate({"school": school.pk, "active": None}),
                 )
             )
         ),
@@ -103,7 +106,10 @@ def school_view(request, school_id: int):
     return render(request, "devices/school.html", context)
 
 
-FORMS = {DeviceKind.CAMERA: CameraForm, DeviceKind.ALARM: AlarmForm}
+FORMS: dict[str, type[CameraForm] | type[AlarmForm]] = {
+    DeviceKind.CAMERA: CameraForm,
+    DeviceKind.ALARM: AlarmForm,
+}
 
 
 @login_required

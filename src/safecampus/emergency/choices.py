@@ -37,7 +37,7 @@ class IncidentStatus(models.TextChoices):
     CLOSED = "closed", _("已结案")
 
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     IncidentStatus.RAISED: "red",
     IncidentStatus.ACKNOWLEDGED: "orange",
     IncidentStatus.RESPONDING: "yellow",

@@ -27,11 +27,11 @@ from .demo_plans import PLANS
 
 TZ = ZoneInfo("Asia/Shanghai")
 # (incident type, title) a boarding school adopts instead of the type's first plan.
-BOARDING = {
+BOARDING: dict[str, str] = {
     IncidentType.FIRE: "学生宿舍火灾事故应急预案",
     IncidentType.EARTHQUAKE: "地震应急疏散预案（寄宿学生夜间）",
 }
-NOT_FOR = {IncidentType.DROWNING: {SchoolType.KINDERGARTEN}}
+NOT_FOR: dict[str, set[str]] = {IncidentType.DROWNING: {SchoolType.KINDERGARTEN}}
 ADAPTED_SHARE = 0.1
 ASSEMBLY = ["操场北侧", "操场中央", "田径场东侧", "篮球场", "教学楼南广场", "运动场看台前"]
 
@@ -70,7 +70,7 @@ def emergency_plans_of(*, city, rng: random.Random, today: date) -> dict:
             )
         )
     EmergencyPlan.objects.bulk_create(plans)
-    first = {}
+    first: dict[str, EmergencyPlan] = {}
     for plan in plans:
         first.setdefault(plan.incident_type, plan)
     by_title = {p.title: p for p in plans}
@@ -103,12 +103,12 @@ def emergency_plans_of(*, city, rng: random.Random, today: date) -> dict:
             if is_boarding and incident_type in boarding:
                 source = boarding[incident_type]
             adopted = source.updated_at.date() + timedelta(days=rng.randint(5, 60))
-            version, updated, steps = 1, adopted, source.steps
+            version, updated, copy_steps = 1, adopted, source.steps
             if rng.random() < ADAPTED_SHARE:
                 point = rng.randrange(len(ASSEMBLY))
                 key = (source.pk, point + 1)
-                steps = [
-                    *steps,
+                copy_steps = [
+                    *copy_steps,
                     {
                         "text": f"本校应急集合点：{ASSEMBLY[point]}；应急物资存放于门卫室和医务室",
                         "role": "安全办主任",
@@ -118,7 +118,7 @@ def emergency_plans_of(*, city, rng: random.Random, today: date) -> dict:
             else:
                 key = (source.pk, 0)
             if key not in encoded:
-                encoded[key] = steps_field.get_db_prep_save(steps, connection)
+                encoded[key] = steps_field.get_db_prep_save(copy_steps, connection)
             rows.append(
                 (
                     school_id,
@@ -133,9 +133,11 @@ def emergency_plans_of(*, city, rng: random.Random, today: date) -> dict:
                     or moments.setdefault(updated, sql_value(_at(updated, 15))),
                 )
             )
+    # Field name → column (a concrete field is one with a column).
+    column = {f.attname: f.column for f in EmergencyPlan._meta.concrete_fields if f.column}
     rows_insert(
         EmergencyPlan._meta.db_table,
-        [EmergencyPlan._meta.get_field(c.removesuffix("_id")).column for c in columns],
+        [column[c] for c in columns],
         rows,
     )
     return {"plans": len(plans), "copies": len(rows)}

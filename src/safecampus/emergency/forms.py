@@ -1,17 +1,20 @@
 import uuid
+from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.access.scope import scoped
+from safecampus.accounts.models import User
 from safecampus.orgs.fields import SchoolChoiceField
 from safecampus.orgs.models import School
 
 from .choices import IncidentType, Severity
 
 
-def _schools(user, action):
+def _schools(user: User, action: str) -> QuerySet[School]:
     return scoped(School.objects.select_related("unit"), user, action).order_by("unit__path")
 
 
@@ -34,13 +37,15 @@ class PressForm(forms.Form):
     )
     client_key = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=8)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schools = _schools(user, "alarm.raise")
-        self.fields["school"].queryset = schools
+        school = self.fields["school"]
+        assert isinstance(school, SchoolChoiceField)
+        school.queryset = schools
         if len(schools) == 1:
-            self.fields["school"].initial = schools[0]
-            self.fields["school"].widget = forms.HiddenInput()
+            school.initial = schools[0]
+            school.widget = forms.HiddenInput()
         self.fields["client_key"].initial = uuid.uuid4().hex
 
 
@@ -61,12 +66,14 @@ class RaiseForm(forms.Form):
     is_drill = forms.BooleanField(label=_("演练（不惊动市局，不自动上报）"), required=False)
     client_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schools = _schools(user, "incident.raise")
-        self.fields["school"].queryset = schools
+        school = self.fields["school"]
+        assert isinstance(school, SchoolChoiceField)
+        school.queryset = schools
         if len(schools) == 1:
-            self.fields["school"].initial = schools[0]
+            school.initial = schools[0]
         self.fields["raised_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["client_key"].initial = uuid.uuid4().hex
 
@@ -84,12 +91,14 @@ class RequiredNoteForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("现场负责人"), queryset=None)
+    assignee = forms.ModelChoiceField(label=_("现场负责人"), queryset=User.objects.none())
     note = forms.CharField(label=_("说明"), max_length=1000, required=False)
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = candidates
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ModelChoiceField)
+        assignee.queryset = candidates
 
 
 class ClassifyForm(forms.Form):

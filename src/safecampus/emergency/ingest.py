@@ -19,6 +19,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.db import DatabaseError, close_old_connections, connection
@@ -29,7 +30,7 @@ from safecampus.devices.ingest import Unknown
 from safecampus.devices.messages import Malformed
 from safecampus.devices.models import AlarmButton
 
-from .intake import alarm_from_payload, device_alarm_in
+from .intake import AlarmMessage, alarm_from_payload, device_alarm_in
 from .lookups import AlarmLookups
 from .services import alarms_receive_batch
 
@@ -44,6 +45,8 @@ MAX_BATCH = 50
 # Seconds the plans, recipients and endpoints read for a batch are kept (see lookups.py for
 # why that is acceptable for alarms).
 LOOKUPS_TTL = 60.0
+# A press as the network thread queues it: (message, school code, received, acknowledge).
+Queued = tuple[AlarmMessage, str, float, Callable[[], None] | None]
 
 
 class AlarmHandler:
@@ -56,7 +59,7 @@ class AlarmHandler:
         # parameters without psycopg's per-character regex (core/pgarrays.py).
         pgarrays.register()
         self.ingestor = ingestor
-        self.queue: queue.Queue = queue.Queue()
+        self.queue: queue.Queue[Queued] = queue.Queue()
         self.lock = threading.Lock()
         self.written = 0
         self.sent: list[float] = []
@@ -93,8 +96,8 @@ class AlarmHandler:
         while batch := self._queued(MAX_BATCH):
             self._take(batch, retry=False)
 
-    def _queued(self, limit: int) -> list:
-        taken = []
+    def _queued(self, limit: int) -> list[Queued]:
+        taken: list[Queued] = []
         while len(taken) < limit:
             try:
                 taken.append(self.queue.get_nowait())

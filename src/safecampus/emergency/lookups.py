@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.scope import ancestor_paths
+from safecampus.accounts.models import User
 from safecampus.core.dataversion import version
 from safecampus.notifications.dispatch import endpoints_at
 
@@ -133,7 +134,7 @@ class AlarmLookups:
         ).select_related("user"):
             held.setdefault((assignment.unit_id, assignment.role), []).append(assignment.user)
         for school in schools:
-            people = {}
+            people: dict[int, User] = {}
             for unit_id, roles in ((school.pk, SCHOOL_ROLES), (school.district_id, DISTRICT_ROLES)):
                 for role in roles:
                     for user in held.get((unit_id, role), ()):

@@ -35,6 +35,9 @@ class EmergencyPlan(AuditedModel):
     incident follows; an incident keeps the steps it started with, so that editing a plan never
     rewrites a past response."""
 
+    # Set on a plan the API shows (not a field): its schools' copies in the caller's scope.
+    copy_count: int
+
     unit = models.ForeignKey(
         "orgs.OrgUnit", verbose_name=_("制定单位"), on_delete=models.PROTECT, related_name="+"
     )

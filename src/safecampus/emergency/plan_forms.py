@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +35,9 @@ class PlanForm(forms.Form):
         if plan is not None:
             del self.fields["unit"], self.fields["incident_type"]
         else:
-            self.fields["unit"].choices = [
+            unit = self.fields["unit"]
+            assert isinstance(unit, forms.TypedChoiceField)
+            unit.choices = [
                 (
                     u.pk,
                     _("%(name)s（市级预案）") % {"name": u.name}
@@ -50,8 +54,9 @@ class PlanForm(forms.Form):
         else:
             self.rows = []
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean() answers
         try:
             data["steps"] = plan_steps_clean(self.rows)
         except BusinessRuleError as exc:

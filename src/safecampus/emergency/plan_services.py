@@ -168,7 +168,7 @@ def plan_update(
     """Edit title, summary or steps. A real change is a new version; incidents already under
     way keep the steps they started with."""
     _require_manage(user, plan.unit)
-    changes = {}
+    changes: dict[str, object] = {}
     if title is not _UNSET:
         changes["title"] = _title_clean(title)
     if summary is not _UNSET:

@@ -22,8 +22,9 @@ import json
 import logging
 import threading
 import time
+from typing import Protocol
 
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger("safecampus.emergency.realtime")
@@ -93,7 +94,9 @@ def line_for(event) -> tuple[int, list[str], str]:
 
 async def _send(lines: list) -> None:
     try:
-        await get_channel_layer().group_send(HUBS, {"type": "board.lines", "lines": lines})
+        layer = get_channel_layer()
+        if layer is not None:  # without a layer the boards read their lines from the database
+            await layer.group_send(HUBS, {"type": "board.lines", "lines": lines})
     except Exception:  # the boards catch up from the database; the writer must not fail
         logger.exception("could not publish timeline lines %s", [line[0] for line in lines])
 
@@ -118,6 +121,12 @@ def _submit(lines: list) -> None:
         logger.exception("could not publish timeline lines %s", [line[0] for line in lines])
 
 
+class Board(Protocol):
+    """A board as its hub sees it (consumers.BoardConsumer)."""
+
+    def push(self, event_id: int, text: str) -> None: ...
+
+
 class BoardHub:
     """The boards of one server process. It joins the hubs' group on the channel layer once and
     hands every line it receives to the boards of the line's groups itself, instead of each board
@@ -125,23 +134,28 @@ class BoardHub:
     for the process, not 5,000 (one per board per line)."""
 
     def __init__(self):
-        self.boards: dict[str, set] = {}
+        self.boards: dict[str, set[Board]] = {}
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
         self.lock = asyncio.Lock()
 
-    async def join(self, board, groups: list[str]) -> None:
+    async def join(self, board: Board, groups: list[str]) -> None:
         layer = get_channel_layer()
         async with self.lock:
-            if self.channel is None:
-                self.channel = await layer.new_channel("boards.")
-                await layer.group_add(HUBS, self.channel)
-            if self.task is None or self.task.done():
-                self.task = asyncio.create_task(self._receive())
+            # Without a channel layer there is nothing to hear: the board lives on its reads of
+            # the database (BoardConsumer.catch_up).
+            if layer is not None:
+                if self.channel is None:
+                    # Every layer's new_channel takes a prefix (in memory, Redis, Redis pub/sub);
+                    # the stubs' base class leaves it out.
+                    self.channel = await layer.new_channel("boards.")  # type: ignore[call-arg]
+                    await layer.group_add(HUBS, self.channel)
+                if self.task is None or self.task.done():
+                    self.task = asyncio.create_task(self._receive(layer, self.channel))
             for group in groups:
                 self.boards.setdefault(group, set()).add(board)
 
-    async def leave(self, board, groups: list[str]) -> None:
+    async def leave(self, board: Board, groups: list[str]) -> None:
         async with self.lock:
             for group in groups:
                 members = self.boards.get(group)
@@ -150,11 +164,10 @@ class BoardHub:
                     if not members:
                         del self.boards[group]
 
-    async def _receive(self) -> None:
-        layer = get_channel_layer()
+    async def _receive(self, layer: BaseChannelLayer, channel: str) -> None:
         while True:
             try:
-                message = await layer.receive(self.channel)
+                message = await layer.receive(channel)
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis restarting: the boards catch up from the database
@@ -165,7 +178,7 @@ class BoardHub:
 
     def dispatch(self, lines) -> None:
         for event_id, groups, text in lines:
-            boards = set()
+            boards: set[Board] = set()
             for group in groups:
                 boards.update(self.boards.get(group, ()))
             for board in boards:  # a board in two of the groups gets the line once

@@ -123,12 +123,14 @@ def incident_summary(incident: Incident) -> dict:
     in its own language (`board_labels`); the school and place as written."""
     school = incident.school
     unit = school.unit
+    # Read through district_id first: a directly-affiliated school's alarm skips the descriptor.
+    district = school.district if school.district_id else None
     return {
         "id": incident.pk,
         "url": reverse("emergency:incident_detail", args=[incident.pk]),
         "school": unit.name,
         "school_code": unit.code,
-        "district": school.district.name if school.district_id else "",
+        "district": district.name if district is not None else "",
         "longitude": float(unit.longitude) if unit.longitude is not None else None,
         "latitude": float(unit.latitude) if unit.latitude is not None else None,
         "incident_type": incident.incident_type,

@@ -5,6 +5,7 @@ after commit). The services take the steps; the panel and the API ask the same p
 from typing import Any
 
 from safecampus.access.scope import can
+from safecampus.accounts.models import User
 from safecampus.core.workflow import Step, Taken, Workflow
 
 from . import flows
@@ -26,7 +27,9 @@ def may_reset_alarms(user: Any, incident: Incident) -> bool:
     return incident.status != S.RAISED and can(user, "alarm.reset", incident.school.unit)
 
 
-def event_add(incident: Incident, kind: str, *, by=None, note: str = "", **data) -> IncidentEvent:
+def event_add(
+    incident: Incident, kind: str, *, by: User | None = None, note: str = "", **data: Any
+) -> IncidentEvent:
     """A line on the incident's timeline; the boards hear of it after commit."""
     event = IncidentEvent.objects.create(
         incident=incident,

@@ -58,7 +58,7 @@ class Command(BaseCommand):
         parser.add_argument("--stats-file", help="write {published, at} as JSON every second")
 
     def handle(self, *args, **o):
-        url = o["url"] or settings.MQTT_URL
+        url: str = o["url"] or settings.MQTT_URL or ""
         if not url and not o["direct"]:
             raise CommandError(
                 "未设置 MQTT_URL：请设置它，或用 --url mqtt://host:1883 指定代理，或用 --direct 直接写入"
