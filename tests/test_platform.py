@@ -206,3 +206,11 @@ def test_multipart_text_fields_are_checked_and_files_are_not(world, as_user):
         {**options, "name": "清单", "file": SimpleUploadedFile("k.xlsx", data)},
     )
     assert plain.status_code == 200 and "不是有效的 Excel" in plain.content.decode()
+
+
+def test_the_system_checks_pass(db):
+    """Every app's declarations import and name URLs and actions that exist (core/checks.py,
+    access/checks.py): what `safecampus check` and every command run."""
+    from django.core.management import call_command
+
+    call_command("check", fail_level="ERROR")

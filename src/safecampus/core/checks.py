@@ -38,6 +38,7 @@ def app_declarations(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     paths += [(app, route.router) for app, route in each("api_routers")]
     paths += [(app, handler) for app, handler in each("ingest_handlers")]
     paths += [(app, step.builder) for app, step in each("demo")]
+    paths += [(app, importer) for app, importer in each("importers")]
     for app, path in paths:
         try:
             load(path)

@@ -1,6 +1,8 @@
 """The camera import: a school's cameras, matched by device ID (GB/T 28181) to its own; an
 exported workbook goes back in as it is."""
 
+from typing import Any
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,7 +51,7 @@ class CameraImporter(Importer):
         code = row.text("school_code")
         if code and code != self.school.unit.code:
             row.error("school_code", _("该行属于其他学校，不能导入到本校"))
-        values = {"name": row.text("name"), "device_id": row.text("device_id")}
+        values: dict[str, Any] = {"name": row.text("name"), "device_id": row.text("device_id")}
         if not values["name"]:
             row.error("name", _("名称不能为空"))
         if not DEVICE_ID.match(values["device_id"]):

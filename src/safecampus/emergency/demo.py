@@ -5,7 +5,7 @@ dormitory fire and night-time earthquake plans; about one copy in ten has been a
 its school (a second version with the school's own assembly point). Deterministic for a seed
 and a day; bulk inserts only (the generator suppresses their audit entries).
 
-The ~18,000 copies go in as plain multi-row INSERTs (demo/devices.py): Django's bulk_create
+The ~18,000 copies go in as plain multi-row INSERTs (demo/bulk.py): Django's bulk_create
 spent ~3 s preparing their values, and the steps of one source plan are encoded once for all
 of its copies.
 """

@@ -1,6 +1,6 @@
 """The 50 emergency plans (应急预案) the demo city's education bureau publishes for its
 schools: (incident type, title, summary, [(role, step), …]). Plain data, read by
-demo/emergency.py."""
+emergency/demo.py."""
 
 # ruff: noqa: E501 — one step a line reads better than wrapped Chinese
 

@@ -88,15 +88,9 @@ class SchoolImporter(Importer):
             "code": code,
             "name": row.text("name"),
             "parent": parent,
-            "school_type": row.choice(
-                "school_type",
-                excel.TYPE_BY_LABEL,
-                _("不是有效类型，应为：%(types)s") % {"types": "、".join(excel.TYPE_BY_LABEL)},
-            ),
-            "ownership": row.choice("ownership", excel.OWNERSHIP_BY_LABEL, _("应为“公办”或“民办”")),
-            "boarding": row.choice(
-                "boarding", {excel.YES: True, excel.NO: False}, _("应为“是”或“否”")
-            ),
+            "school_type": row.choice("school_type", excel.TYPE_BY_LABEL, BAD_TYPE),
+            "ownership": row.choice("ownership", excel.OWNERSHIP_BY_LABEL, BAD_OWNERSHIP),
+            "boarding": row.choice("boarding", YES_NO, BAD_YES_NO),
             "address": row.text("address"),
         }
         for key in ("students", "boarders", "staff"):
