@@ -6,7 +6,7 @@ Errors always answer {"error": {"code": ..., "message": ..., "details": [...]}}.
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -28,7 +28,13 @@ api = NinjaAPI(
 )
 
 
-def _error(request, status: int, code: str, message: str, details=None):
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, object]] | None = None,
+) -> HttpResponse:
     return api.create_response(
         request,
         {"error": {"code": code, "message": message, "details": details or []}},
@@ -37,7 +43,7 @@ def _error(request, status: int, code: str, message: str, details=None):
 
 
 @api.exception_handler(ValidationError)
-def _validation(request, exc):
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     details = [
         {
             "loc": [str(p) for p in e.get("loc", [])],
@@ -50,34 +56,34 @@ def _validation(request, exc):
 
 
 @api.exception_handler(AuthenticationError)
-def _unauthenticated(request, exc):
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "unauthorized", _("未登录或令牌无效"))
 
 
 @api.exception_handler(PermissionDenied)
-def _forbidden(request, exc):
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return _error(request, 403, "forbidden", _("无权执行此操作"))
 
 
 @api.exception_handler(Http404)
-def _not_found(request, exc):
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", _("资源不存在或不在您的权限范围内"))
 
 
 @api.exception_handler(BusinessRuleError)
-def _business_rule(request, exc):
+def _business_rule(request: HttpRequest, exc: BusinessRuleError) -> HttpResponse:
     return _error(request, 400, "invalid", str(exc))
 
 
 @api.exception_handler(Exception)
-def _server_error(request, exc):
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Logged with the traceback like any Django error; the client gets the one error shape.
     logger.exception("API error on %s %s", request.method, request.path)
     return _error(request, 500, "server_error", _("服务器内部错误，已记录。请稍后重试。"))
 
 
 @api.exception_handler(HttpError)
-def _http_error(request, exc):
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, "http_error", str(exc))
 
 

@@ -11,6 +11,7 @@ import socket
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
 
 PREFIX = "safecampus"
 
@@ -33,7 +34,7 @@ def client(url: str, client_id: str, *, clean_session: bool = True) -> Client:
     if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
         raise ValueError(f"MQTT_URL must start with mqtt:// or mqtts://, not {parts.scheme}://")
     c = Client(
-        paho.CallbackAPIVersion.VERSION2,
+        CallbackAPIVersion.VERSION2,
         client_id=client_id,
         protocol=paho.MQTTv311,
         clean_session=clean_session,
