@@ -76,7 +76,8 @@ def chromium_executable() -> str:
 
 class DemoDB:
     """Read-only queries on the demo city in the server's SQLite file: the expected figures are
-    computed here, independently of the application code under test."""
+    computed here, independently of the application code under test. (One write:
+    `schools_remove`, for a test to leave the shared city's figures as it found them.)"""
 
     def __init__(self, path: Path):
         self.path = path
@@ -90,6 +91,19 @@ class DemoDB:
 
     def value(self, sql: str, params=()):
         return self.rows(sql, params)[0][0]
+
+    def schools_remove(self, codes: list[str]) -> None:
+        """Take schools a test added (and that nothing refers to) out of the shared city again,
+        so that the figures other tests read are the demo city's."""
+        marks = ",".join("?" * len(codes))
+        con = sqlite3.connect(self.path, timeout=20)
+        try:
+            units = f"SELECT id FROM orgs_orgunit WHERE code IN ({marks})"  # noqa: S608
+            con.execute(f"DELETE FROM orgs_school WHERE unit_id IN ({units})", codes)  # noqa: S608
+            con.execute(f"DELETE FROM orgs_orgunit WHERE code IN ({marks})", codes)  # noqa: S608
+            con.commit()
+        finally:
+            con.close()
 
     def unit(self, code: str) -> dict:
         ((pk, path, name, kind),) = self.rows(
