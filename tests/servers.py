@@ -2,10 +2,14 @@
 tests): a free port, an environment of its own, waiting until it answers."""
 
 import os
+import shutil
 import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 # Settings the server must not inherit from the developer's or CI's environment: external
 # services (the tests run self-contained on SQLite) and anything that changes the demo
@@ -19,6 +23,45 @@ DROPPED_ENV_PREFIXES = (
     "DJANGO_",
 )
 DROPPED_ENV = {"ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DEBUG"}
+
+
+def in_ci() -> bool:
+    """CI sets CI=true (GitHub, GitLab and most others; `1` too): there a test that needs a
+    service, a browser or a binary must fail when it is missing, not skip. `false`/`0`/empty
+    mean a developer's machine."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip for `reason`, except on CI, where what the test needs must be there."""
+    if in_ci():
+        pytest.fail(f"{reason} — CI is set, so this test may not be skipped", pytrace=False)
+    pytest.skip(reason)
+
+
+# Debian installs daemons such as mosquitto in /usr/sbin, which a non-root PATH often lacks.
+SYSTEM_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin")
+
+
+def system_binary(name: str) -> str | None:
+    """The path of a system program, looked up on PATH and then in the sbin directories."""
+    path = os.pathsep.join([os.environ.get("PATH", ""), *SYSTEM_BIN_DIRS])
+    return shutil.which(name, path=path)
+
+
+def chromium_path() -> str | None:
+    """Chromium wherever it is installed: $SAFECAMPUS_CHROMIUM, /usr/bin/chromium, or
+    `chromium` / `chromium-browser` on PATH. None when there is none."""
+    wanted = os.environ.get("SAFECAMPUS_CHROMIUM")
+    if wanted:
+        return wanted if os.access(wanted, os.X_OK) else None
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
 
 
 def free_port() -> int:

@@ -653,6 +653,23 @@ def test_the_ingestor_counts_and_drops_malformed_messages_and_writes_the_rest(wo
     assert stats["malformed"] == 10 and stats["lag_ms"]["n"] >= 0
 
 
+def test_an_ingestor_with_a_topic_prefix_of_its_own_takes_only_its_topics(world):
+    camera = _camera(world, n=1, seen_s_ago=900)
+    ingestor = Ingestor(url="mqtt://127.0.0.1:1", topic_prefix="staging")
+    ingestor.refresh()
+    ingestor.dispatch(f"safecampus/TA01/{camera.device_id}/status", b'{"status": "ok"}')
+    assert ingestor.counters["malformed"] == 1 and ingestor.counters["valid"] == 0
+    ingestor.dispatch(f"staging/TA01/{camera.device_id}/status", b'{"status": "ok"}')
+    assert ingestor.counters["valid"] == 1
+    ingestor.flush()
+    assert DeviceState.objects.get(pk=camera.device_id).last_seen_at > timezone.now() - timedelta(
+        seconds=5
+    )
+    for bad in ("", "a/b", "+", "safe#campus"):
+        with pytest.raises(ValueError):
+            Ingestor(url="mqtt://127.0.0.1:1", topic_prefix=bad)
+
+
 def test_a_deactivated_device_is_unknown_to_the_ingestor_after_a_refresh(world):
     camera = _camera(world, seen_s_ago=900)
     ingestor = _ingestor(world)

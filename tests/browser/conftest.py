@@ -13,7 +13,6 @@ the last three runs' directories (of any pytest run by the same user); to keep t
 run with `--basetemp=/some/dir`.
 """
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -22,9 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from ..servers import free_port, healthy, server_env, tail
+from ..servers import chromium_path, free_port, healthy, server_env, skip_or_fail, tail
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -56,22 +54,21 @@ BASIC_TYPES = (
 )
 
 
-def _skip_or_fail(reason: str) -> None:
-    """Without Chromium the browser tests skip, except on CI (CI is set), where they must run."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} — CI is set, so the browser tests may not be skipped", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
-    if not CHROMIUM.exists():
-        _skip_or_fail(f"Chromium not found at {CHROMIUM} (install Debian's chromium package)")
+    """Every browser test's Chromium (tests/servers.py `chromium_path`). Without it, or without
+    playwright, the browser tests skip, except on CI (CI=true), where they fail."""
+    chromium = chromium_path()
+    if chromium is None:
+        skip_or_fail(
+            "Chromium not found: not $SAFECAMPUS_CHROMIUM, /usr/bin/chromium, nor chromium or "
+            "chromium-browser on PATH (install Debian's chromium package)"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _skip_or_fail("playwright is not installed (pip install -e '.[dev]')")
-    return str(CHROMIUM)
+        skip_or_fail("playwright is not installed (pip install -e '.[dev]')")
+    return chromium
 
 
 class DemoDB:

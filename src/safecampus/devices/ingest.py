@@ -147,8 +147,10 @@ class Ingestor:
         stats_file: str | None = None,
         group: str | None = None,
         session: str | None = None,
+        topic_prefix: str = mqtt.PREFIX,
     ):
         self.url = url
+        self.topic_prefix = mqtt.check_prefix(topic_prefix)
         self.flush_interval = flush_interval
         self.refresh_interval = refresh_interval
         self.log_interval = log_interval
@@ -170,6 +172,10 @@ class Ingestor:
         self.reasons: Counter = Counter()  # why messages were dropped, since the last log
         self.lags: deque = deque(maxlen=200_000)  # (when written, seconds since sent)
         self.connected = False
+        # Set once the broker has acknowledged the subscriptions of the current connection:
+        # from then on no message on this ingestor's topics is missed (cleared on disconnect).
+        self.subscribed = threading.Event()
+        self._subscription: int | None = None
         self.stop = threading.Event()
         self._samples_logged = 0
         self.started = time.time()
@@ -189,11 +195,14 @@ class Ingestor:
         self.counters["received"] += 1
         try:
             prefix, school_code, device_id, message_type = topic.split("/")
-            if prefix != mqtt.PREFIX:
+            if prefix != self.topic_prefix:
                 raise ValueError
         except ValueError:
             self._drop(
-                "malformed", "topic", topic, "topic is not safecampus/<school>/<device>/<type>"
+                "malformed",
+                "topic",
+                topic,
+                f"topic is not {self.topic_prefix}/<school>/<device>/<type>",
             )
             return False
         handler = self.handlers.get(message_type)
@@ -235,16 +244,29 @@ class Ingestor:
             return
         self.connected = True
         self.counters["connects"] += 1
+        topics = []
         for handler in self.handlers.values():
-            topic = mqtt.topic("+", "+", handler.message_type)
+            topic = mqtt.topic("+", "+", handler.message_type, prefix=self.topic_prefix)
             if self.group:
                 # Shared subscription: several ingestors split the messages between them.
                 topic = f"$share/{self.group}/{topic}"
-            client.subscribe(topic, qos=handler.qos)
+            topics.append((topic, handler.qos))
+        # One SUBSCRIBE for all, so that one acknowledgement says they are all in place.
+        _result, self._subscription = client.subscribe(topics)
         logger.info("connected to the broker, subscribed to %s", ", ".join(self.handlers))
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        if mid != self._subscription:
+            return
+        refused = [code for code in reason_codes if code.is_failure]
+        if refused:
+            logger.error("the broker refused subscriptions: %s", refused)
+            return
+        self.subscribed.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected = False
+        self.subscribed.clear()
         if not self.stop.is_set():
             logger.warning("lost the broker (%s); reconnecting", reason_code)
 
@@ -348,6 +370,7 @@ class Ingestor:
         client.manual_ack_set(True)
         client.on_message = self._on_message
         client.on_connect = self._on_connect
+        client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
         # paho would otherwise end its thread on an exception in a callback.
         client.suppress_exceptions = True

@@ -3,7 +3,9 @@
     safecampus/<school code>/<device id>/<message type>      e.g. …/3706020001/37060200051320000001/status
 
 The message type is the last level: `status` (heartbeats and faults, QoS 0) and `alarm`
-(one-button alarm presses, QoS 1; emergency/intake.py).
+(one-button alarm presses, QoS 1; emergency/intake.py). The first level is `safecampus`; an
+ingestor can be given another (`topic_prefix`), so that deployments or test runs sharing a broker
+do not hear each other's devices.
 """
 
 import os
@@ -22,8 +24,17 @@ class Client(paho.Client):
     safecampus_address: tuple[str, int]
 
 
-def topic(school_code: str, device_id: str, message_type: str = "status") -> str:
-    return f"{PREFIX}/{school_code}/{device_id}/{message_type}"
+def topic(
+    school_code: str, device_id: str, message_type: str = "status", *, prefix: str = PREFIX
+) -> str:
+    return f"{prefix}/{school_code}/{device_id}/{message_type}"
+
+
+def check_prefix(prefix: str) -> str:
+    """A topic prefix is one topic level: no `/` and no wildcard."""
+    if not prefix or any(c in prefix for c in "/+#\0"):
+        raise ValueError(f"an MQTT topic prefix is one level without / + #, not {prefix!r}")
+    return prefix
 
 
 def client(url: str, client_id: str, *, clean_session: bool = True) -> Client:
