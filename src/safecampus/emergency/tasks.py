@@ -8,10 +8,10 @@ from functools import reduce
 from operator import or_
 
 from django.utils import timezone
-from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from safecampus.audit.context import Actor, acting_as
+from safecampus.core.schedules import schedule
 from safecampus.rules.selectors import rule_partitions
 
 from .choices import IncidentStatus
@@ -53,8 +53,9 @@ def alarms_escalate(*, now=None) -> int:
     return escalated
 
 
-# Every minute: an alarm escalates at most a minute after its limit (5 minutes by default).
-@db_periodic_task(crontab(minute="*"))
+# Every minute (settings.TASK_SCHEDULES): an alarm escalates at most a minute after its limit
+# (5 minutes by default).
+@db_periodic_task(schedule("alarms_escalate"))
 def alarms_escalate_periodic():
     with acting_as(Actor(channel="task", username="system")):
         return {"escalated": alarms_escalate()}

@@ -5,10 +5,10 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
-from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from safecampus.audit.context import Actor, acting_as
+from safecampus.core.schedules import schedule
 from safecampus.core.texts import Text
 from safecampus.notifications.services import notify
 from safecampus.rules.selectors import effective_rule_set
@@ -82,8 +82,8 @@ def hazard_escalations_send(today=None) -> int:
     return sent
 
 
-# Huey reads crontabs in UTC: 00:30 UTC is 08:30 in Beijing, the start of the school day.
-@db_periodic_task(crontab(hour="0", minute="30"))
+# Daily at 00:30 UTC (settings.TASK_SCHEDULES; Huey reads crontabs in UTC): 08:30 in Beijing.
+@db_periodic_task(schedule("hazard_deadlines"))
 def hazard_deadlines_daily():
     with acting_as(Actor(channel="task", username="system")):
         return {"reminders": hazard_reminders_send(), "escalations": hazard_escalations_send()}

@@ -3,8 +3,9 @@
 import logging
 from collections import defaultdict
 
-from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
+
+from safecampus.core.schedules import schedule
 
 from .dispatch import RETRY, SENT, deliveries_overdue, delivery_attempt
 
@@ -31,7 +32,7 @@ def deliveries_send(ids: list[int]) -> dict[str, int]:
 
 # Every minute: a delivery whose task was lost (the queue's storage restarted, a worker was
 # killed mid-send, the enqueue after commit failed) is picked up at most a minute or two late.
-@db_periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
+@db_periodic_task(schedule("deliveries_sweep"))  # type: ignore[untyped-decorator]
 def deliveries_sweep() -> int:
     ids = deliveries_overdue()
     if ids:

@@ -143,21 +143,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL")
 MQTT_URL = env("MQTT_URL")
 
+# The names of this deployment's keys and channels in Redis (cache keys, channel-layer
+# channels, the Huey queue): deployments, or test runs, sharing one Redis need one each.
+REDIS_PREFIX = env("SAFECAMPUS_REDIS_PREFIX", "safecampus")
+
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
     }
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub: a group message is published once and fanned out to the boards by each
             # server process, instead of one Redis write per board (emergency/realtime.py).
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "safecampus",
+        "name": REDIS_PREFIX,
         "url": REDIS_URL,
         "immediate": False,
     }
@@ -170,6 +178,19 @@ else:
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": False,
     }
+
+# The periodic tasks' schedules (core/schedules.py): crontab fields "minute hour day month
+# day-of-week", in UTC, each overridable by SAFECAMPUS_SCHEDULE_<NAME> (docs/operations.md §5).
+TASK_SCHEDULES = {
+    name: env(f"SAFECAMPUS_SCHEDULE_{name.upper()}", default)
+    for name, default in {
+        "audit_prune": "17 19 * * *",  # 03:17 in Beijing, a quiet hour for the bureau
+        "hazard_deadlines": "30 0 * * *",  # 08:30 in Beijing, the start of the school day
+        "device_faults": "*/10 * * * *",
+        "alarms_escalate": "* * * * *",
+        "deliveries_sweep": "* * * * *",
+    }.items()
+}
 
 # --- Accounts and 等保 level 3 hardening ---------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
