@@ -20,7 +20,11 @@ from safecampus.devices.ingest import Ingestor
 from safecampus.devices.models import DeviceState
 from safecampus.devices.services import device_create
 
-pytestmark = pytest.mark.skipif(not os.environ.get("MQTT_URL"), reason="MQTT_URL is not set")
+pytestmark = [
+    pytest.mark.skipif(not os.environ.get("MQTT_URL"), reason="MQTT_URL is not set"),
+    # One broker for both xdist workers: the tests that talk to it take turns.
+    pytest.mark.xdist_group("mqtt"),
+]
 
 
 def _cameras(world, n: int) -> list:
