@@ -46,3 +46,41 @@ def test_every_route_is_declared(document):
 def test_scope(endpoint, matrix, document, db):
     problems, _ = check(endpoint, matrix, document)
     assert not problems, "\n".join([endpoint.name, *problems])
+
+
+def test_a_route_without_a_declaration_is_reported_by_name(document):
+    """A new page or API operation nobody declared fails the walker, named."""
+    patterns = [*url_patterns(), ("drills/", "drills:index")]
+    ops = [*operations(document), "GET /api/v1/drills"]
+    assert undeclared(patterns, ops, ENDPOINTS, EXCLUDED) == [
+        "drills:index (/drills/)",
+        "GET /api/v1/drills",
+    ]
+
+
+def test_a_wrong_declaration_is_reported(matrix, document, db):
+    """A declaration expecting 404 where the endpoint answers 200 fails, and so does a 200 that
+    shows the marker of a record outside the caller's tree."""
+    from dataclasses import replace
+
+    from .matrix.dsl import E
+
+    wrong = E("GET /api/v1/hazards", "hazard.view", status={"district_a": 404})
+    problems, _ = check(wrong, matrix, document, personas=["district_a"])
+    assert problems == ["district_a: 200, declared 404"]
+    # As if A1's records were B1's: district A's list now leaks them.
+    moved = replace(matrix, markers={"MXA1": matrix.units["b1"]})
+    problems, _ = check(E("GET /api/v1/hazards", "hazard.view"), moved, document, ["district_a"])
+    assert problems == ["district_a: 200 shows what is outside its scope: ['MXA1']"]
+
+
+def test_every_success_a_declaration_names_exists():
+    """A write whose allowed callers are not run to success here names the test that does."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for endpoint in ENDPOINTS:
+        if endpoint.covered_by:
+            path, _, name = endpoint.covered_by.partition("::")
+            text = (root / path).read_text(encoding="utf-8")
+            assert not name or f"def {name}(" in text, endpoint.name
