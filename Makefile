@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-dev
+.PHONY: demo test test-all lint install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,16 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/safecampus demo
 
+# The tests run on every core (pytest-xdist); tests that share one resource (the browser
+# tests' demo server, the demo city, the MQTT broker) are one group on one worker.
+# On SQLite (no DATABASE_URL) `make test` is the quick pass without the browser tests and the
+# schema fuzzing: CI runs those once, in its PostgreSQL pass; `make test-all` runs them here.
+PYTEST := $(BIN)/pytest -n auto --dist loadgroup
 test: install-dev
-	$(BIN)/pytest
+	$(PYTEST) $(if $(DATABASE_URL),,-m "not browser and not fuzz")
+
+test-all: install-dev
+	$(PYTEST)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ principal_c1 at C1.
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 
 from safecampus.orgs.choices import SchoolType, UnitKind
@@ -51,6 +52,14 @@ PERSONAS = {
 }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The browser tests share one demo server (its city takes a minute to generate): under
+    # pytest-xdist they all run on one worker.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test's database starts from the same data versions (core/dataversion.py): figures
@@ -60,8 +69,7 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def world(db) -> World:
+def _world_build() -> World:
     city = OrgUnitFactory(kind=UnitKind.CITY, name="测试市", code="T1")
     district_a = OrgUnitFactory(kind=UnitKind.DISTRICT, parent=city, name="甲区", code="TA")
     district_b = OrgUnitFactory(kind=UnitKind.DISTRICT, parent=city, name="乙区", code="TB")
@@ -107,6 +115,109 @@ def world(db) -> World:
         RoleAssignmentFactory(user=user, unit=units[unit], role=role)
         users[name] = user
     return World(city, district_a, district_b, a1, a2, b1, c1, users)
+
+
+def _world_load(built: World) -> World:
+    """Fresh instances of the module's world for one test: a test that changes one of them in
+    memory, or saves it, leaves nothing behind for the next (its rows roll back with it)."""
+    from safecampus.accounts.models import User
+    from safecampus.orgs.models import OrgUnit, School
+
+    units = OrgUnit.objects.in_bulk([built.city.pk, built.district_a.pk, built.district_b.pk])
+    schools = School.objects.select_related("unit").in_bulk(
+        [built.a1.pk, built.a2.pk, built.b1.pk, built.c1.pk]
+    )
+    users = User.objects.in_bulk([user.pk for user in built.users.values()])
+    return World(
+        units[built.city.pk],
+        units[built.district_a.pk],
+        units[built.district_b.pk],
+        schools[built.a1.pk],
+        schools[built.a2.pk],
+        schools[built.b1.pk],
+        schools[built.c1.pk],
+        {name: users[user.pk] for name, user in built.users.items()},
+    )
+
+
+def _world_shared_by_the_module(items: list[pytest.Item]) -> bool:
+    """Whether the module's world can be built once: not when one of its tests commits
+    (transactional: it must not run inside a transaction the module holds open), nor when one
+    uses the database without the world (it expects a database without the world's rows)."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        marker = item.get_closest_marker("django_db")
+        if "transactional_db" in names or (marker and marker.kwargs.get("transaction")):
+            return False
+        if "world" not in names and ("db" in names or marker):
+            return False
+    return True
+
+
+class _ModuleWorld:
+    """The world of one module, built inside a transaction that the module holds open and
+    rolls back at its end. Each test runs in a savepoint within (pytest-django's `db`), so its
+    own writes are undone while the world stays."""
+
+    def __init__(self) -> None:
+        self.built: World | None = None
+        self._outer: transaction.Atomic | None = None
+
+    def start(self) -> None:
+        self._outer = transaction.atomic()
+        self._outer.__enter__()
+        self.built = _world_build()
+
+    def stop(self) -> None:
+        assert self._outer is not None
+        transaction.set_rollback(True)
+        self._outer.__exit__(None, None, None)
+        self._outer = None
+
+    def revive(self) -> None:
+        """A test whose code closed the database connection (channels' database_sync_to_async
+        does, on PostgreSQL) ended the module's transaction with it: build the world again."""
+        if connection.closed_in_transaction:
+            self.stop()
+            self.start()
+
+
+_module_worlds: dict[object, _ModuleWorld] = {}
+
+
+@pytest.fixture(scope="module")
+def _world_for_the_module(request, django_db_setup, django_db_blocker):
+    items = [item for item in request.session.items if item.module is request.module]
+    if not _world_shared_by_the_module(items):
+        yield None
+        return
+    with django_db_blocker.unblock():
+        shared = _ModuleWorld()
+        shared.start()
+        _module_worlds[request.module] = shared
+        try:
+            yield shared
+        finally:
+            del _module_worlds[request.module]
+            shared.stop()
+
+
+@pytest.fixture(autouse=True)
+def _module_world_alive(request, django_db_blocker):
+    # Autouse, so it runs before `db` opens the test's savepoint inside the module's transaction.
+    shared = _module_worlds.get(request.module)
+    if shared is not None:
+        with django_db_blocker.unblock():
+            shared.revive()
+
+
+@pytest.fixture
+def world(_world_for_the_module, db) -> World:
+    # `db` is transactional for a test that asks for it (marker or `transactional_db`).
+    if _world_for_the_module is None:
+        return _world_build()
+    assert _world_for_the_module.built is not None
+    return _world_load(_world_for_the_module.built)
 
 
 def login(client: Client, user) -> Client:

@@ -711,23 +711,3 @@ def test_the_school_page_does_not_query_per_record(world, as_user):
     Equipment.objects.create(school=world.a1, kind="baton", quantity=3)
     Equipment.objects.create(school=world.a1, kind="hydrant", quantity=2)
     assert count() == before
-
-
-def test_the_demo_city_holds_the_articles_figures_and_flips_under_168(db, client):
-    from safecampus.accounts.models import User
-    from safecampus.demo.generator import demo_city_generate
-    from safecampus.orgs.models import OrgUnit
-
-    demo_city_generate(scale=1, seed=2021, password="Demo-Pass-2026")
-    admin = User.objects.get(username="admin")
-    client.force_login(admin)
-    city = client.get("/api/v1/defenses/summary").json()
-    assert (city["schools"], city["guards"], city["equipment"]) == (1587, 4439, 30358)
-    for key in ("guard_rate", "closure_rate", "gate_post_rate"):
-        assert 95 < city[key] < 100, key
-    zhifu = OrgUnit.objects.get(code="370602")
-    url = f"/api/v1/defenses/summary?district={zhifu.pk}"
-    before = client.get(url).json()["guard_schools"]
-    gz168 = RuleSet.objects.get(kind="guard_staffing", name__startswith="公治")
-    rule_set_assign(user=admin, unit=zhifu, rule_set=gz168)
-    assert client.get(url).json()["guard_schools"] < before

@@ -7,13 +7,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.test import Client
 
 from safecampus.demo import data
 from safecampus.demo.generator import _plan, demo_city_generate
 from safecampus.orgs.choices import BASIC_SCHOOL_TYPES, SchoolType, UnitKind
 from safecampus.orgs.models import OrgUnit, School
+
+# The city is generated once (about 15 s): all its tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("demo_city")
 
 
 @pytest.fixture(scope="module")
@@ -169,10 +172,14 @@ def test_the_2021_campaign_figures_are_computed_from_hazard_records(city):
     assert (stats["found"], stats["rectified"], stats["rate"]) == (16835, 16712, 99.26)
     page = client.get("/hazards/?year=2021").content.decode()
     assert 'data-figure="found">16,835<' in page and 'data-figure="rate">99.26%<' in page
-    # A district sees its own share, which adds up across the districts.
+    # The figures are the records': found in 2021, and of those the closed ones.
+    from safecampus.hazards.choices import HazardStatus
     from safecampus.hazards.models import Hazard
 
-    assert Hazard.objects.filter(found_at__year=2021).count() == 16835
+    found = Hazard.objects.filter(found_at__year=2021)
+    assert found.count() == 16835
+    assert found.filter(status=HazardStatus.CLOSED).count() == 16712
+    # A district sees its own share, which adds up across the districts.
     by_district = (
         sum(
             client.get(f"/api/v1/hazards/stats?year=2021&district={d.pk}").json()["found"]
@@ -244,3 +251,29 @@ def test_the_demo_city_publishes_50_emergency_plans_and_every_school_adopts_its_
     assert plan_for(school, "intrusion").unit == school.unit
     # Seeded under the generator's one summary entry, not one entry per plan.
     assert not AuditEntry.objects.filter(object_type="emergency.emergencyplan").exists()
+
+
+def test_the_demo_city_holds_the_articles_defense_figures_and_flips_under_168(city):
+    """The article's 4,439 guards and 30,358 pieces of equipment, counted by the platform from
+    the guard and equipment records; the 公治〔2015〕168号 rule set lowers a district's verdicts."""
+    from safecampus.accounts.models import User
+    from safecampus.defenses.models import Equipment, Guard
+    from safecampus.rules.models import RuleSet
+    from safecampus.rules.services import rule_set_assign
+
+    client = Client()
+    admin = User.objects.get(username="admin")
+    client.force_login(admin)
+    summary = client.get("/api/v1/defenses/summary").json()
+    assert (summary["schools"], summary["guards"], summary["equipment"]) == (1587, 4439, 30358)
+    basic = Q(school__school_type__in=BASIC_SCHOOL_TYPES)
+    assert Guard.objects.filter(basic, active=True).count() == 4439
+    assert Equipment.objects.filter(basic).aggregate(n=Sum("quantity"))["n"] == 30358
+    for key in ("guard_rate", "closure_rate", "gate_post_rate"):
+        assert 95 < summary[key] < 100, key
+    zhifu = OrgUnit.objects.get(code="370602")
+    url = f"/api/v1/defenses/summary?district={zhifu.pk}"
+    before = client.get(url).json()["guard_schools"]
+    gz168 = RuleSet.objects.get(kind="guard_staffing", name__startswith="公治")
+    rule_set_assign(user=admin, unit=zhifu, rule_set=gz168)
+    assert client.get(url).json()["guard_schools"] < before

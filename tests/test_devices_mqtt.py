@@ -26,7 +26,12 @@ from safecampus.devices.services import device_create
 
 from .servers import skip_or_fail, system_binary
 
-pytestmark = pytest.mark.skipif(not os.environ.get("MQTT_URL"), reason="MQTT_URL is not set")
+pytestmark = [
+    pytest.mark.skipif(not os.environ.get("MQTT_URL"), reason="MQTT_URL is not set"),
+    # One broker for both xdist workers: the tests that talk to it take turns. (Each run's
+    # topics and client ids are its own, so this only spares a loaded machine.)
+    pytest.mark.xdist_group("mqtt"),
+]
 
 # This run's first topic level, instead of the deployments' `safecampus`.
 RUN_PREFIX = f"safecampus-test-{uuid.uuid4().hex[:10]}"

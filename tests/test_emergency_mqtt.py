@@ -13,7 +13,11 @@ from safecampus.emergency.models import Alarm, Incident
 
 from .test_devices_mqtt import _publish_when_subscribed, _run_until, ingestor_for, topic
 
-pytestmark = pytest.mark.skipif(not os.environ.get("MQTT_URL"), reason="MQTT_URL is not set")
+pytestmark = [
+    pytest.mark.skipif(not os.environ.get("MQTT_URL"), reason="MQTT_URL is not set"),
+    # One broker for both xdist workers: the tests that talk to it take turns.
+    pytest.mark.xdist_group("mqtt"),
+]
 
 
 def test_presses_are_written_once_each_and_garbage_is_dropped(world):

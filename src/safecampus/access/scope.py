@@ -109,9 +109,20 @@ def scoped(queryset: QuerySet[M], user: AnyUser | None, action: str) -> QuerySet
         queryset = queryset.filter(condition).distinct()
     else:
         queryset = queryset.filter(condition)
+    return visible(queryset, user, action)
+
+
+def visible(queryset: QuerySet[M], user: AnyUser | None, action: str) -> QuerySet[M]:
+    """`queryset` less the rows its model's visibility rules hide from `user` (the scope not
+    applied): what `scoped()` adds to the scope, for readers whose scope is of another kind
+    (the audit trail's entries about those rows)."""
     for rule in _visibility_rules.get(queryset.model, []):
         queryset = rule(queryset, user, action, grants(user))
     return queryset
+
+
+def has_visibility_rules(model: type[Model]) -> bool:
+    return bool(_visibility_rules.get(model))
 
 
 def scoped_get(queryset: QuerySet[M], user: AnyUser | None, action: str, **lookup: Any) -> M:

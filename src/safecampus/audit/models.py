@@ -91,6 +91,8 @@ class AuditEntry(models.Model):
 
     objects = AppendOnlyQuerySet.as_manager()
     scope_path = "unit_path"
+    # An auditor's entry outside their unit is 404, like any record outside scope.
+    scope_view_action = "audit.view"
 
     class Meta:
         verbose_name = _("审计日志")

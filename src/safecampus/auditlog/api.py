@@ -56,4 +56,5 @@ def entry_list(request: ApiRequest, filters: Query[AuditFilters]) -> QuerySet[Au
     summary="审计日志详情",
 )
 def entry_detail(request: ApiRequest, entry_id: RecordId) -> AuditEntry:
+    require(request.auth, "audit.view")
     return audit_entry_get(user=request.auth, entry_id=entry_id)

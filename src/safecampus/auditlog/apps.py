@@ -16,3 +16,12 @@ class AuditLogConfig(SafeCampusAppConfig):
     actions = {"audit.view": Action(_("查看审计日志"), frozenset({R.AUDITOR}))}
     urls = "safecampus.auditlog.urls"
     api_routers = (ApiRoute("/audit", "safecampus.auditlog.api.router"),)
+
+    def ready(self) -> None:
+        from safecampus.access.scope import register_visibility_rule
+        from safecampus.audit.models import AuditEntry
+
+        from .visibility import entries_follow_their_records
+
+        # An entry about a hidden row (a spot check not started) is hidden with it.
+        register_visibility_rule(AuditEntry, entries_follow_their_records)

@@ -31,6 +31,8 @@ def entry_list(request: UserRequest) -> HttpResponse:
 
 @login_required
 def entry_detail(request: UserRequest, entry_id: int) -> HttpResponse:
+    # As the list: without audit.view anywhere 403, whatever the entry (it reveals nothing).
+    require(request.user, "audit.view")
     entry = audit_entry_get(user=request.user, entry_id=entry_id)
     keys = sorted(set(entry.before or {}) | set(entry.after or {}))
     labels = _field_labels(entry)

@@ -16,6 +16,9 @@ therefore touches only its own folder and one line of `INSTALLED_APPS`
     demo              its demo-city builders and their order (demo/generator.py)
     unit_path_copies  its models that copy a unit's path or district, kept in step when a unit
                       moves in the tree (OrgUnit.save)
+    audit_visibility  its models whose audit entries follow the model's visibility rules
+                      (access.scope.register_visibility_rule): an entry about a hidden row
+                      is hidden from the same readers as the row (auditlog)
     importers         its Excel imports (dotted paths of imports.base.Importer subclasses): the
                       one page flow, API and template of the imports app serve each of them
 
@@ -120,6 +123,7 @@ class SafeCampusAppConfig(AppConfig):
     demo: tuple[DemoStep, ...] = ()
     unit_path_copies: tuple[UnitPathCopy, ...] = ()
     importers: tuple[str, ...] = ()  # dotted paths of imports.base.Importer subclasses
+    audit_visibility: tuple[str, ...] = ()  # "app_label.ModelName" of models with hidden rows
 
 
 def declared(attribute: str) -> list[Contribution]:

@@ -25,6 +25,12 @@ class InspectionsConfig(SafeCampusAppConfig):
     }
     urls = "safecampus.inspections.urls"
     api_routers = (ApiRoute("/", "safecampus.inspections.api.router"),)
+    # The trail of a secret spot check is as secret as the check (auditlog/visibility.py).
+    audit_visibility = (
+        "inspections.Inspection",
+        "inspections.InspectionResult",
+        "inspections.InspectionPhoto",
+    )
     demo = (DemoStep(40, "四不两直抽查", "safecampus.inspections.demo.spot_check"),)
 
     def ready(self) -> None:

@@ -2,9 +2,27 @@
 
 import os
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("SAFECAMPUS_DATA_DIR", tempfile.mkdtemp(prefix="safecampus-test-"))
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+
+
+def _redis_url_of_this_worker(url: str, worker: str) -> str:
+    """Under pytest-xdist (worker gw0, gw1, …) each worker uses the Redis database after the
+    configured one by its number: a test's cache.clear() or a channel group of one worker must
+    not reach the other's. A process a test starts inherits the environment and the configured
+    URL (kept aside in SAFECAMPUS_TEST_REDIS_URL), so it lands on the same database."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + int(worker.removeprefix('gw'))}"))
+
+
+if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["REDIS_URL"] = _redis_url_of_this_worker(
+        os.environ.setdefault("SAFECAMPUS_TEST_REDIS_URL", os.environ["REDIS_URL"]),
+        os.environ["PYTEST_XDIST_WORKER"],
+    )
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASE_URL, HUEY  # noqa: E402

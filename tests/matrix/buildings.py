@@ -1,0 +1,123 @@
+"""buildings: the register and the fire/seismic remediation projects."""
+
+from .dsl import E
+
+S = {"school_id": "a1"}
+B = {"building_id": "building"}
+P = {"project_id": "project"}
+MANAGE = {"action": "building.manage", "view": "building.view"}
+ENDPOINTS = [
+    E("GET buildings:overview", "building.view"),
+    E("GET buildings:export", "building.view"),
+    E("GET buildings:school", "building.view", "a1", view="org.view", args=S),
+    E("GET buildings:building_new", "building.manage", "a1", view="org.view", args=S),
+    E(
+        "POST buildings:building_new",
+        "building.manage",
+        "a1",
+        view="org.view",
+        args=S,
+        body={"name": ""},
+    ),
+    E("GET buildings:project_new", "building.manage", "a1", view="org.view", args=S),
+    E(
+        "POST buildings:project_new",
+        "building.manage",
+        "a1",
+        view="org.view",
+        args=S,
+        body={"name": ""},
+    ),
+    E("GET buildings:building_edit", on="building", args=B, **MANAGE),
+    E("POST buildings:building_edit", on="building", args=B, body={"name": ""}, **MANAGE),
+    # A building a project covers is not deleted (a message).
+    E(
+        "POST buildings:building_delete",
+        on="building",
+        args=B,
+        ok=302,
+        counted=("buildings.Building",),
+        **MANAGE,
+    ),
+    E("GET buildings:projects", "building.view"),
+    E("GET buildings:project", "building.view", "project", args=P),
+    E("POST buildings:project", on="project", args=P, body={"step": "start"}, ok=200, **MANAGE),
+    E("GET buildings:project_edit", on="project", args=P, **MANAGE),
+    E("POST buildings:project_edit", on="project", args=P, body={"name": ""}, **MANAGE),
+    E("GET /api/v1/buildings", "building.view"),
+    E(
+        "POST /api/v1/buildings",
+        "building.manage",
+        "a1",
+        view="org.view",
+        body={
+            "school_id": "a1",
+            "name": "矩阵楼",
+            "use": "teaching",
+            "structure": "frame",
+            "storeys": 2,
+            "floor_area_m2": "100.00",
+            "year_built": 2000,
+        },
+        ok=201,
+        counted=("buildings.Building",),
+    ),
+    E("GET /api/v1/buildings/remediation", "building.view"),
+    E("GET /api/v1/buildings/export", "building.view"),
+    E("GET /api/v1/buildings/{building_id}", "building.view", "building"),
+    E("PATCH /api/v1/buildings/{building_id}", on="building", body={"name": "矩阵改名"}, **MANAGE),
+    E(
+        "DELETE /api/v1/buildings/{building_id}",
+        on="building",
+        ok=400,
+        covered_by="tests/test_buildings.py::test_who_may_keep_the_register",
+        **MANAGE,
+    ),
+    E("GET /api/v1/remediation-projects", "building.view"),
+    E(
+        "POST /api/v1/remediation-projects",
+        "building.manage",
+        "a1",
+        view="org.view",
+        body={"school_id": "a1", "client_key": "matrix-project-01"},
+        ok=400,
+        covered_by="tests/test_buildings.py::test_who_may_keep_the_register",
+    ),
+    E("GET /api/v1/remediation-projects/{project_id}", "building.view", "project"),
+    E(
+        "PATCH /api/v1/remediation-projects/{project_id}",
+        on="project",
+        body={"name": "矩阵改名"},
+        **MANAGE,
+    ),
+    E("POST /api/v1/remediation-projects/{project_id}/start", on="project", **MANAGE),
+    E(
+        "POST /api/v1/remediation-projects/{project_id}/progress",
+        on="project",
+        ok=400,
+        covered_by="tests/test_buildings.py",
+        **MANAGE,
+    ),
+    E(
+        "POST /api/v1/remediation-projects/{project_id}/submit",
+        on="project",
+        ok=400,
+        covered_by="tests/test_buildings.py",
+        **MANAGE,
+    ),
+    E(
+        "POST /api/v1/remediation-projects/{project_id}/accept",
+        "remediation.accept",
+        "project",
+        view="building.view",
+        ok=400,
+        covered_by="tests/test_buildings.py",
+    ),
+    E(
+        "POST /api/v1/remediation-projects/{project_id}/resume",
+        on="project",
+        ok=400,
+        covered_by="tests/test_buildings.py",
+        **MANAGE,
+    ),
+]

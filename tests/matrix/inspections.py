@@ -1,0 +1,196 @@
+"""inspections: checklists, campaigns, inspections and the spot-check secrecy."""
+
+from .dsl import UPLOAD, E
+
+# The secret spot check (the city's, at A1, not started) is hidden from A1 and district A.
+HIDDEN = dict.fromkeys(
+    ("principal_a1", "director_a1", "staff_a1", "guard_a1", "counsellor_a1", "district_a"), 404
+)
+# Steps of an inspection: its team (the inspector) or inspection.plan at the organizing unit
+# (district A): the school's own leaders see it but may not act.
+TEAM = {"inspector": 200, "principal_a1": 403, "director_a1": 403}
+INS = {"inspection_id": "inspection"}
+ENDPOINTS = [
+    E("GET inspections:index", "inspection.view"),
+    E("GET inspections:checklist_create", "inspection.plan"),
+    E("POST inspections:checklist_create", "inspection.plan", body={"name": ""}),
+    E("GET inspections:campaign_create", "inspection.plan"),
+    E("POST inspections:campaign_create", "inspection.plan", body={"name": ""}),
+    E("GET inspections:campaign", "inspection.view", "campaign", args={"campaign_id": "campaign"}),
+    E(
+        "GET inspections:campaign",
+        "inspection.view",
+        "secret_campaign",
+        args={"campaign_id": "secret_campaign"},
+        variant="secret",
+    ),
+    E(
+        "POST inspections:campaign",
+        "inspection.plan",
+        "campaign",
+        view="inspection.view",
+        args={"campaign_id": "campaign"},
+        body={"form": "plan"},
+        # The page ignores the form of a reader who does not plan (as the inspection's).
+        status={"inspector": 200},
+    ),
+    E("GET inspections:inspection", "inspection.view", "inspection", args=INS),
+    E(
+        "GET inspections:inspection",
+        "inspection.view",
+        "secret",
+        args={"inspection_id": "secret"},
+        status=HIDDEN,
+        variant="secret",
+    ),
+    E(
+        "POST inspections:inspection",
+        "inspection.view",
+        "inspection",
+        args=INS,
+        body={"action": "start"},
+        ok=302,
+        # From anyone but its team and the organizers the POST is ignored (docs/permissions.md).
+        status=dict.fromkeys(
+            ("principal_a1", "director_a1", "staff_a1", "guard_a1", "counsellor_a1"), 200
+        ),
+    ),
+    E(
+        "POST inspections:photo_upload",
+        "inspection.plan",
+        "campaign",
+        view="inspection.view",
+        seen="inspection",
+        args=INS,
+        body={"item": "x", "photo": UPLOAD},
+        ok=400,
+        status=TEAM | {"inspector": 400},
+    ),
+    E(
+        "GET inspections:photo",
+        "inspection.view",
+        "inspection",
+        args={"photo_id": "inspection_photo"},
+    ),
+    E(
+        "POST inspections:photo_remove",
+        "inspection.plan",
+        "campaign",
+        view="inspection.view",
+        seen="inspection",
+        args={"photo_id": "inspection_photo"},
+        status=TEAM,
+        counted=("inspections.InspectionPhoto",),
+    ),
+    E("GET /api/v1/checklists", "inspection.view"),
+    E(
+        "POST /api/v1/checklists/from-catalog",
+        "inspection.plan",
+        "district_a",
+        view="org.view",
+        body={"unit_id": "district_a", "name": "矩阵表"},
+        ok=201,
+        counted=("inspections.ChecklistTemplate",),
+    ),
+    E("GET /api/v1/campaigns", "inspection.view"),
+    E(
+        "POST /api/v1/campaigns",
+        "inspection.plan",
+        "district_a",
+        view="org.view",
+        body={"unit_id": "district_a", "kind": "self"},
+        ok=201,
+        counted=("inspections.Campaign",),
+    ),
+    E("GET /api/v1/campaigns/{campaign_id}", "inspection.view", "campaign"),
+    E(
+        "GET /api/v1/campaigns/{campaign_id}",
+        "inspection.view",
+        "secret_campaign",
+        variant="secret",
+    ),
+    E(
+        "POST /api/v1/campaigns/{campaign_id}/inspections",
+        "inspection.plan",
+        "campaign",
+        view="inspection.view",
+        ok=400,
+        covered_by="tests/test_inspections.py::test_a_planned_spot_check_is_invisible_to_its_school_everywhere",
+    ),
+    E(
+        "POST /api/v1/campaigns/{campaign_id}/select",
+        "inspection.plan",
+        "campaign",
+        view="inspection.view",
+        body={"count": 1},
+        ok=201,
+        counted=("inspections.Inspection",),
+    ),
+    E("GET /api/v1/inspections", "inspection.view"),
+    E("GET /api/v1/inspections/{inspection_id}", "inspection.view", "inspection"),
+    E(
+        "GET /api/v1/inspections/{inspection_id}",
+        "inspection.view",
+        "secret",
+        status=HIDDEN,
+        variant="secret",
+    ),
+    E(
+        "POST /api/v1/inspections/{inspection_id}/start",
+        "inspection.plan",
+        "campaign",
+        view="inspection.view",
+        seen="inspection",
+        args=INS,
+        status=TEAM,
+    ),
+    E(
+        "POST /api/v1/inspections/{inspection_id}/start",
+        "inspection.plan",
+        "secret_campaign",
+        view="inspection.view",
+        args={"inspection_id": "secret"},
+        status=HIDDEN | {"inspector": 200},
+        variant="secret",
+        counted=("inspections.Inspection",),
+    ),
+    E(
+        "POST /api/v1/inspections/{inspection_id}/submit",
+        "inspection.plan",
+        "campaign",
+        view="inspection.view",
+        seen="inspection",
+        args=INS,
+        ok=400,
+        status=TEAM | {"inspector": 400},
+        covered_by="tests/test_inspections.py",
+    ),
+    E(
+        "POST /api/v1/inspections/{inspection_id}/photos",
+        "inspection.plan",
+        "campaign",
+        view="inspection.view",
+        seen="inspection",
+        args=INS,
+        ok=200,
+        status=TEAM,  # the same file again: 200 with the first
+        counted=("inspections.InspectionPhoto",),
+    ),
+    E(
+        "GET /api/v1/inspections/photos/{photo_id}",
+        "inspection.view",
+        "inspection",
+        args={"photo_id": "inspection_photo"},
+    ),
+    E(
+        "DELETE /api/v1/inspections/photos/{photo_id}",
+        "inspection.plan",
+        "campaign",
+        view="inspection.view",
+        seen="inspection",
+        args={"photo_id": "inspection_photo"},
+        ok=204,
+        status=TEAM | {"inspector": 204},
+        counted=("inspections.InspectionPhoto",),
+    ),
+]

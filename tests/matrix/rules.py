@@ -1,0 +1,82 @@
+"""rules: rule sets (the shipped ones read by everyone with rules.view) and their assignments."""
+
+from .dsl import E
+
+R = {"rule_set_id": "rule_set"}
+ENDPOINTS = [
+    E("GET rules:rule_set_list", "rules.view"),
+    E("GET rules:rule_set_detail", "rules.view", "rule_set", inherited=True, args=R),
+    E(
+        "POST rules:rule_set_detail",
+        "rules.view",
+        "rule_set",
+        inherited=True,
+        args=R,
+        body={"unit": ""},
+    ),
+    E(
+        "GET rules:rule_set_copy",
+        "rules.manage",
+        "rule_set",
+        view="rules.view",
+        inherited=True,
+        nowhere=403,
+        args=R,
+    ),
+    E(
+        "POST rules:rule_set_copy",
+        "rules.manage",
+        "rule_set",
+        view="rules.view",
+        inherited=True,
+        nowhere=403,
+        args=R,
+        body={"name": ""},
+    ),
+    E(
+        "POST rules:assignment_remove",
+        "rules.manage",
+        "rule_assignment",
+        view="rules.view",
+        args={"assignment_id": "rule_assignment"},
+        ok=302,
+        counted=("rules.RuleSetAssignment",),
+    ),
+    E("GET /api/v1/rule-sets", "rules.view", query={"kind": "hazard_deadline"}),
+    E(
+        "GET /api/v1/rule-sets/effective",
+        "rules.view",
+        "a1",
+        query={"kind": "hazard_deadline", "unit_id": "a1.unit_id"},
+    ),
+    E("GET /api/v1/rule-sets/{rule_set_id}", "rules.view", "rule_set", inherited=True),
+    E(
+        "POST /api/v1/rule-sets/{rule_set_id}/copy",
+        "rules.manage",
+        "district_a",
+        view="org.view",
+        args=R,
+        body={"unit_id": "district_a", "name": "矩阵规则", "version": "MX1"},
+        ok=400,
+        covered_by="tests/test_rules.py",
+    ),
+    E("GET /api/v1/rule-set-assignments", "rules.view"),
+    E(
+        "POST /api/v1/rule-set-assignments",
+        "rules.manage",
+        "district_a",
+        view="org.view",
+        body={"unit_id": "district_a"},
+        ok=201,
+        counted=("rules.RuleSetAssignment",),
+    ),
+    E(
+        "DELETE /api/v1/rule-set-assignments/{assignment_id}",
+        "rules.manage",
+        "rule_assignment",
+        view="rules.view",
+        args={"assignment_id": "rule_assignment"},
+        ok=204,
+        counted=("rules.RuleSetAssignment",),
+    ),
+]
