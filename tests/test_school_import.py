@@ -136,6 +136,9 @@ def test_it_updates_existing_schools_by_code_and_skips_unchanged_ones(world, as_
         (excel.workbook_bytes([]), "schools.xlsx", "没有数据行"),
         (b"a,b", "schools.csv", "请上传 .xlsx"),
     ],
+    # Named by their case: a workbook's bytes carry the time it was written, and xdist's
+    # workers must collect the same test ids.
+    ids=["not-a-workbook", "missing-columns", "no-rows", "csv"],
 )
 def test_unreadable_files_get_a_clear_message(world, as_user, data, name, message):
     response = _upload(as_user("city_admin"), data, name)
