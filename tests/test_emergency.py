@@ -22,6 +22,7 @@ from safecampus.emergency.models import Alarm, EmergencyPlan, Incident, Incident
 from safecampus.emergency.selectors import board_events
 from safecampus.notifications.models import Notification
 
+from .clock import clock_fixture  # noqa: F401 — the `clock` fixture
 from .conftest import PERSONAS
 from .factories import api_token
 
@@ -362,6 +363,67 @@ def test_the_board_websocket_refuses_those_who_do_not_command(world, same_thread
         return connected, code
 
     assert async_to_sync(run)(world.users["guard_a1"]) == (False, 4403)
+
+
+def _ws_with_session(client):
+    """A board opened from a logged-in browser: the session cookie, no user set by hand."""
+    from django.conf import settings
+
+    from safecampus.config.asgi import application
+
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return WebsocketCommunicator(
+        application,
+        "/ws/emergency/board/?after=0",
+        headers=[(b"origin", b"http://testserver"), (b"cookie", cookie.encode())],
+    )
+
+
+def test_the_board_websocket_refuses_and_closes_an_idle_session(
+    world, same_thread_db, clock, monkeypatch
+):
+    """The idle timeout holds on the board as on the pages: an idle session's board is refused
+    (4401) and the session ended; a board left open untouched past the idle time is closed."""
+    from django.test import Client
+
+    from safecampus.emergency import consumers
+
+    from .factories import PASSWORD
+
+    monkeypatch.setattr(consumers, "CATCH_UP_S", 0.05)
+    client = Client()
+    client.post("/accounts/login/", {"username": "district_a", "password": PASSWORD})
+    assert client.get("/emergency/board/").status_code == 200  # the last-seen stamp: now
+
+    async def connect():
+        communicator = _ws_with_session(client)
+        connected, code = await communicator.connect()
+        return communicator, connected, code
+
+    async def open_then_idle():
+        communicator, connected, _ = await connect()
+        assert connected
+        assert json.loads(await communicator.receive_from(timeout=3))["kind"] == "hello"
+        clock.advance(seconds=1801)  # nobody touches the page
+        closed = await communicator.receive_output(timeout=3)
+        assert closed == {"type": "websocket.close", "code": 4401}
+        await communicator.wait()
+
+    async_to_sync(open_then_idle)()
+    # The session was ended with the board: the page wants a login.
+    assert client.get("/emergency/board/").status_code == 302
+
+    client.post("/accounts/login/", {"username": "district_a", "password": PASSWORD})
+    assert client.get("/emergency/board/").status_code == 200
+    clock.advance(seconds=1801)
+
+    async def refused():
+        communicator, connected, code = await connect()
+        await communicator.disconnect()
+        return connected, code
+
+    assert async_to_sync(refused)() == (False, 4401)
+    assert client.get("/emergency/board/").status_code == 302
 
 
 def test_without_a_channel_layer_a_board_still_hears_of_alarms_from_the_database(
