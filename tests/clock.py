@@ -36,4 +36,4 @@ def clock_fixture(monkeypatch) -> Clock:
     return moving
 
 
-# A test module takes the fixture with `from .clock import clock_fixture  # noqa: F401`.
+# A test module takes the fixture by importing `clock_fixture` (unused import: noqa F401).
