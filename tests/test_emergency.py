@@ -11,6 +11,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 from django.utils import timezone
 
 from safecampus.audit.models import AuditEntry
@@ -605,3 +606,40 @@ def test_an_api_token_user_follows_the_whole_workflow(world, plans, client):
         client, f"{base}/close", {"report": "可疑人员已由民警带离，无人员受伤。"}, **auth
     )
     assert closed.json()["status"] == "closed" and closed.json()["report"].startswith("可疑")
+
+
+def test_another_schools_guard_and_another_districts_officer_cannot_reset_the_alarm(
+    world, plans, client
+):
+    """alarm.reset is held at one's own units: a guard of school A2 (same district) and the
+    officer of district B do not see A1's alarm — 404 on the API and on the page (outside
+    scope, permissions.md) — and the alarm stays latched with no line on the timeline."""
+    from .factories import RoleAssignmentFactory, UserFactory
+
+    alarm, _ = _press(world)
+    services.incident_acknowledge(user=world.users["district_a"], incident=alarm.incident)
+    other_guard = UserFactory(username="guard_a2")
+    RoleAssignmentFactory(user=other_guard, unit=world.a2.unit, role="guard")
+    lines = IncidentEvent.objects.filter(incident_id=alarm.incident_id).count()
+    for user in (other_guard, world.users["district_b"]):
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(user)}"}
+        api = _post(client, f"/api/v1/emergency/alarms/{alarm.pk}/reset", {"note": "误触"}, **auth)
+        assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+        page = Client()
+        page.force_login(user)
+        refused = page.post(
+            f"/emergency/incidents/{alarm.incident_id}/reset/", {"alarm": alarm.pk, "note": "误触"}
+        )
+        assert refused.status_code == 404
+    alarm.refresh_from_db()
+    assert alarm.latched and alarm.reset_at is None and alarm.reset_by is None
+    assert alarm.reset_note == ""
+    assert IncidentEvent.objects.filter(incident_id=alarm.incident_id).count() == lines
+    # The school's own guard may (the incident has been taken).
+    own = _post(
+        client,
+        f"/api/v1/emergency/alarms/{alarm.pk}/reset",
+        {"note": "误触，已核实"},
+        HTTP_AUTHORIZATION=f"Bearer {api_token(world.users['guard_a1'])}",
+    )
+    assert own.status_code == 200 and own.json()["latched"] is False
