@@ -23,7 +23,8 @@ def session_idle(session: SessionBase, now: int | None = None) -> bool:
     last_seen = session.get(LAST_SEEN)
     if last_seen is None:
         return False
-    return (now if now is not None else now_seconds()) - last_seen > settings.IDLE_TIMEOUT_SECONDS
+    idle = (now if now is not None else now_seconds()) - int(last_seen)
+    return idle > int(settings.IDLE_TIMEOUT_SECONDS)
 
 
 def session_start(session: SessionBase) -> None:
