@@ -392,6 +392,9 @@ def test_the_board_websocket_refuses_and_closes_an_idle_session(
     from .factories import PASSWORD
 
     monkeypatch.setattr(consumers, "CATCH_UP_S", 0.05)
+    # channels reads the session's user through its own database_sync_to_async, which closes
+    # "old" connections — on PostgreSQL the test's own, inside its transaction. Keep it open.
+    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
     client = Client()
     client.post("/accounts/login/", {"username": "district_a", "password": PASSWORD})
     assert client.get("/emergency/board/").status_code == 200  # the last-seen stamp: now
