@@ -12,6 +12,7 @@ from safecampus.accounts.middleware import LAST_SEEN
 from safecampus.accounts.models import ApiToken
 from safecampus.audit.models import AuditEntry
 
+from .clock import clock_fixture  # noqa: F401 — the `clock` fixture
 from .factories import PASSWORD
 
 
@@ -223,3 +224,110 @@ def test_real_password_hashing_round_trips(world):
     user.password = encoded
     user.save()
     assert _login(Client(), "district_a", "X-Strong-Pass-1").status_code == 302
+
+
+# --- Time rules, on a settable clock (tests/clock.py) ----------------------------------------
+
+
+def _locked(world, username) -> bool:
+    """Read by a manager (a read, not a login attempt, so it does not restart the lock)."""
+    manager = Client()
+    manager.force_login(world.users["city_admin"])
+    return manager.get(f"/api/v1/users/{world.users[username].pk}").json()["locked"]
+
+
+def _api_login(username, password):
+    return Client().post(
+        "/api/v1/auth/token",
+        {"username": username, "password": password},
+        content_type="application/json",
+    )
+
+
+def test_a_lockout_lasts_the_configured_time_then_the_right_password_works(
+    world, client, clock, settings
+):
+    assert timedelta(minutes=30) == settings.AXES_COOLOFF_TIME
+    assert settings.AXES_FAILURE_LIMIT == 5
+    for _ in range(5):
+        _login(Client(), "district_a", "wrong")
+    assert _login(Client(), "district_a", PASSWORD).status_code == 403
+    clock.advance(minutes=29, seconds=58)  # the refused attempt above was the last one
+    assert _locked(world, "district_a")
+    clock.advance(seconds=3)
+    assert not _locked(world, "district_a")
+    assert _login(client, "district_a", PASSWORD).status_code == 302
+    assert client.get("/").status_code == 200
+    assert _api_login("district_a", PASSWORD).status_code == 201
+
+
+def test_a_successful_login_resets_the_failure_count(world, clock):
+    for _ in range(4):
+        assert _login(Client(), "district_a", "wrong").status_code == 200
+    assert _login(Client(), "district_a", PASSWORD).status_code == 302
+    # Four more failures: without the reset these would be the 5th to 8th, and lock.
+    for _ in range(4):
+        assert _login(Client(), "district_a", "wrong").status_code == 200
+    assert not _locked(world, "district_a")
+    assert _login(Client(), "district_a", PASSWORD).status_code == 302
+    # The fifth failure in a row locks, as ever.
+    for _ in range(4):
+        _login(Client(), "district_a", "wrong")
+    assert _login(Client(), "district_a", "wrong").status_code == 403
+    assert _locked(world, "district_a")
+
+
+def test_the_api_token_exchange_and_the_token_page_count_toward_the_same_lockout(world, clock):
+    """Failures on the login page (a browser), at POST /api/v1/auth/token (a script) and when
+    re-entering the password on the token page are one count per username: two + two + one
+    lock the account, and the managers see it locked."""
+    tokens_page = Client(HTTP_USER_AGENT="Mozilla/5.0 (phone)")
+    tokens_page.force_login(world.users["district_a"])  # a login resets the count: before
+    for _ in range(2):
+        response = Client(HTTP_USER_AGENT="Mozilla/5.0").post(
+            "/accounts/login/", {"username": "district_a", "password": "wrong"}
+        )
+        assert response.status_code == 200
+    for _ in range(2):
+        assert _api_login("district_a", "wrong").status_code == 401
+    assert not _locked(world, "district_a")
+    tokens_page.post("/accounts/tokens/", {"name": "脚本", "days": 7, "password": "wrong"})
+    assert _locked(world, "district_a")
+    assert not ApiToken.objects.exists()
+    refused = _api_login("district_a", PASSWORD)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "locked_out"
+    assert _login(Client(), "district_a", PASSWORD).status_code == 403
+    assert not ApiToken.objects.exists()
+    # The other way round: API failures first, the page's fifth locks; then both are refused.
+    for _ in range(4):
+        _api_login("district_b", "wrong")
+    assert _login(Client(), "district_b", "wrong").status_code == 403
+    assert _api_login("district_b", PASSWORD).status_code == 403
+    assert _locked(world, "district_b")
+
+
+def test_an_idle_session_answers_401_on_the_api(world, client, clock, settings):
+    assert settings.IDLE_TIMEOUT_SECONDS == 1800
+    assert _login(client, "district_a", PASSWORD).status_code == 302
+    assert client.get("/api/v1/me").status_code == 200  # the last-seen stamp: now
+    clock.advance(seconds=1800)  # exactly the idle time: still on
+    assert client.get("/api/v1/me").status_code == 200
+    clock.advance(seconds=1801)
+    idle = client.get("/api/v1/me")
+    assert idle.status_code == 401 and idle.json()["error"]["code"] == "unauthorized"
+    # The session has ended: the pages want a login too, even right after.
+    assert client.get("/").status_code == 302
+
+
+def test_a_busy_session_still_ends_twelve_hours_after_the_login(world, client, clock, settings):
+    assert settings.SESSION_COOKIE_AGE == 12 * 60 * 60
+    assert _login(client, "district_a", PASSWORD).status_code == 302
+    for _ in range(35):  # a request every 20 minutes: never idle, up to 11 h 40 min
+        clock.advance(minutes=20)
+        assert client.get("/").status_code == 200
+    clock.advance(minutes=19, seconds=59)
+    assert client.get("/api/v1/me").status_code == 200
+    clock.advance(seconds=2)  # 12 h and a second after the login
+    assert client.get("/api/v1/me").status_code == 401
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

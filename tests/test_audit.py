@@ -186,3 +186,49 @@ def test_entries_outlive_a_deleted_account(world, as_user):
     assert AuditEntry.objects.filter(
         action="delete", object_type="accounts.user", object_id=str(user_id)
     ).exists()
+
+
+def test_the_retention_floor_of_six_months_holds_whatever_the_setting(world, settings):
+    """等保 / Cybersecurity Law art. 21: entries younger than 183 days are never pruned. A
+    setting below the floor (here forced past the settings' own max()) prunes only what is
+    older than the floor, and the nightly task runs through instead of failing."""
+    from safecampus.audit.tasks import prune_audit_entries
+
+    settings.AUDIT_RETENTION_DAYS = 30
+    assert settings.AUDIT_RETENTION_MIN_DAYS == 183
+    now = timezone.now()
+    for days in (31, 100, 182, 184, 400):
+        AuditEntry(action="login", username=f"aged-{days}", at=now - timedelta(days=days)).save()
+    assert prune_audit_entries.call_local() == 2
+    kept = set(
+        AuditEntry.objects.filter(username__startswith="aged-").values_list("username", flat=True)
+    )
+    assert kept == {"aged-31", "aged-100", "aged-182"}
+    prune = AuditEntry.objects.filter(action="prune").get()
+    cutoff = timezone.localdate(now - timedelta(days=183))
+    assert prune.message == f"清理 2 条早于 {cutoff:%Y-%m-%d} 的审计日志"
+
+
+def test_the_retention_setting_is_raised_to_the_floor(tmp_path):
+    """SAFECAMPUS_AUDIT_RETENTION_DAYS below 183 is read as 183 (operations.md §8)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from django.conf import settings; print(settings.AUDIT_RETENTION_DAYS)"
+    for value, expected in (("30", "183"), ("400", "400")):
+        env = {
+            **os.environ,
+            "SAFECAMPUS_AUDIT_RETENTION_DAYS": value,
+            "DJANGO_SETTINGS_MODULE": "safecampus.config.settings.base",
+            "SAFECAMPUS_DATA_DIR": str(tmp_path),
+            "SECRET_KEY": "test-only-secret-key-not-for-production-0123456789",
+        }
+        out = subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {code}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout.strip() == expected

@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 from django.utils import timezone
 
 from safecampus.audit.models import AuditEntry
@@ -21,6 +23,7 @@ from safecampus.emergency.models import Alarm, EmergencyPlan, Incident, Incident
 from safecampus.emergency.selectors import board_events
 from safecampus.notifications.models import Notification
 
+from .clock import clock_fixture  # noqa: F401 — the `clock` fixture
 from .conftest import PERSONAS
 from .factories import api_token
 
@@ -149,8 +152,13 @@ def test_a_latched_alarm_is_reset_by_hand_only_after_someone_took_it(world, butt
     assert not reset.latched and reset.reset_by == guard
     with pytest.raises(BusinessRuleError, match="已复位"):
         services.alarm_reset(user=guard, alarm=alarm, note="again")
-    with pytest.raises(Exception):  # noqa: B017 — PermissionDenied for a teacher
-        services.alarm_reset(user=world.users["staff_a1"], alarm=alarm, note="x")
+    # A teacher sees the alarm (incident.view) but holds no alarm.reset: PermissionDenied.
+    other, _ = _press(world, key="k-0002-abcdef")
+    services.incident_acknowledge(user=world.users["district_a"], incident=other.incident)
+    with pytest.raises(PermissionDenied):
+        services.alarm_reset(user=world.users["staff_a1"], alarm=other, note="x")
+    other.refresh_from_db()
+    assert other.latched and other.reset_at is None and other.reset_by is None
 
 
 def test_a_device_clock_far_off_never_costs_the_alarm(world, button):
@@ -227,7 +235,9 @@ def test_raising_an_incident_checks_its_input_and_a_retry_finds_the_first(world,
     )
     assert created and not created_again and first.pk == again.pk
     assert first.source == "officer" and first.plan is None
-    with pytest.raises(Exception):  # noqa: B017 — PermissionDenied outside scope
+    # Another district's officer: the service refuses (the API's lookup of the school answers
+    # 404 before it gets here; the service checks again).
+    with pytest.raises(PermissionDenied):
         services.incident_raise(
             user=world.users["district_b"],
             school=world.a1,
@@ -235,6 +245,7 @@ def test_raising_an_incident_checks_its_input_and_a_retry_finds_the_first(world,
             severity=4,
             description="x",
         )
+    assert list(Incident.objects.values_list("pk", flat=True)) == [first.pk]
 
 
 def test_a_drill_never_escalates_and_never_reaches_the_city_board(world, plans):
@@ -353,6 +364,70 @@ def test_the_board_websocket_refuses_those_who_do_not_command(world, same_thread
         return connected, code
 
     assert async_to_sync(run)(world.users["guard_a1"]) == (False, 4403)
+
+
+def _ws_with_session(client):
+    """A board opened from a logged-in browser: the session cookie, no user set by hand."""
+    from django.conf import settings
+
+    from safecampus.config.asgi import application
+
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return WebsocketCommunicator(
+        application,
+        "/ws/emergency/board/?after=0",
+        headers=[(b"origin", b"http://testserver"), (b"cookie", cookie.encode())],
+    )
+
+
+def test_the_board_websocket_refuses_and_closes_an_idle_session(
+    world, same_thread_db, clock, monkeypatch
+):
+    """The idle timeout holds on the board as on the pages: an idle session's board is refused
+    (4401) and the session ended; a board left open untouched past the idle time is closed."""
+    from django.test import Client
+
+    from safecampus.emergency import consumers
+
+    from .factories import PASSWORD
+
+    monkeypatch.setattr(consumers, "CATCH_UP_S", 0.05)
+    # channels reads the session's user through its own database_sync_to_async, which closes
+    # "old" connections — on PostgreSQL the test's own, inside its transaction. Keep it open.
+    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
+    client = Client()
+    client.post("/accounts/login/", {"username": "district_a", "password": PASSWORD})
+    assert client.get("/emergency/board/").status_code == 200  # the last-seen stamp: now
+
+    async def connect():
+        communicator = _ws_with_session(client)
+        connected, code = await communicator.connect()
+        return communicator, connected, code
+
+    async def open_then_idle():
+        communicator, connected, _ = await connect()
+        assert connected
+        assert json.loads(await communicator.receive_from(timeout=3))["kind"] == "hello"
+        clock.advance(seconds=1801)  # nobody touches the page
+        closed = await communicator.receive_output(timeout=3)
+        assert closed == {"type": "websocket.close", "code": 4401}
+        await communicator.wait()
+
+    async_to_sync(open_then_idle)()
+    # The session was ended with the board: the page wants a login.
+    assert client.get("/emergency/board/").status_code == 302
+
+    client.post("/accounts/login/", {"username": "district_a", "password": PASSWORD})
+    assert client.get("/emergency/board/").status_code == 200
+    clock.advance(seconds=1801)
+
+    async def refused():
+        communicator, connected, code = await connect()
+        await communicator.disconnect()
+        return connected, code
+
+    assert async_to_sync(refused)() == (False, 4401)
+    assert client.get("/emergency/board/").status_code == 302
 
 
 def test_without_a_channel_layer_a_board_still_hears_of_alarms_from_the_database(
@@ -478,12 +553,18 @@ def test_the_board_and_detail_pages_let_an_officer_take_an_alarm_and_follow_the_
     assert ticked.status_code == 200 and 'data-done="1"' in ticked.content.decode()
     refused = client.post(url, {"step": "close", "report": "x"})
     assert refused.status_code == 403  # not resolved yet: no close form to post
-    empty = client.post(url, {"step": "note", "note": ""})
-    assert (
-        empty.status_code == 200
-        and "此字段" in empty.content.decode()
-        or "required" in empty.content.decode()
-    )
+    # An empty note posted straight to the server (no browser to stop it): the server's own
+    # field error on the note form, and no line on the timeline.
+    lines = IncidentEvent.objects.filter(incident_id=alarm.incident_id).count()
+    for blank in ("", "   "):
+        empty = client.post(url, {"step": "note", "note": blank})
+        assert empty.status_code == 200
+        note_form = empty.content.decode().split('data-testid="step-note"')[1].split("</form>")[0]
+        assert '<div class="invalid-feedback d-block">这个字段是必填项。</div>' in note_form
+    assert IncidentEvent.objects.filter(incident_id=alarm.incident_id).count() == lines
+    assert not IncidentEvent.objects.filter(
+        incident_id=alarm.incident_id, kind=EventKind.NOTE
+    ).exists()
     assert Incident.objects.get().status == "acknowledged"
 
 
@@ -528,3 +609,40 @@ def test_an_api_token_user_follows_the_whole_workflow(world, plans, client):
         client, f"{base}/close", {"report": "可疑人员已由民警带离，无人员受伤。"}, **auth
     )
     assert closed.json()["status"] == "closed" and closed.json()["report"].startswith("可疑")
+
+
+def test_another_schools_guard_and_another_districts_officer_cannot_reset_the_alarm(
+    world, plans, client
+):
+    """alarm.reset is held at one's own units: a guard of school A2 (same district) and the
+    officer of district B do not see A1's alarm — 404 on the API and on the page (outside
+    scope, permissions.md) — and the alarm stays latched with no line on the timeline."""
+    from .factories import RoleAssignmentFactory, UserFactory
+
+    alarm, _ = _press(world)
+    services.incident_acknowledge(user=world.users["district_a"], incident=alarm.incident)
+    other_guard = UserFactory(username="guard_a2")
+    RoleAssignmentFactory(user=other_guard, unit=world.a2.unit, role="guard")
+    lines = IncidentEvent.objects.filter(incident_id=alarm.incident_id).count()
+    for user in (other_guard, world.users["district_b"]):
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(user)}"}
+        api = _post(client, f"/api/v1/emergency/alarms/{alarm.pk}/reset", {"note": "误触"}, **auth)
+        assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+        page = Client()
+        page.force_login(user)
+        refused = page.post(
+            f"/emergency/incidents/{alarm.incident_id}/reset/", {"alarm": alarm.pk, "note": "误触"}
+        )
+        assert refused.status_code == 404
+    alarm.refresh_from_db()
+    assert alarm.latched and alarm.reset_at is None and alarm.reset_by is None
+    assert alarm.reset_note == ""
+    assert IncidentEvent.objects.filter(incident_id=alarm.incident_id).count() == lines
+    # The school's own guard may (the incident has been taken).
+    own = _post(
+        client,
+        f"/api/v1/emergency/alarms/{alarm.pk}/reset",
+        {"note": "误触，已核实"},
+        HTTP_AUTHORIZATION=f"Bearer {api_token(world.users['guard_a1'])}",
+    )
+    assert own.status_code == 200 and own.json()["latched"] is False

@@ -176,3 +176,28 @@ def test_an_incident_taken_just_before_the_run_is_left_alone(world, status):
     incident = _alarm(world, minutes_ago=6)
     Incident.objects.filter(pk=incident.pk).update(status=status)
     assert alarms_escalate() == 0 and not _escalated(incident)
+
+
+def test_the_limit_is_met_at_the_exact_second(world):
+    """The rule: an incident still 待接警 when `acknowledge_within_min` (5) minutes have passed
+    since it was raised escalates — at 300 s exactly, not at 299 s; and once only."""
+    first = _alarm(world, minutes_ago=0, key="E-boundary-1")
+    second = _alarm(world, minutes_ago=0, key="E-boundary-2")
+    Incident.objects.filter(pk=second.pk).update(raised_at=first.raised_at + timedelta(seconds=2))
+    second.refresh_from_db()
+    t0 = first.raised_at
+    assert alarms_escalate(now=t0 + timedelta(seconds=299)) == 0
+    assert not _escalated(first) and not _escalated(second)
+    assert alarms_escalate(now=t0 + timedelta(seconds=300)) == 1  # first: 300 s, second: 298 s
+    assert _escalated(first) and not _escalated(second)
+    assert alarms_escalate(now=t0 + timedelta(seconds=301)) == 0  # second: 299 s
+    assert not _escalated(second)
+    assert alarms_escalate(now=t0 + timedelta(seconds=302)) == 1  # second: 300 s
+    assert _escalated(second)
+    assert alarms_escalate(now=t0 + timedelta(seconds=303)) == 0
+    for incident in (first, second):
+        assert (
+            IncidentEvent.objects.filter(incident=incident, kind=EventKind.ESCALATED).count() == 1
+        )
+    first.refresh_from_db()
+    assert first.escalated_at is not None and first.status == IncidentStatus.RAISED

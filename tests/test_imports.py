@@ -316,3 +316,83 @@ def test_dates_numbers_and_booleans_keep_their_types(world, as_user):
     assert body["created"] == 1
     guard = Guard.objects.get(licence_no="L9")
     assert (guard.licence_expiry, guard.birth_year) == (date(2031, 5, 6), 1975)
+
+
+# --- All or nothing, in the write phase too ---------------------------------------------------
+
+
+def test_a_clash_only_the_write_finds_writes_nothing_and_names_the_row(world, as_user, monkeypatch):
+    """Between the check and the write another school registers one of the file's device IDs
+    (a concurrent form or import; here, for want of a second connection, inside the import's
+    transaction, so it is rolled back with it): the database refuses the write. Nothing of the file is
+    written — not the new cameras, not the update of the existing one — and the refusal names
+    the row, found by checking again."""
+    from safecampus.devices.importers import CameraImporter
+    from safecampus.devices.models import Camera
+
+    from .test_devices import _camera, _id, _upload, _workbook
+
+    existing = _camera(world, n=1)
+    check = CameraImporter.check
+    concurrent = []
+
+    def check_then_someone_registers(self, rows, errors):
+        check(self, rows, errors)
+        if not concurrent:  # once, right after the first check
+            concurrent.append(_camera(world, school=world.b1, n=3, name="乙校新登记"))
+
+    monkeypatch.setattr(CameraImporter, "check", check_then_someone_registers)
+    data = _workbook(
+        [
+            ("校门口枪机1（更名）", _id(1), "校门口", "DS-2CD3T47", "", ""),
+            ("走廊半球1", _id(2), "教学楼走廊及出入口", "", "", ""),
+            ("操场球机1", _id(3), "playground", "", "", ""),
+        ]
+    )
+    response = _upload(as_user("director_a1"), world.a1, data)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "import_rejected"
+    assert [(e["row"], e["column"]) for e in error["details"]] == [(4, "设备编码")]
+    assert "已被其他学校或设备登记" in error["details"][0]["message"]
+    assert list(Camera.objects.filter(school=world.a1).values_list("pk", "name")) == [
+        (existing.pk, existing.name)
+    ]
+    assert not Camera.objects.filter(device_id=_id(2)).exists()
+    assert AuditEntry.objects.filter(action="import", outcome="failure").count() == 1
+
+
+def test_updates_of_existing_schools_with_one_bad_row_update_nothing(world, as_user):
+    before = list(
+        School.objects.order_by("pk").values_list("unit__code", "unit__name", "students", "staff")
+    )
+    rows = [
+        [1, "甲区第一小学", "TA01", "小学", "公办", 1500, 90, "否", 0, "", ""],
+        [2, "甲区幼儿园", "TA02", "幼儿园", "公办", 260, 31, "否", 0, "", ""],
+        [3, "甲区实验小学", "TA31", "大学预科", "公办", 100, 10, "否", 0, "", ""],
+    ]
+    response = api_import(as_user("district_a"), "schools", ledger(rows))
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "import_rejected"
+    assert [(e["row"], e["column"]) for e in error["details"]] == [(6, "学段")]
+    after = list(
+        School.objects.order_by("pk").values_list("unit__code", "unit__name", "students", "staff")
+    )
+    assert after == before
+    assert not OrgUnit.objects.filter(code="TA31").exists()
+
+
+def test_a_school_renamed_in_the_file_frees_its_name_for_a_new_one(world, as_user):
+    """The check allows it (after the import every name is unique in the district); the
+    write must too — it once created the new school before renaming the old one, and the
+    database refused the file."""
+    rows = [
+        [1, "甲区第一小学（老校区）", "TA01", "小学", "公办", 1500, 90, "否", 0, "", ""],
+        [2, "甲区第一小学", "TA50", "小学", "公办", 260, 31, "否", 0, "", ""],
+    ]
+    response = api_import(as_user("district_a"), "schools", ledger(rows))
+    assert response.status_code == 200
+    assert (response.json()["created"], response.json()["updated"]) == (1, 1)
+    names = dict(OrgUnit.objects.filter(code__in=["TA01", "TA50"]).values_list("code", "name"))
+    assert names == {"TA01": "甲区第一小学（老校区）", "TA50": "甲区第一小学"}

@@ -327,8 +327,29 @@ def test_a_cross_check_team_from_another_district_inspects_and_reports(world, as
     assert hazard.school == world.a1 and hazard.found_by == world.users["district_b"]
     # The visitor sees the inspection, not the rest of the school's records.
     assert visitor.get(f"/api/v1/hazards/{hazard.pk}").status_code == 404
-    page = visitor.post(f"/inspections/{inspection.pk}/", {"latitude": "not-a-number"})
-    assert page.status_code in (200, 302)
+    # A second submission from the page (all items passed this time, a garbled position) is
+    # refused with the reason and changes nothing: same results, same one hazard.
+    inspection.refresh_from_db()
+    before = (inspection.status, inspection.submitted_at)
+    recorded = list(
+        InspectionResult.objects.order_by("pk").values_list("item_id", "outcome", "note")
+    )
+    page = visitor.post(
+        f"/inspections/{inspection.pk}/",
+        {
+            "latitude": "not-a-number",
+            **{f"outcome-{item['id']}": "pass" for item in items},
+        },
+    )
+    assert page.status_code == 200
+    assert "该检查已提交" in page.content.decode()
+    inspection.refresh_from_db()
+    assert (inspection.status, inspection.submitted_at) == before
+    assert (
+        list(InspectionResult.objects.order_by("pk").values_list("item_id", "outcome", "note"))
+        == recorded
+    )
+    assert list(Hazard.objects.values_list("pk", flat=True)) == [hazard.pk]
 
 
 def test_the_campaign_page_plans_a_school_with_its_inspection_team(spot, world, as_user):

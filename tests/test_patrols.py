@@ -21,6 +21,7 @@ from safecampus.rules.models import RuleSet
 
 from .conftest import PERSONAS
 from .factories import RoleAssignmentFactory, SchoolFactory, UserFactory, api_token
+from .html_tables import first_column, table_rows
 
 SCANNERS = {"principal_a1", "director_a1", "staff_a1", "guard_a1"}
 # Roles that see A1's check points but do not patrol: 403 on a scan.
@@ -337,7 +338,25 @@ def test_check_points_and_visits_are_scoped(world, as_user, persona):
         return
     assert {p["id"] for p in points.json()["items"]} == visible
     assert {v["check_point_id"] for v in visits.json()["items"]} == visible
-    assert index.status_code in (200, 302)
+    single = {
+        "principal_a1": world.a1,
+        "director_a1": world.a1,
+        "staff_a1": world.a1,
+        "guard_a1": world.a1,
+        "counsellor_a1": world.a1,
+        "teacher_b1": world.b1,
+        "district_b": world.b1,  # district B has one school
+        "principal_c1": world.c1,
+    }
+    if persona in single:  # one school in patrol.view scope: straight to its page
+        assert index.status_code == 302
+        assert index["Location"] == f"/patrols/schools/{single[persona].pk}/"
+    else:  # the roll-up lists exactly the districts of the check points in scope
+        assert index.status_code == 200
+        districts = {a1.pk: "甲区", b1.pk: "乙区"}
+        rows = table_rows(index.content.decode(), "rollup-table")
+        # One key-area point per school, none visited yesterday: 1 school, 0 complete, 1 missing.
+        assert rows == [[districts[pk], "1", "0", "1", "0.0%"] for pk in sorted(visible)]
     for point in (a1, b1):
         detail = client.get(f"/api/v1/patrols/check-points/{point.pk}")
         day = client.get(f"/api/v1/patrols/schools/{point.school_id}/day")
@@ -527,10 +546,15 @@ def test_the_rollup_counts_schools_per_district_and_drills_down_to_the_misses(
     assert [m["name"] for m in direct["missing_schools"]] == ["测试市第一中学"]
     page = officer.get(f"/patrols/?date={day.isoformat()}&district={world.district_a.pk}")
     html = page.content.decode()
-    assert "33.33%" in html and "甲区幼儿园" in html and f"/patrols/schools/{world.a2.pk}/" in html
-    # A district officer sees only the district, and its misses at once.
+    assert '<div class="sc-figure" data-testid="rollup-rate">33.33%</div>' in html
+    assert first_column(html, "rollup-table") == ["甲区", "市直属"]
+    assert first_column(html, "missing-schools") == ["甲区幼儿园"]
+    assert f"/patrols/schools/{world.a2.pk}/" in html
+    # A district officer sees only the district, and its misses at once (the tables, not the
+    # page: the filter form may name what the tables must not list).
     mine = as_user("district_a").get(f"/patrols/?date={day.isoformat()}").content.decode()
-    assert "甲区幼儿园" in mine and "测试市第一中学" not in mine
+    assert first_column(mine, "rollup-table") == ["甲区"]
+    assert first_column(mine, "missing-schools") == ["甲区幼儿园"]
     # The school's own people land on their school's page.
     landing = as_user("guard_a1").get("/patrols/")
     assert landing.status_code == 302 and landing["Location"] == f"/patrols/schools/{world.a1.pk}/"

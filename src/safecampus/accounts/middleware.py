@@ -1,6 +1,5 @@
 """Session rules of 等保 level 3: idle sessions end, expired passwords must be changed."""
 
-import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -12,8 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .models import User
+from .sessions import LAST_SEEN, now_seconds, session_idle
 
-LAST_SEEN = "safecampus_last_seen"
+__all__ = ["LAST_SEEN", "IdleTimeoutMiddleware", "PasswordExpiryMiddleware"]
 
 
 class IdleTimeoutMiddleware:
@@ -24,9 +24,9 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and hasattr(request, "session"):
-            now = int(time.time())
+            now = now_seconds()
             last_seen = request.session.get(LAST_SEEN)
-            if last_seen is not None and now - last_seen > settings.IDLE_TIMEOUT_SECONDS:
+            if session_idle(request.session, now):
                 logout(request)
                 minutes = settings.IDLE_TIMEOUT_SECONDS // 60
                 if request.path.startswith("/api/"):

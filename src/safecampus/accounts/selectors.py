@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from safecampus.access.models import RoleAssignment
@@ -51,15 +51,20 @@ def user_get(*, manager: User, user_id: int) -> User:
 
 
 def locked_usernames(usernames: Iterable[str]) -> set[str]:
-    """Which of these accounts the login lockout currently holds."""
+    """Which of these accounts the login lockout currently holds. django-axes keeps one row per
+    username, address and browser, and locks a username on the sum of its rows' recent
+    failures (the lockout is per username): so the sum here too, not one row's count."""
     from axes.models import AccessAttempt
 
     return set(
         AccessAttempt.objects.filter(
             username__in=list(usernames),
-            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
             attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
-        ).values_list("username", flat=True)
+        )
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .values_list("username", flat=True)
     )
 
 

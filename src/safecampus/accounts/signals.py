@@ -15,6 +15,7 @@ from safecampus.audit.services import audit_event
 from safecampus.core.texts import Text
 
 from .models import User
+from .sessions import session_start
 
 
 def _ip(request: HttpRequest | None) -> str | None:
@@ -23,6 +24,8 @@ def _ip(request: HttpRequest | None) -> str | None:
 
 @receiver(user_logged_in)
 def _logged_in(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        session_start(request.session)
     with acting_as(actor_for_user(user, channel="web", ip=_ip(request))):
         audit_event(AuditAction.LOGIN, user)
 

@@ -181,8 +181,11 @@ def audit_suppressed(summary: Text | str) -> Iterator[None]:
 
 
 def audit_entries_prune(*, now: datetime | None = None) -> int:
-    """Delete the entries older than the retention setting; the database refuses younger ones."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    """Delete the entries older than the retention setting, never one younger than the legal
+    floor whatever the setting says (an override below it would otherwise run into the
+    database's refusal and prune nothing at all)."""
+    days = max(settings.AUDIT_RETENTION_DAYS, settings.AUDIT_RETENTION_MIN_DAYS)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE at < %s", [cutoff])  # noqa: S608
@@ -192,7 +195,7 @@ def audit_entries_prune(*, now: datetime | None = None) -> int:
             message=Text(
                 N_("清理 %(count)s 条早于 %(day)s 的审计日志"),
                 count=deleted,
-                day=f"{cutoff:%Y-%m-%d}",
+                day=f"{timezone.localtime(cutoff):%Y-%m-%d}",  # the reader's (Beijing) date
             ),
         )
     logger.info("pruned %s audit entries older than %s", deleted, cutoff)

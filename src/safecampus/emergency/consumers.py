@@ -20,12 +20,15 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from safecampus.access.scope import grants_for
+from safecampus.accounts.sessions import now_seconds, session_live_user_id
 
 from . import realtime
 from .selectors import REPLAY_LIMIT, board_event_ids, board_events_by_id
 
 CATCH_UP_S = 5.0
 SENT_MEMORY = 5000
+# How often an open board asks whether its session still lives (idle, logged out, 12 h over).
+SESSION_CHECK_S = 60
 
 
 def _groups_of(user) -> list[str]:
@@ -50,6 +53,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.user = user
+        # The idle timeout and the session's end hold here as on the pages: a board does not
+        # open on a session that a request would end.
+        if not await self._session_lives():
+            await self.close(code=4401)
+            return
         self.board_groups = await database_sync_to_async(_groups_of)(user)
         if not self.board_groups:
             await self.close(code=4403)
@@ -65,6 +73,20 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"kind": "hello", "cursor": self.cursor}))
         await self.catch_up()
         self.catch_up_task = asyncio.create_task(self._catch_up_loop())
+
+    def _session_key(self) -> str | None:
+        session = self.scope.get("session")
+        return getattr(session, "session_key", None) if session is not None else None
+
+    async def _session_lives(self) -> bool:
+        """Whether the board's login session is still on (a board authenticated otherwise, with
+        no session, is not asked)."""
+        self.session_checked_at = now_seconds()
+        key = self._session_key()
+        if key is None:
+            return True
+        user_id = await database_sync_to_async(session_live_user_id)(key)
+        return user_id == str(self.user.pk)
 
     def _after(self) -> int:
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -124,6 +146,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await asyncio.sleep(CATCH_UP_S * random.random())  # spread the boards' reads
         while True:
             try:
+                # Watching is not using: a board nobody touches ends with its idle session.
+                due = now_seconds() - self.session_checked_at >= SESSION_CHECK_S
+                if due and not await self._session_lives():
+                    await self.close(code=4401)
+                    return
                 await self.catch_up()
             except asyncio.CancelledError:
                 raise

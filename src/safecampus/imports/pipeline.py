@@ -5,12 +5,13 @@ nothing, or rolled back for a preview → audited.
 A refused file is audited as a failure (also when it was only previewed); a preview that
 passes changes nothing, the audit trail included."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
@@ -28,6 +29,8 @@ from safecampus.core.excel import (
 from safecampus.core.texts import Text
 
 from .base import Errors, Importer, ImportResult, Row
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
 Progress = Callable[[str, int], None]
@@ -149,7 +152,25 @@ def _run(
                 unrecognised=layout.unrecognised,
             )
         progress(_("写入"), total)
-        result = importer.write(parsed)
+        try:
+            with transaction.atomic():  # a savepoint, so that the check can run again below
+                result = importer.write(parsed)
+        except IntegrityError as exc:
+            # The database refused what the check had let through: a record written since by
+            # someone else (a form, another import). Check again against the database as it is
+            # now, so that the refusal names the row; nothing of the file is written either way.
+            importer.check(parsed, errors)
+            if errors.listed:
+                raise ImportRejected(
+                    errors.listed,
+                    more_errors=errors.more,
+                    unchecked_rows=errors.unchecked_rows,
+                    unrecognised=layout.unrecognised,
+                ) from exc
+            logger.exception("import %s refused by the database", importer.key)
+            raise BusinessRuleError(
+                _("数据库拒绝写入（可能有人同时修改了相同的记录），未导入任何数据，请重新导入")
+            ) from exc
         if dry_run:
             transaction.set_rollback(True)
         else:

@@ -185,8 +185,8 @@ class SchoolImporter(Importer):
                 result.updated += 1
             else:
                 result.unchanged += 1
-        OrgUnit.objects.bulk_create(new_units, batch_size=500)
-        School.objects.bulk_create(new_schools, batch_size=500)
+        # Updates first: a school renamed in the file frees its old name for a new school of
+        # the same file (names are unique per district), which the check allowed.
         if changed_units:
             OrgUnit.objects.bulk_update(
                 changed_units,
@@ -197,6 +197,8 @@ class SchoolImporter(Importer):
             School.objects.bulk_update(
                 changed_schools, [*School.PROFILE_FIELDS, "district"], batch_size=500
             )
+        OrgUnit.objects.bulk_create(new_units, batch_size=500)
+        School.objects.bulk_create(new_schools, batch_size=500)
         result.created = len(new_units)
         return result
 
