@@ -115,7 +115,7 @@ def decodes(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize(("width", "height"), [(10_000, 10_000), (7_800, 7_800)])
+@pytest.mark.parametrize(("width", "height"), [(10_000, 10_000), (7_800, 7_800), (12_000, 12_000)])
 def test_a_photo_over_60_megapixels_is_refused_before_it_is_decoded(
     world, as_user, settings, tmp_path, decodes, width, height
 ):
