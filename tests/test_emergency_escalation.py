@@ -152,7 +152,7 @@ def test_escalation_reaches_the_citys_webhook_endpoints(world):
         unit=world.city,
         channel="webhook",
         name="市局值班系统",
-        url="http://127.0.0.1:9/hook",
+        url="https://duty.example.org/hook",
         kinds=["incident.escalated"],
     )
     _alarm(world, minutes_ago=6)

@@ -5,7 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import AuthenticationError
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from safecampus.audit.context import bind_user
 from safecampus.core.schemas import Error, RecordId
@@ -24,6 +25,24 @@ class TokenAuth(HttpBearer):
             request.user = user
             bind_user(user)
         return user
+
+
+class CsrfFailed(Exception):
+    """A logged-in browser session sent an unsafe request without a valid CSRF token."""
+
+
+class SessionCsrfAuth(SessionAuth):
+    """The browser's session. Without a logged-in session the caller is not authenticated
+    (401, like a missing token); ninja's own SessionAuth ran the CSRF check first and answered
+    an anonymous POST 403 "CSRF check Failed". A logged-in session must pass the CSRF check on
+    unsafe methods (403 `csrf_failed`)."""
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise CsrfFailed
+        return request.user
 
 
 router = Router(tags=["auth"])

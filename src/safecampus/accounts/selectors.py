@@ -20,7 +20,9 @@ def _managed_assignments(manager: User) -> QuerySet[RoleAssignment]:
 def user_list(
     *, manager: User, q: str = "", role: str = "", active: bool | None = None
 ) -> QuerySet[User]:
-    """Users with at least one role assignment inside the manager's scope."""
+    """Users with at least one role assignment inside the manager's scope, each with only
+    those of their assignments (`assignments.all()`): a district officer managing a teacher
+    who also holds a role in another district does not learn of it."""
     qs = User.objects.filter(pk__in=_managed_assignments(manager).values("user_id"))
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q) | Q(phone__icontains=q))
@@ -31,7 +33,7 @@ def user_list(
     return qs.order_by("username").prefetch_related(
         Prefetch(
             "assignments",
-            queryset=RoleAssignment.objects.select_related("unit").order_by("unit__path"),
+            queryset=_managed_assignments(manager).select_related("unit").order_by("unit__path"),
         )
     )
 

@@ -7,13 +7,14 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import django_auth
 
-from safecampus.accounts.api import TokenAuth
+from safecampus.accounts.api import CsrfFailed, SessionCsrfAuth, TokenAuth
 from safecampus.core.errors import BusinessRuleError
+from safecampus.core.middleware import broken_body_message
 from safecampus.core.registry import each, load
 
 logger = logging.getLogger("safecampus.api")
@@ -23,7 +24,7 @@ api = NinjaAPI(
     version="1.0.0",
     description="所有接口按调用者的组织机构范围返回数据。认证：`Authorization: Bearer <令牌>`（令牌由 `POST /api/v1/auth/token` 获取）或浏览器会话。分页列表返回 `{items, count}`。",
     urls_namespace="api",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), SessionCsrfAuth()],
     docs_url="/docs",
 )
 
@@ -58,6 +59,20 @@ def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "unauthorized", _("未登录或令牌无效"))
+
+
+@api.exception_handler(MultiPartParserError)
+def _broken_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # Read by the API itself (a multipart body on a method other than POST): the same answer as
+    # core.middleware.RejectControlCharactersMiddleware gives a broken POST body.
+    return _error(request, 400, "invalid", broken_body_message())
+
+
+@api.exception_handler(CsrfFailed)
+def _csrf_failed(request: HttpRequest, exc: CsrfFailed) -> HttpResponse:
+    return _error(
+        request, 403, "csrf_failed", _("CSRF 校验失败：浏览器会话的写请求须带 X-CSRFToken 请求头")
+    )
 
 
 @api.exception_handler(PermissionDenied)

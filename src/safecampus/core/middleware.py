@@ -3,7 +3,9 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -25,6 +27,12 @@ class ChineseByDefaultMiddleware:
 
 def _nul_message() -> str:
     return _("请求中含有不允许的空字符（\\x00），请检查输入。")
+
+
+def broken_body_message() -> str:
+    return _(
+        "请求体无效（表单格式错误、内容不完整、字段或文件过多，或超过大小限制），请检查后重新提交。"
+    )
 
 
 def _control_message(field: str, char: str) -> str:
@@ -62,9 +70,14 @@ class RejectControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self._has_nul(request):
-            return self._refuse(request, _nul_message(), "")
-        found = self._control_character(request)
+        try:
+            if self._has_nul(request):
+                return self._refuse(request, _nul_message(), "")
+            found = self._control_character(request)
+        except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+            # The body is read here first: a broken multipart form (bad boundary, bad base64,
+            # truncated) gets the refusal in the API's error shape, not Django's bare HTML 400.
+            return self._refuse(request, broken_body_message(), "")
         if found is not None:
             field, char = found
             return self._refuse(request, _control_message(field, char), field)

@@ -132,6 +132,25 @@ def risk_point_remove(*, user: User, point: SchoolRiskPoint) -> None:
     point.save()
 
 
+class MeasureRetired(BusinessRuleError):
+    """The measure is no longer on the school's list."""
+
+
+def _in_force(item: ResponsibilityItem) -> None:
+    """Refuse a write to a measure that is no longer on the school's list: its risk point was
+    removed (kept for the record) or the measure itself was retired. Read from the database,
+    not the caller's copy, so that a removal just committed is seen."""
+    point_active, item_active = (
+        ResponsibilityItem.objects.filter(pk=item.pk)
+        .values_list("risk_point__active", "active")
+        .get()
+    )
+    if not point_active:
+        raise MeasureRetired(_("该措施所属的风险点已移出本校风险清单，不能再落实责任或检查"))
+    if not item_active:
+        raise MeasureRetired(_("该措施已停用，不能再落实责任或检查"))
+
+
 @transaction.atomic
 def responsibility_assign(
     *,
@@ -144,6 +163,7 @@ def responsibility_assign(
 ) -> ResponsibilityItem:
     school = item.risk_point.school
     require(user, "risklist.manage", school.unit)
+    _in_force(item)
     if person is not None and not (person.is_active and can(person, "risklist.view", school.unit)):
         raise BusinessRuleError(_("责任人须是本校在岗的用户"))
     item.department, item.post, item.person, item.frequency = department, post, person, frequency
@@ -166,6 +186,7 @@ def measure_check_record(
     school = item.risk_point.school
     if item.person_id != user.pk and not can(user, "risklist.manage", school.unit):
         raise PermissionDenied
+    _in_force(item)
     if client_key:
         existing = MeasureCheck.objects.filter(client_key=client_key).first()
         if existing is not None:

@@ -149,7 +149,8 @@ def assign_view(request: UserRequest, item_id: int) -> HttpResponse:
         try:
             services.responsibility_assign(user=request.user, item=item, **form.cleaned_data)
         except BusinessRuleError as exc:
-            form.add_error("person", str(exc))
+            # A measure no longer on the list is not the person field's fault.
+            form.add_error(None if isinstance(exc, services.MeasureRetired) else "person", str(exc))
         else:
             messages.success(request, _("责任已落实到人。"))
             return redirect(

@@ -5,6 +5,7 @@ the in-memory channel layer and Huey on SQLite. DATABASE_URL / REDIS_URL / MQTT_
 switch to PostgreSQL, Redis (cache, channels, Huey) and the MQTT broker.
 """
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -312,3 +313,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "safecampus@localhost")
 # The address of the site, for links in e-mails.
 SAFECAMPUS_BASE_URL = env("SAFECAMPUS_BASE_URL", "http://127.0.0.1:8000")
+# Networks outgoing requests (webhooks, group robots, the SMS provider: core/outbound.py) may
+# reach although they are not public, e.g. "10.20.0.0/16" for a duty system on the bureau's
+# own network; comma-separated CIDRs. Empty: only public addresses. A bad entry stops start-up.
+SAFECAMPUS_OUTBOUND_ALLOW = [
+    str(ipaddress.ip_network(n, strict=False)) for n in env_list("SAFECAMPUS_OUTBOUND_ALLOW", [])
+]

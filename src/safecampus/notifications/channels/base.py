@@ -7,23 +7,24 @@ the registry in `channels/__init__.py` — adding or removing a folder is the wh
 """
 
 import json
+import logging
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import Message as Headers
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 
 from safecampus.accounts.models import User
+from safecampus.core import outbound
 
 from ..models import Delivery
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+logger = logging.getLogger("safecampus.notifications")
 
 # Seconds an HTTP channel waits for the other side: a hung target must not hold up a worker
 # for long, and the retries (dispatch.RETRY_DELAYS) come back to it later.
@@ -112,32 +113,16 @@ class BaseChannel:
 # --- HTTP ------------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A webhook that answers with a redirect is misconfigured; following it would also send
-    # the signed body to an address nobody configured.
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: Headers,
-        newurl: str,
-    ) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def check_http_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("地址须以 http:// 或 https:// 开头")
-
-
-def _snippet(raw: bytes) -> str:
-    return raw[:300].decode("utf-8", "replace").strip()
+    """Raise ValueError (with a message for the user) for an address that is not http(s), or
+    whose host is an IP address that outgoing requests may not reach (core/outbound.py; host
+    names are resolved and checked when sending)."""
+    try:
+        outbound.check_url(url)
+    except outbound.OutboundError as exc:
+        raise ValueError(str(exc)) from None
+    if (reason := outbound.literal_address_refusal(url)) is not None:
+        raise ValueError(reason)
 
 
 def http_request(
@@ -148,23 +133,19 @@ def http_request(
     headers: dict[str, str] | None = None,
     timeout: float = TIMEOUT,
 ) -> tuple[int, bytes]:
-    """(status, body) of a 2xx answer; anything else raises ChannelError."""
+    """(status, body) of a 2xx answer; anything else raises ChannelError (a refused address or
+    a redirect: PermanentChannelError), whose text never holds the remote answer's body."""
     try:
-        check_http_url(url)
-    except ValueError as exc:
-        raise PermanentChannelError(str(exc)) from None
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url, data=body, method=method, headers={"User-Agent": USER_AGENT, **(headers or {})}
-    )
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            return response.status, response.read(1_000_000)
-    except urllib.error.HTTPError as exc:
-        raise ChannelError(f"HTTP {exc.code}: {_snippet(exc.read(300))}") from None
-    except urllib.error.URLError as exc:
-        raise ChannelError(f"连接失败：{exc.reason}") from None
-    except (TimeoutError, OSError) as exc:
-        raise ChannelError(f"连接失败：{exc or type(exc).__name__}") from None
+        answer = outbound.request(
+            method,
+            url,
+            body=body,
+            headers={"User-Agent": USER_AGENT, **(headers or {})},
+            timeout=timeout,
+        )
+    except outbound.OutboundError as exc:
+        raise (PermanentChannelError if exc.permanent else ChannelError)(str(exc)) from None
+    return answer.status, answer.body
 
 
 def post_json(
@@ -180,6 +161,16 @@ def post_json(
     )
 
 
+# What the common error codes of WeCom and DingTalk robots mean, for the delivery log.
+ROBOT_ERRORS: dict[object, str] = {
+    93000: "机器人地址无效（key 错误或机器人已删除）",
+    45009: "发送太频繁，已被限流",
+    300001: "access_token 无效",
+    310000: "加签校验失败或消息不含关键词",
+    130101: "发送太频繁，已被限流",
+}
+
+
 def robot_answer(raw: bytes) -> None:
     """Group robots (WeCom, DingTalk) answer 200 with {"errcode": 0} on success and a
     non-zero errcode (bad key, keyword missing, rate limit) otherwise."""
@@ -191,9 +182,15 @@ def robot_answer(raw: bytes) -> None:
         # Not a robot's answer (wrong address): the page that answered is not echoed into
         # the log, where it would let an address probe read internal pages.
         raise ChannelError("应答不是群机器人的 JSON 格式，请检查地址")
-    if answer.get("errcode", 0) != 0:
+    errcode = answer.get("errcode", 0)
+    if errcode != 0:
+        # The robot's errmsg is remote text: logged for the operator, never shown.
+        logger.warning(
+            "group robot answered errcode %r: %r", errcode, str(answer.get("errmsg"))[:120]
+        )
+        code = errcode if isinstance(errcode, int) else "?"
         raise ChannelError(
-            f"errcode {answer.get('errcode')}: {str(answer.get('errmsg', ''))[:200]}"
+            f"群机器人返回错误码 {code}：{ROBOT_ERRORS.get(code, '请检查地址、密钥或关键词')}"
         )
 
 

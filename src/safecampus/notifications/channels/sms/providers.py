@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from ..base import ChannelError, Message, PermanentChannelError, http_request, m
 logger = logging.getLogger("safecampus.notifications.sms")
 
 TITLE_MAX = 35
+# Aliyun's error codes look like isv.BUSINESS_LIMIT_CONTROL.
+ERROR_CODE = re.compile(r"[A-Za-z0-9_.]{1,64}")
 
 
 class LogProvider:
@@ -118,9 +121,16 @@ class AliyunProvider:
         try:
             answer = json.loads(raw)
         except ValueError:
-            raise ChannelError(f"无法解析的应答：{raw[:200]!r}") from None
-        if answer.get("Code") != "OK":
-            raise ChannelError(f"{answer.get('Code')}: {answer.get('Message', '')}")
+            answer = None
+        if not isinstance(answer, dict):
+            logger.warning("Aliyun SMS answered no JSON object: %r", raw[:120])
+            raise ChannelError("短信服务的应答无法解析，请检查 SAFECAMPUS_SMS_ALIYUN_ENDPOINT")
+        code = answer.get("Code")
+        if code != "OK":
+            # The code is one of Aliyun's documented names; its Message is remote text, logged.
+            logger.warning("Aliyun SMS refused: %r %r", code, str(answer.get("Message"))[:120])
+            shown = code if isinstance(code, str) and ERROR_CODE.fullmatch(code) else "?"
+            raise ChannelError(f"短信服务拒绝发送，错误码 {shown}")
 
 
 def provider_from_env() -> LogProvider | AliyunProvider:
