@@ -413,6 +413,9 @@ def fuzz_records(world) -> Records:
             "username": login_user.username,
             "password": PASSWORD,
             "photo": jpeg(),
+            "deadline": (today + timedelta(days=30)).isoformat(),
+            "planned_start": today.isoformat(),
+            "planned_end": (today + timedelta(days=90)).isoformat(),
             # The decimals: their documented schema is wider than what the API takes (any
             # string, a number of any precision), so valid-looking data is often refused (422).
             "money": "1000.00",

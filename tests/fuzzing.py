@@ -66,6 +66,8 @@ def fuzz_settings(max_examples: int) -> settings:
 WRITES = fuzz_settings(12)
 OUTSIDER_WRITES = fuzz_settings(3)
 READS = fuzz_settings(5)
+# The stateful run: sequences of up to 8 calls that follow the links (create → read → steps).
+STATEFUL = settings(fuzz_settings(15), stateful_step_count=8)
 
 
 def FUZZ(test):  # noqa: N802 (a decorator named as the settings object it replaced)
@@ -125,7 +127,9 @@ def _clean(value):
     return value
 
 
-def aim(case, records, data: st.DataObject, writer=None, *, only_state: bool = False) -> None:
+def aim(
+    case, records, data: st.DataObject | None, writer=None, *, only_state: bool = False
+) -> None:
     """Point a generated request of valid data at the records: each `{id}` of the path drawn
     from the pool of its kind (mostly from the records in the state the writer's step starts
     from); each body field that names a record, a unit or a file set to one that exists (the
@@ -135,7 +139,8 @@ def aim(case, records, data: st.DataObject, writer=None, *, only_state: bool = F
     if case.data_generation_method == DataGenerationMethod.negative:
         return
     state = writer.state if writer else {}
-    for name in list(case.path_parameters or {}):
+    # Without `data` (a stateful step) the path's ids are the ones its link carried.
+    for name in list(case.path_parameters or {}) if data is not None else []:
         pool = _pool(records.pools, case.operation.path, name)
         if name in state:
             ready = records.states[state[name]]
