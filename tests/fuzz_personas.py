@@ -34,7 +34,9 @@ WRITERS: dict[str, Writer] = {
     ),
     "PATCH /schools/{school_id}": W("principal_a1", "school.change at A1"),
     "POST /users": W(
-        "city_admin", "user.manage, staff assignable", {"role": "staff", "unit_id": "a1"}
+        "city_admin",
+        "user.manage, staff assignable",
+        {"role": "staff", "unit_id": "a1", "username": "new_username"},
     ),
     "PATCH /users/{user_id}": W("city_admin", "user.manage, manageable"),
     "POST /users/{user_id}/password-reset": W("city_admin", "user.manage, manageable"),

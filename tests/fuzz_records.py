@@ -414,6 +414,8 @@ def fuzz_records(world) -> Records:
             "password": PASSWORD,
             "photo": jpeg(),
             "deadline": (today + timedelta(days=30)).isoformat(),
+            "on": today.isoformat(),
+            "mapping": "{}",
             "planned_start": today.isoformat(),
             "planned_end": (today + timedelta(days=90)).isoformat(),
             # The decimals: their documented schema is wider than what the API takes (any
@@ -469,6 +471,7 @@ def fuzz_records(world) -> Records:
             "licence": "鲁保 2024-001",
             "event_id": "fuzz-event-1",
             "report": "处置完毕，人员已全部疏散，无人员伤亡。",
+            "new_username": "fuzz_new_user",
             "reason": "整改不到位，需返工后再验收",
         },
         device_token=raw_device_token,

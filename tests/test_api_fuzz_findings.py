@@ -100,3 +100,22 @@ def test_a_control_character_in_an_import_form_is_refused_in_the_documented_shap
     schema = document["paths"]["/api/v1/imports/{key}"]["post"]["responses"]["400"]
     refs = [s["$ref"] for s in schema["content"]["application/json"]["schema"]["anyOf"]]
     assert refs == ["#/components/schemas/ImportRefusalOut", "#/components/schemas/Error"]
+
+
+def test_a_moment_with_an_offset_that_does_not_exist_is_refused_not_a_server_error(world):
+    """ "+16:54" is read by Python and refused by PostgreSQL (a 500 there): no offset beyond
+    ±14:00 exists, so each moment a client gives is refused with 422, and nothing stored."""
+    from safecampus.hazards.models import Hazard
+
+    body = {
+        "school_id": world.a1.pk,
+        "description": "楼梯扶手松动",
+        "found_at": "2024-05-01T08:00:00+16:54",
+    }
+    response = _call("POST", "/api/v1/hazards", world.users["principal_a1"], body)
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["loc"] == ["body", "payload", "found_at"]
+    assert not Hazard.objects.exists()
+    body["found_at"] = "2024-05-01T08:00:00+14:00"
+    response = _call("POST", "/api/v1/hazards", world.users["principal_a1"], body)
+    assert response.status_code == 201

@@ -106,7 +106,9 @@ def test_the_workflows_links_are_followed_through_their_steps(world, fuzz_record
     steps = [
         "POST /hazards/{hazard_id}/assign",
         "POST /hazards/{hazard_id}/start",  # two links from the report
-        "POST /remediation-projects/{project_id}/start",
         "POST /emergency/incidents/{incident_id}/acknowledge",
+        # Not the remediation project's start: its building is taken by the first project
+        # (another of an overlapping kind is refused), so whether that one's link is drawn
+        # depends on the database's ids.
     ]
     assert set(steps) <= set(reached.succeeded()), reached.summary(len(reached.statuses))

@@ -1,4 +1,4 @@
-from datetime import time
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any, Self
 
 from django.utils.translation import gettext as _
@@ -87,3 +87,16 @@ LocalTime = Annotated[
         }
     ),
 ]
+
+
+def _real_offset(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > timedelta(hours=14):
+        raise ValueError(_("时区偏移须在 ±14:00 以内"))
+    return value
+
+
+# A moment given by a client (when a hazard was found, an incident raised …): ISO 8601, its UTC
+# offset one that exists (±14:00). Python reads offsets up to ±24 h, PostgreSQL refuses those
+# beyond ±15:59 — a server error; none is real.
+DateTimeIn = Annotated[datetime, AfterValidator(_real_offset)]

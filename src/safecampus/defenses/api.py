@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from safecampus.access.scope import require
 from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, LocalTime, RecordId
+from safecampus.core.schemas import DateTimeIn, Error, LocalTime, RecordId
 
 from . import services
 from .choices import DutyKind, Employment, EquipmentKind, Indicator, Period
@@ -517,7 +517,7 @@ class EntryIn(Schema):
     )
     reason: str = Field(..., min_length=1, max_length=200)
     host: str = Field(..., min_length=1, max_length=100)
-    entered_at: datetime | None = None
+    entered_at: DateTimeIn | None = None
     client_key: str | None = Field(None, min_length=8, max_length=64)
 
 
