@@ -4,6 +4,7 @@ Errors always answer {"error": {"code": ..., "message": ..., "details": [...]}}.
 """
 
 import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from safecampus.accounts.api import CsrfFailed, SessionCsrfAuth, TokenAuth
 from safecampus.core.errors import BusinessRuleError
@@ -19,7 +21,38 @@ from safecampus.core.registry import each, load
 
 logger = logging.getLogger("safecampus.api")
 
-api = NinjaAPI(
+# What the platform answers before or around any endpoint, whatever the endpoint declares: a
+# caller not let in (401, every authenticated operation), a parameter or body refused by its
+# schema (422, ninja) or holding a control character (400, core.middleware
+# RejectControlCharactersMiddleware) — every operation that takes one. Each operation's own
+# declaration names the answers of its view (403, 404, the business rules' 400 …).
+PLATFORM_ANSWERS = {
+    401: "未登录或令牌无效",
+    400: "请求含有不允许的控制字符，或违反业务规则",
+    422: "请求参数有误",
+}
+
+
+class SafeCampusAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for item in schema["paths"].values():
+            for operation in item.values():
+                answers = operation["responses"]
+                statuses = [401] if operation.get("security") else []
+                if operation.get("parameters") or operation.get("requestBody"):
+                    statuses += [400, 422]
+                for status in statuses:
+                    answers.setdefault(
+                        status, {"description": PLATFORM_ANSWERS[status], "content": error}
+                    )
+        return schema
+
+
+api = SafeCampusAPI(
     title="SafeCampus 平安校园智慧管理平台 API",
     version="1.0.0",
     description="所有接口按调用者的组织机构范围返回数据。认证：`Authorization: Bearer <令牌>`（令牌由 `POST /api/v1/auth/token` 获取）或浏览器会话。分页列表返回 `{items, count}`。",

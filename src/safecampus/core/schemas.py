@@ -1,8 +1,17 @@
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any, Self
 
+from django.utils.translation import gettext as _
 from ninja import Path, Schema
 from ninja.schema import DjangoGetter
-from pydantic import ConfigDict, ModelWrapValidatorHandler, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 
 from .pagination import MAX_ID
 
@@ -55,3 +64,39 @@ def file_answer(media_type: str) -> dict[str, Any]:  # an OpenAPI fragment (JSON
 
 # A record id in a URL path: a positive 64-bit integer, so no lookup overflows the database.
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _local(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError(_("时刻为学校当地时间，不带时区，如 07:30"))
+    return value
+
+
+# A time of day at a school (a gate post's hours): local, without a UTC offset — the database
+# keeps none (a time with one made SQLite refuse the row: a server error). JSON Schema's
+# "time" format is RFC 3339's full-time, which requires the offset, so the document gives
+# the pattern instead of the format.
+LocalTime = Annotated[
+    time,
+    AfterValidator(_local),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "description": "学校当地时间 HH:MM[:SS]，不带时区，如 07:30:00",
+        }
+    ),
+]
+
+
+def _real_offset(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > timedelta(hours=14):
+        raise ValueError(_("时区偏移须在 ±14:00 以内"))
+    return value
+
+
+# A moment given by a client (when a hazard was found, an incident raised …): ISO 8601, its UTC
+# offset one that exists (±14:00). Python reads offsets up to ±24 h, PostgreSQL refuses those
+# beyond ±15:59 — a server error; none is real.
+DateTimeIn = Annotated[datetime, AfterValidator(_real_offset)]

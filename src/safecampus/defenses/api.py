@@ -2,7 +2,7 @@
 physical defenses of a school. Every read goes through the selectors (the choke point), every
 write through the services."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from safecampus.access.scope import require
 from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, RecordId
+from safecampus.core.schemas import DateTimeIn, Error, LocalTime, RecordId
 
 from . import services
 from .choices import DutyKind, Employment, EquipmentKind, Indicator, Period
@@ -255,8 +255,8 @@ class GatePostOut(Schema):
     school_id: int
     name: str
     period: Period
-    starts_at: time
-    ends_at: time
+    starts_at: LocalTime
+    ends_at: LocalTime
     active: bool
     duties: list[DutyOut]
 
@@ -268,8 +268,8 @@ class GatePostOut(Schema):
 class GatePostPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=100)
     period: Period | None = None
-    starts_at: time | None = None
-    ends_at: time | None = None
+    starts_at: LocalTime | None = None
+    ends_at: LocalTime | None = None
     active: bool | None = None
 
 
@@ -277,8 +277,8 @@ class GatePostIn(Schema):
     school_id: int = SchoolId
     name: str = Field(..., min_length=1, max_length=100)
     period: Period
-    starts_at: time
-    ends_at: time
+    starts_at: LocalTime
+    ends_at: LocalTime
     active: bool = True
 
 
@@ -517,7 +517,7 @@ class EntryIn(Schema):
     )
     reason: str = Field(..., min_length=1, max_length=200)
     host: str = Field(..., min_length=1, max_length=100)
-    entered_at: datetime | None = None
+    entered_at: DateTimeIn | None = None
     client_key: str | None = Field(None, min_length=8, max_length=64)
 
 

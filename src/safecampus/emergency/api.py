@@ -12,7 +12,7 @@ from safecampus.access.scope import require, scoped_get
 from safecampus.accounts.models import User
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, RecordId
+from safecampus.core.schemas import DateTimeIn, Error, RecordId
 from safecampus.devices.auth import DeviceTokenAuth
 from safecampus.devices.messages import Malformed
 from safecampus.devices.models import AlarmButton
@@ -204,7 +204,7 @@ class RaiseIn(Schema):
     description: str = Field(..., min_length=1, max_length=1000)
     place: str = Field("", max_length=100)
     is_drill: bool = False
-    raised_at: datetime | None = None
+    raised_at: DateTimeIn | None = None
     client_key: str | None = Field(None, min_length=8, max_length=64)
 
 

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -153,6 +154,10 @@ STEP = {200: PlanDetailOut, 400: Error, 403: Error, 404: Error, 422: Error}
 )
 def plan_patch(request, plan_id: RecordId, payload: PlanPatch):
     plan = plan_get(user=request.auth, plan_id=plan_id)
+    # Who may write the plan before what is written (403 before 400, as documented): a caller
+    # who may not learns nothing of the fields' rules.
+    if not services.plan_manageable(request.auth, plan.unit):
+        raise PermissionDenied
     changes = payload.dict(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:

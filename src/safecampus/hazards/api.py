@@ -15,7 +15,7 @@ from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.excel import XLSX_CONTENT_TYPE, xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset, Rows
-from safecampus.core.schemas import Error, RecordId, RowSchema, file_answer
+from safecampus.core.schemas import DateTimeIn, Error, RecordId, RowSchema, file_answer
 from safecampus.core.texts import Text
 from safecampus.orgs.models import OrgUnit, School
 from safecampus.risks.models import Aspect
@@ -126,7 +126,7 @@ class ReportIn(Schema):
     source: HazardSource = HazardSource.REPORT
     place: str = Field("", max_length=100)
     aspect: str | None = Field(None, pattern=r"^\d{2}$")
-    found_at: datetime | None = None
+    found_at: DateTimeIn | None = None
     client_key: str | None = Field(
         None,
         min_length=8,

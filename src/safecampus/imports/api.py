@@ -142,7 +142,15 @@ def import_template_api(
 
 @router.post(
     "/imports/{key}",
-    response={200: ImportResultOut, 400: ImportRefusalOut, 403: Error, 404: Error, 422: Error},
+    # 400: the file refused (ImportRefusalOut), or a field of the form refused before it is
+    # read (the control characters of core.middleware: the one error shape).
+    response={
+        200: ImportResultOut,
+        400: ImportRefusalOut | Error,
+        403: Error,
+        404: Error,
+        422: Error,
+    },
     summary="从 Excel 导入（全部成功或全部不导入；可先预览）",
     description=(
         "multipart 表单：`file`（.xlsx）；按学校导入的种类另须 `school`；风险清单另须 "

@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.pagination import MAX_ID, LimitOffset
-from safecampus.core.schemas import Error, RecordId, file_answer
+from safecampus.core.schemas import DateTimeIn, Error, RecordId, file_answer
 from safecampus.hazards.choices import HazardLevel
 from safecampus.orgs.selectors import school_get
 
@@ -103,7 +103,7 @@ class ScanIn(Schema):
         description="客户端生成的提交编号；重试时重复提交同一编号不会产生重复记录",
     )
     note: str = Field("", max_length=500)
-    visited_at: datetime | None = Field(
+    visited_at: DateTimeIn | None = Field(
         None, description="离线补传时的巡查时间（24 小时以内）；缺省为现在"
     )
     latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=12, decimal_places=8)
