@@ -731,7 +731,6 @@ def _fuzz():
 
     @schema.include(path_regex=MINE).parametrize()
     @FUZZ
-    @pytest.mark.fuzz
     def test_this_apps_endpoints_never_answer_a_server_error(case, district_api_schema):
         headers = {"Authorization": f"Bearer {district_api_schema.token}"}
         response = case.call_wsgi(headers=headers)

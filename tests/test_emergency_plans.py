@@ -803,7 +803,6 @@ def _fuzz():
 
     @schema.include(path_regex=r"^/api/v1/emergency/plans").parametrize()
     @FUZZ
-    @pytest.mark.fuzz
     def test_the_plan_endpoints_never_answer_a_server_error(case, principal_api_schema):
         headers = {"Authorization": f"Bearer {principal_api_schema.token}"}
         response = case.call_wsgi(headers=headers)
