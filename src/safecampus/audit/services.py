@@ -181,12 +181,36 @@ def audit_suppressed(summary: Text | str) -> Iterator[None]:
 
 
 def audit_entries_prune(*, now: datetime | None = None) -> int:
-    """Delete the entries older than the retention setting; the database refuses younger ones."""
+    """Delete the entries older than the retention setting (the database refuses younger ones),
+    keeping the chain verifiable: only a prefix of the chain goes — up to the first entry that
+    is still young, so an old entry written after a young one waits for the next night — and a
+    sealed checkpoint records the seal of the last entry deleted, where the verifier starts."""
+    from .chain import audit_key, chain_head_lock, checkpoint_write
+
     cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    audit_key()  # no key, no purge: the checkpoint could not be sealed
+    table = AuditEntry._meta.db_table
     with transaction.atomic():
+        head_seq, _ = chain_head_lock("default")  # no entry is appended meanwhile
+        young = AuditEntry.objects.filter(seq__isnull=False, at__gte=cutoff).aggregate(
+            first=models.Min("seq")
+        )["first"]
+        boundary = young if young is not None else head_seq + 1
+        last = (
+            AuditEntry.objects.filter(seq__lt=boundary)
+            .order_by("-seq")
+            .values_list("seq", "mac")
+            .first()
+        )
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE at < %s", [cutoff])  # noqa: S608
+            # Entries from before the chain (seq null) go by their time alone.
+            cursor.execute(
+                f"DELETE FROM {table} WHERE seq < %s OR (seq IS NULL AND at < %s)",  # noqa: S608
+                [boundary, cutoff],
+            )
             deleted: int = cursor.rowcount
+        if last is not None and last[0] is not None:
+            checkpoint_write(seq=last[0], mac_hex=last[1] or "")
         audit_event(
             AuditAction.PRUNE,
             message=Text(

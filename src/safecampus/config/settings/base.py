@@ -223,6 +223,10 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # Audit entries are kept at least this long; 等保 and the Cybersecurity Law ask for ≥ 6 months.
 AUDIT_RETENTION_DAYS = max(env_int("SAFECAMPUS_AUDIT_RETENTION_DAYS", 190), 183)
+# The key that seals the audit trail (HMAC-SM3 chain, audit/chain.py): a file outside the
+# database, 0600, made by `safecampus audit-key` (and `safecampus demo`). Back it up apart from
+# the database: without it the trail cannot be verified.
+SAFECAMPUS_AUDIT_KEY_FILE = Path(env("SAFECAMPUS_AUDIT_KEY_FILE", str(DATA_DIR / "audit_key")))
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
