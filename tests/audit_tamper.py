@@ -67,13 +67,18 @@ def entries_at(n: int, days: int) -> list[AuditEntry]:
     """Entries sealed as if written `days` from now: the database clock read by the chain is
     moved and the stamping trigger is off (the application itself can do neither)."""
     then = timezone.now() + timedelta(days=days)
-    original = chain.db_now
-    chain.db_now = lambda using: then
+    original = chain._head_advance
+
+    def advance_then(using: str, places: int):
+        seq, prev, _now = original(using, places)
+        return seq, prev, then
+
+    chain._head_advance = advance_then
     try:
         with triggers_off("stamp"):
             return written(n)
     finally:
-        chain.db_now = original
+        chain._head_advance = original
 
 
 def broken_at() -> tuple[int | None, str]:

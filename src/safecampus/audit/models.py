@@ -160,18 +160,17 @@ class AuditEntry(models.Model):
 
 
 class AuditChain(models.Model):
-    """The head of the chain: one row (id 1), locked by every append so that entries written by
-    many processes form one chain. `legacy_max_id`: entries up to it predate the chain."""
+    """The head of the chain: one row (id 1), moved on by every append (which locks it) so that
+    entries written by many processes form one chain. `legacy_max_id`: entries up to it predate the chain."""
 
     seq = models.BigIntegerField(default=0)
-    mac = models.CharField(max_length=64, blank=True)
     legacy_max_id = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("审计日志链头")
 
     def __str__(self) -> str:
-        return f"{self.seq} {self.mac}"
+        return str(self.seq)
 
 
 class AuditCheckpoint(models.Model):

@@ -191,7 +191,7 @@ def audit_entries_prune(*, now: datetime | None = None) -> int:
     audit_key()  # no key, no purge: the checkpoint could not be sealed
     table = AuditEntry._meta.db_table
     with transaction.atomic():
-        head_seq, _ = chain_head_lock("default")  # no entry is appended meanwhile
+        head_seq = chain_head_lock("default")
         young = AuditEntry.objects.filter(seq__isnull=False, at__gte=cutoff).aggregate(
             first=models.Min("seq")
         )["first"]

@@ -22,4 +22,4 @@ def prune_audit_entries() -> int:
 @db_periodic_task(crontab(hour="19", minute="47"))  # type: ignore[untyped-decorator]
 def log_audit_chain_head() -> int:
     """Daily: write the audit chain's head (sequence number and seal) to the log."""
-    return chain_head_log().seq
+    return chain_head_log()[0]

@@ -77,7 +77,7 @@ def forwards(apps, schema_editor):
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM audit_auditentry")
         legacy_max_id = cursor.fetchone()[0]
         cursor.execute(
-            "INSERT INTO audit_auditchain (id, seq, mac, legacy_max_id) VALUES (1, 0, '', %s)",
+            "INSERT INTO audit_auditchain (id, seq, legacy_max_id) VALUES (1, 0, %s)",
             [legacy_max_id],
         )
 
@@ -101,7 +101,6 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('seq', models.BigIntegerField(default=0)),
-                ('mac', models.CharField(blank=True, max_length=64)),
                 ('legacy_max_id', models.BigIntegerField(default=0)),
             ],
             options={
