@@ -33,6 +33,7 @@ SMALL_CITY = """
 import django
 django.setup()
 from django.core.management import call_command
+call_command("audit-key", verbosity=0)  # as `safecampus demo` does: migrate writes entries
 call_command("migrate", verbosity=0)
 from safecampus.audit.context import Actor, acting_as
 from safecampus.devices.models import Camera

@@ -180,7 +180,8 @@ def test_a_batch_costs_the_same_statements_for_one_alarm_or_many(world, plans, b
                 [_item(buttons[i % 3], f"N{n}-{i}") for i in range(n)], lookups=lookups
             )
         counts.append(len(queries.captured_queries))
-    assert counts[0] == counts[1] <= 10, counts
+    # 13: four of them are the audit chain's, two per audited INSERT (audit/chain.py).
+    assert counts[0] == counts[1] <= 13, counts
 
 
 def test_the_same_event_id_within_a_batch_and_against_stored_alarms_is_one_alarm(

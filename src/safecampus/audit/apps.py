@@ -7,4 +7,4 @@ class AuditConfig(SafeCampusAppConfig):
     verbose_name = "审计日志"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401

@@ -4,7 +4,10 @@ read of a sensitive one (等保 level 3, Cybersecurity Law art. 21).
 Business models inherit AuditedModel: single saves and deletes are recorded by signals,
 bulk writes by AuditedQuerySet, so no write path can skip the trail. Entries cannot be
 changed through the ORM, and database triggers (migration 0002) refuse UPDATE always and
-DELETE of entries younger than the legal minimum, whatever client connects.
+DELETE of entries younger than the legal minimum, whatever client connects. Each entry is
+stamped with the database's time and sealed into an HMAC-SM3 chain (chain.py, migration 0007),
+so that a change made behind the application's back — with the triggers disabled — is found
+by `safecampus audit-verify`.
 """
 
 from collections.abc import Iterable
@@ -48,6 +51,15 @@ class AuditOutcome(models.TextChoices):
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
+    def bulk_create(
+        self, objs: Iterable["AuditEntry"], *args: Any, **kwargs: Any
+    ) -> list["AuditEntry"]:
+        from .chain import chain_append
+
+        entries = list(objs)
+        chain_append(entries, using=self.db, batch_size=kwargs.get("batch_size"))
+        return entries
+
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("审计日志不可修改")
 
@@ -88,6 +100,12 @@ class AuditEntry(models.Model):
     # The message as a translatable text (core/texts.py), shown in the reader's language;
     # `message` keeps it in the platform's language. Null on entries written before.
     message_i18n = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    # The entry's place in the chain and its seal: HMAC-SM3 over its fields and the previous
+    # entry's seal (chain.py). Null on entries written before the chain existed.
+    # Both nullable and the uniqueness a partial index: SQLite adds them with ALTER TABLE ADD
+    # COLUMN / CREATE INDEX, not by rebuilding the table (which would drop its triggers).
+    seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    mac = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
     scope_path = "unit_path"
@@ -99,6 +117,11 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seq"], condition=models.Q(seq__isnull=False), name="audit_entry_seq_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_repr}"
@@ -106,7 +129,13 @@ class AuditEntry(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("审计日志不可修改")
-        super().save(*args, **kwargs)
+        from .chain import chain_append
+
+        chain_append([self], using=kwargs.get("using") or self._state.db or "default")
+
+    def save_sealed(self, using: str) -> None:
+        """The plain INSERT, for chain.py once it has stamped and sealed the entry."""
+        super().save(using=using, force_insert=True)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("审计日志不可删除")
@@ -128,6 +157,37 @@ class AuditEntry(models.Model):
         """The object's kind in the active language, e.g. 隐患 / Hazard; else its code."""
         model = self.object_model()
         return str(model._meta.verbose_name) if model is not None else self.object_type
+
+
+class AuditChain(models.Model):
+    """The head of the chain: one row (id 1), moved on by every append (which locks it) so that
+    entries written by many processes form one chain. `legacy_max_id`: entries up to it predate the chain."""
+
+    seq = models.BigIntegerField(default=0)
+    legacy_max_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("审计日志链头")
+
+    def __str__(self) -> str:
+        return str(self.seq)
+
+
+class AuditCheckpoint(models.Model):
+    """Written by the retention purge: the chain now starts after entry `seq`, whose seal was
+    `mac`. Sealed itself, append-only (triggers): the verifier starts from the latest one."""
+
+    at = models.DateTimeField(default=timezone.now)
+    seq = models.BigIntegerField()
+    mac = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("审计日志检查点")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.seq}"
 
 
 class AuditedQuerySet(models.QuerySet[_M]):

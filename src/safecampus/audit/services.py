@@ -183,13 +183,37 @@ def audit_suppressed(summary: Text | str) -> Iterator[None]:
 def audit_entries_prune(*, now: datetime | None = None) -> int:
     """Delete the entries older than the retention setting, never one younger than the legal
     floor whatever the setting says (an override below it would otherwise run into the
-    database's refusal and prune nothing at all)."""
+    database's refusal and prune nothing at all), keeping the chain verifiable: only a prefix
+    of the chain goes — up to the first entry that is still young, so an old entry written
+    after a young one waits for the next night — and a sealed checkpoint records the seal of
+    the last entry deleted, where the verifier starts."""
+    from .chain import audit_key, chain_head_lock, checkpoint_write
+
     days = max(settings.AUDIT_RETENTION_DAYS, settings.AUDIT_RETENTION_MIN_DAYS)
     cutoff = (now or timezone.now()) - timedelta(days=days)
+    audit_key()  # no key, no purge: the checkpoint could not be sealed
+    table = AuditEntry._meta.db_table
     with transaction.atomic():
+        head_seq = chain_head_lock("default")
+        young = AuditEntry.objects.filter(seq__isnull=False, at__gte=cutoff).aggregate(
+            first=models.Min("seq")
+        )["first"]
+        boundary = young if young is not None else head_seq + 1
+        last = (
+            AuditEntry.objects.filter(seq__lt=boundary)
+            .order_by("-seq")
+            .values_list("seq", "mac")
+            .first()
+        )
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE at < %s", [cutoff])  # noqa: S608
+            # Entries from before the chain (seq null) go by their time alone.
+            cursor.execute(
+                f"DELETE FROM {table} WHERE seq < %s OR (seq IS NULL AND at < %s)",  # noqa: S608
+                [boundary, cutoff],
+            )
             deleted: int = cursor.rowcount
+        if last is not None and last[0] is not None:
+            checkpoint_write(seq=last[0], mac_hex=last[1] or "")
         audit_event(
             AuditAction.PRUNE,
             message=Text(

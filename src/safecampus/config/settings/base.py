@@ -186,6 +186,7 @@ TASK_SCHEDULES = {
     name: env(f"SAFECAMPUS_SCHEDULE_{name.upper()}", default)
     for name, default in {
         "audit_prune": "17 19 * * *",  # 03:17 in Beijing, a quiet hour for the bureau
+        "audit_chain_head": "47 19 * * *",  # after the purge: the head it leaves, to the log
         "hazard_deadlines": "30 0 * * *",  # 08:30 in Beijing, the start of the school day
         "device_faults": "*/10 * * * *",
         "alarms_escalate": "* * * * *",
@@ -249,6 +250,10 @@ AUDIT_RETENTION_MIN_DAYS = 183
 AUDIT_RETENTION_DAYS = max(
     env_int("SAFECAMPUS_AUDIT_RETENTION_DAYS", 190), AUDIT_RETENTION_MIN_DAYS
 )
+# The key that seals the audit trail (HMAC-SM3 chain, audit/chain.py): a file outside the
+# database, 0600, made by `safecampus audit-key` (and `safecampus demo`). Back it up apart from
+# the database: without it the trail cannot be verified.
+SAFECAMPUS_AUDIT_KEY_FILE = Path(env("SAFECAMPUS_AUDIT_KEY_FILE", str(DATA_DIR / "audit_key")))
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -4,6 +4,8 @@ import os
 import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
+from safecampus.core.crypto import key_create
+
 os.environ.setdefault("SAFECAMPUS_DATA_DIR", tempfile.mkdtemp(prefix="safecampus-test-"))
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 
@@ -25,7 +27,10 @@ if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
     )
 
 from .base import *  # noqa: E402,F403
-from .base import DATABASE_URL, HUEY  # noqa: E402
+from .base import DATABASE_URL, HUEY, SAFECAMPUS_AUDIT_KEY_FILE  # noqa: E402
+
+# A throw-away audit key in the temporary data dir (processes the tests start inherit the dir).
+key_create(SAFECAMPUS_AUDIT_KEY_FILE)
 
 if not DATABASE_URL:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from safecampus.audit.context import Actor, acting_as
+from safecampus.core.crypto import key_create
 from safecampus.core.env import env
 from safecampus.core.serving import address_check
 from safecampus.demo.generator import (
@@ -105,6 +106,8 @@ class Command(BaseCommand):
                 self.stdout.write("演示已停止。")
 
     def _prepare(self, scale: int, seed: int) -> None:
+        if key_create(settings.SAFECAMPUS_AUDIT_KEY_FILE):
+            self.stdout.write(f"已生成审计日志密钥：{settings.SAFECAMPUS_AUDIT_KEY_FILE}")
         call_command("migrate", interactive=False, verbosity=0)
         password = env("SAFECAMPUS_DEMO_PASSWORD") or DEFAULT_PASSWORD
         if not OrgUnit.objects.exists():
