@@ -14,7 +14,9 @@ on a record) persona by persona. Every 200 answer to a GET is searched for the m
 units and records outside the caller's tree (and for the secret spot check); a refused write
 must leave the audit trail (every business write is in it) and the `counted` models as they
 were. Each request runs in a savepoint rolled back after it, so every persona meets the same
-records.
+records. And the secret spot check must not show through anything else: the reads of its
+school's and district's people (SECRET_READERS) answer what they answered before it was
+planted (`baseline`).
 """
 
 import io
