@@ -4,7 +4,8 @@ The routes are read from the code (the URL resolver and /api/v1/openapi.json); a
 without a declaration in tests/matrix/<app>.py fails `test_every_route_is_declared`. Each
 declaration then runs for the 14 personas and an anonymous caller: the exact status, no
 marker of a unit or record outside the caller's tree in a 200 answer, nothing changed by a
-refused write (docs/permissions.md; tests/matrix/dsl.py)."""
+refused write, and — for the school and district of the secret spot check — every list, count
+and figure as it was before the check was planned (docs/permissions.md; tests/matrix/dsl.py)."""
 
 import pytest
 from django.core.cache import cache
@@ -16,6 +17,8 @@ from .matrix.dsl import SECRET_READERS, baseline, check
 from .matrix.walker import declarations, operations, stale, undeclared, url_patterns
 
 ENDPOINTS, EXCLUDED = declarations()
+# One worker builds the fixture and its baseline once, rather than each worker its own.
+pytestmark = pytest.mark.xdist_group("scope_matrix")
 
 
 @pytest.fixture(scope="module")
