@@ -258,11 +258,16 @@ def test_major_hazards_go_under_listed_supervision(world, as_user):
         {"unit_id": world.district_a.pk, "deadline": deadline},
     )
     assert refused.status_code == 400 and "重大隐患" in refused.json()["error"]["message"]
-    assert _post(
-        as_user("principal_a1"),
-        f"/api/v1/hazards/{major.pk}/supervise",
-        {"unit_id": world.district_a.pk, "deadline": deadline},
-    ).status_code in (403, 404)
+    # The school's principal holds no hazard.supervise: 403 at a unit he sees (his school),
+    # 404 at one outside his org.view scope (the district above it).
+    principal = as_user("principal_a1")
+    for unit, status in ((world.a1.unit, 403), (world.district_a, 404)):
+        refused = _post(
+            principal,
+            f"/api/v1/hazards/{major.pk}/supervise",
+            {"unit_id": unit.pk, "deadline": deadline},
+        )
+        assert refused.status_code == status, unit
     assert district.get("/api/v1/hazards/stats").json()["supervised"] == 1
 
 

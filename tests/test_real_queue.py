@@ -54,6 +54,7 @@ def test_the_shipped_schedules_are_those_documented():
 
     assert settings.TASK_SCHEDULES == {
         "audit_prune": "17 19 * * *",
+        "audit_chain_head": "47 19 * * *",
         "hazard_deadlines": "30 0 * * *",
         "device_faults": "*/10 * * * *",
         "alarms_escalate": "* * * * *",

@@ -14,7 +14,9 @@ on a record) persona by persona. Every 200 answer to a GET is searched for the m
 units and records outside the caller's tree (and for the secret spot check); a refused write
 must leave the audit trail (every business write is in it) and the `counted` models as they
 were. Each request runs in a savepoint rolled back after it, so every persona meets the same
-records.
+records. And the secret spot check must not show through anything else: the reads of its
+school's and district's people (SECRET_READERS) answer what they answered before it was
+planted (`baseline`).
 """
 
 import io
@@ -24,11 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 
-from .fixtures import ANONYMOUS, MATRIX_PERSONAS, SECRET, Matrix, upload
+from .fixtures import ANONYMOUS, MATRIX_PERSONAS, SECRET, SECRET_RECORDS, Matrix, upload
 
 PERSONAS = [*MATRIX_PERSONAS, ANONYMOUS]
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -138,9 +141,10 @@ def forbidden_markers(matrix: Matrix, persona: str) -> list[str]:
         for marker, unit in matrix.markers.items()
         if not (_covers(mine, unit.path) or _covers(unit.path, mine))
     ]
+    if "secret" not in matrix.objects:  # before it is planted (baseline)
+        return found
     organizer = matrix.objects["secret_campaign"].unit.path
-    team = {u.username for u in matrix.objects["secret"].team.all()}
-    if not _covers(mine, organizer) and persona not in team:
+    if not _covers(mine, organizer) and persona not in matrix.secret_team:
         found.append(SECRET)
     return found
 
@@ -225,6 +229,12 @@ def _text(response) -> str:
     return ""
 
 
+def _forget_messages(client) -> None:
+    """The client is reused by every check: a flash message left by one request (in its
+    cookie, which no rollback undoes) must not show on the next check's page."""
+    client.cookies.pop("messages", None)
+
+
 def _counts(endpoint: Endpoint) -> dict[str, int]:
     from django.apps import apps
 
@@ -236,38 +246,115 @@ def _counts(endpoint: Endpoint) -> dict[str, int]:
     return found
 
 
+# Who must not learn of the secret spot check before it starts, not even from a count: its
+# school's principal, safety director and staff, its district's officer and auditor. (The
+# markers keep its name from every persona outside the organizers and its team.)
+SECRET_READERS = ("principal_a1", "director_a1", "staff_a1", "district_a", "auditor_a")
+# What differs between two answers to the same request: form tokens, keys drawn per page,
+# times of day and "… ago" (the rest of an answer is the same byte for byte).
+_UNSTEADY = [
+    (re.compile(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[^"]*"'), r"\1TOKEN"),
+    (re.compile(r"\b[0-9a-f]{32}\b|\b[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\b"), "KEY"),
+    (re.compile(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?"), "TIME"),
+    (re.compile(r"\d+\s*(秒|分钟|小时)"), "AGO"),
+]
+
+
+def steady(text: str) -> str:
+    for pattern, replacement in _UNSTEADY:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _records(endpoint: Endpoint, matrix: Matrix) -> set[str]:
+    """The fixture records (and units) an endpoint's URL names, the secret's included."""
+    values = [endpoint.on, *endpoint.args.values(), *endpoint.query.values()]
+    names = {v.partition(".")[0] for v in values if isinstance(v, str)}
+    return names & (set(matrix.objects) | set(SECRET_RECORDS))
+
+
+def baseline(endpoints, matrix: Matrix) -> dict[tuple[str, str], str]:
+    """What each of SECRET_READERS is answered, before the secret spot check is planted, by
+    every read that is not about one record: the lists and their counts, the home pages'
+    figures, exports, the pages of a unit (A1's profile, its lists …), the unread count on
+    every page. `check` compares the same answers after: not one character may differ."""
+    seen = {}
+    for endpoint in endpoints:
+        if endpoint.method != "GET" or not _records(endpoint, matrix) <= set(matrix.units):
+            continue
+        target = url(endpoint, matrix)
+        for persona in SECRET_READERS:
+            if expected(endpoint, matrix, persona) != 200:
+                continue
+            with transaction.atomic():  # as in `check`: an export's audit entry is undone
+                response = matrix.clients[persona].get(target)
+                _forget_messages(matrix.clients[persona])
+                if response.status_code == 200:
+                    seen[endpoint.name, persona] = steady(_text(response))
+                transaction.set_rollback(True)
+    cache.clear()  # what was cached before the secret must not answer after it
+    return seen
+
+
+def _difference(before: str, after: str) -> str:
+    start = next((i for i, (a, b) in enumerate(zip(before, after)) if a != b), None)
+    start = min(len(before), len(after)) if start is None else start
+    return f"…{after[max(0, start - 80) : start + 80]}… (before: …{before[start : start + 40]}…)"
+
+
+def data_versions() -> int:
+    """The sum of the data versions (core/dataversion.py): it moves when a request wrote to a
+    table whose figures are cached."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(SUM(version), 0) FROM core_dataversion")
+        return int(cursor.fetchone()[0])
+
+
+def _request(client, endpoint: Endpoint, target: str, data, media):
+    if endpoint.method == "GET":
+        return client.get(target)
+    if media is not None:
+        return client.generic(endpoint.method, target, data, content_type=media)
+    if data:  # a page's form
+        return client.post(target, data)
+    return client.generic(endpoint.method, target)
+
+
 def check(
     endpoint: Endpoint, matrix: Matrix, document: Mapping, personas=PERSONAS
 ) -> tuple[list[str], int]:
-    """Run `endpoint` for every persona: the problems found, and how many checks ran."""
+    """Run `endpoint` for every persona: the problems found, and how many checks ran. Every
+    request runs in a savepoint rolled back after it, so each persona meets the records (and
+    the row counts) of the fixture; a request that moved a data version leaves figures cached
+    under a version the rollback hands out again, so the cache is cleared after it."""
     problems: list[str] = []
     checks = 0
     target = url(endpoint, matrix)
+    writes = endpoint.method in WRITES
+    counts = _counts(endpoint) if writes else None
+    data, media = _request_body(endpoint, matrix, document) if writes else (None, None)
+    fresh_files = not endpoint.is_api and UPLOAD in (endpoint.body or {}).values()
+    versions = data_versions()
     for persona in personas:
         want = expected(endpoint, matrix, persona)
         client = matrix.clients[persona]
-        if endpoint.method in WRITES:
+        if fresh_files and checks:  # a page's upload is read once
             data, media = _request_body(endpoint, matrix, document)
         with transaction.atomic():
-            before = _counts(endpoint) if endpoint.method in WRITES else None
-            if endpoint.method == "GET":
-                response = client.get(target)
-            elif media is not None:
-                response = client.generic(endpoint.method, target, data, content_type=media)
-            elif data:  # a page's form
-                response = client.post(target, data)
-            else:
-                response = client.generic(endpoint.method, target)
+            response = _request(client, endpoint, target, data, media)
+            _forget_messages(client)
             got = response.status_code
             checks += 1
             if got != want:
                 said = response.content[:200].decode("utf-8", "replace") if got == 422 else ""
                 problems.append(f"{persona}: {got}, declared {want} {said}".rstrip())
-            elif before is not None and (want in (401, 403, 404) or persona == ANONYMOUS):
+            elif counts is not None and (want in (401, 403, 404) or persona == ANONYMOUS):
                 checks += 1
                 after = _counts(endpoint)
-                if after != before:
-                    changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+                if after != counts:
+                    changed = {k: (counts[k], after[k]) for k in counts if counts[k] != after[k]}
                     problems.append(f"{persona}: refused ({got}) but changed {changed}")
             if endpoint.method == "GET" and got == 200:
                 checks += 1
@@ -279,5 +366,17 @@ def check(
                 ]
                 if leaked:
                     problems.append(f"{persona}: 200 shows what is outside its scope: {leaked}")
+                seen_before = matrix.baseline.get((endpoint.name, persona))
+                if seen_before is not None:
+                    checks += 1
+                    now = steady(text)
+                    if now != seen_before:
+                        problems.append(
+                            f"{persona}: the secret spot check shows through: "
+                            + _difference(seen_before, now)
+                        )
+            moved = data_versions() != versions
             transaction.set_rollback(True)
+        if moved:
+            cache.clear()
     return problems, checks

@@ -1,6 +1,6 @@
-"""The matrix's fixture: the personas' city of tests/conftest.py (`world`, built the same way
-here because the matrix builds it once per module), a district auditor, one record of every
-kind the pages and API name, and a secret spot check.
+"""The matrix's fixture, built once for the module on its world (tests/conftest.py): the
+personas' city, a district auditor, one record of every kind the pages and API name, and a
+secret spot check.
 
 Records at school A1 are the ones the declarations act on; a few records at school B1 are
 only there to leak: every record and unit carries a marker (its name), and a 200 answer must
@@ -8,7 +8,7 @@ not contain the marker of a unit or record outside the caller's tree. The secret
 (an unannounced check organized by the city at A1, not started) carries its own marker.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -18,11 +18,13 @@ from django.test import Client
 from PIL import Image
 
 from ..conftest import PERSONAS, World
-from ..factories import OrgUnitFactory, RoleAssignmentFactory, SchoolFactory, UserFactory
+from ..factories import RoleAssignmentFactory, UserFactory
 
 # The marker of the secret spot check: its campaign's name, hence part of the inspection's
 # name ("… · 甲区第一小学") and of the audit entries of both.
 SECRET = "MX绝密抽查"
+# The records plant_secret adds: its campaign, the inspection of A1, the inspection's first entry.
+SECRET_RECORDS = ("secret_campaign", "secret", "audit_secret")
 
 # persona -> (role, unit attribute): the conftest personas and the district auditor.
 MATRIX_PERSONAS = {**PERSONAS, "auditor_a": ("auditor", "district_a")}
@@ -41,6 +43,11 @@ class Matrix:
     hints: dict  # body field -> value that exists (for bodies built from the schema)
     device_token: str = ""
     clients: dict = field(default_factory=dict)
+    # (endpoint name, persona) -> what a reader of the secret's school saw before it existed
+    baseline: dict = field(default_factory=dict)
+    secret_team: set = field(default_factory=set)  # usernames
+    # notices(SECRET_READERS) before and after the secret was planted
+    told: tuple = ()
 
 
 def _jpeg() -> bytes:
@@ -53,58 +60,33 @@ def upload(name: str = "photo.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, _jpeg(), content_type="image/jpeg")
 
 
-def _world() -> World:
-    """As tests/conftest.py `world` (same units, codes, names and personas)."""
-    from safecampus.orgs.choices import SchoolType, UnitKind
-
-    city = OrgUnitFactory(kind=UnitKind.CITY, name="测试市", code="T1")
-    district_a = OrgUnitFactory(kind=UnitKind.DISTRICT, parent=city, name="甲区", code="TA")
-    district_b = OrgUnitFactory(kind=UnitKind.DISTRICT, parent=city, name="乙区", code="TB")
-    a1 = SchoolFactory(unit__parent=district_a, unit__name="甲区第一小学", unit__code="TA01")
-    a2 = SchoolFactory(
-        unit__parent=district_a,
-        unit__name="甲区幼儿园",
-        unit__code="TA02",
-        school_type=SchoolType.KINDERGARTEN,
-        students=200,
-        staff=25,
-    )
-    b1 = SchoolFactory(
-        unit__parent=district_b,
-        unit__name="乙区初级中学",
-        unit__code="TB01",
-        school_type=SchoolType.JUNIOR,
-        students=900,
-        staff=70,
-    )
-    c1 = SchoolFactory(
-        unit__parent=city,
-        unit__name="测试市第一中学",
-        unit__code="TC01",
-        school_type=SchoolType.SENIOR,
-        students=2400,
-        staff=180,
-        boarding=True,
-        boarders=1200,
-    )
-    units = {
-        "city": city,
-        "district_a": district_a,
-        "district_b": district_b,
-        "a1": a1.unit,
-        "a2": a2.unit,
-        "b1": b1.unit,
-        "c1": c1.unit,
-    }
-    users = {}
-    for name, (role, unit) in MATRIX_PERSONAS.items():
-        user = UserFactory(username=name, full_name=f"{name}姓名")
-        RoleAssignmentFactory(user=user, unit=units[unit], role=role)
-        users[name] = user
-    return World(city, district_a, district_b, a1, a2, b1, c1, users)
+def _with_the_district_auditor(world: World) -> World:
+    """The module's world (tests/conftest.py) and the auditor of district A."""
+    user = UserFactory(username="auditor_a")
+    RoleAssignmentFactory(user=user, unit=world.district_a, role="auditor")
+    return replace(world, users={**world.users, "auditor_a": user})
 
 
-def build() -> Matrix:  # noqa: PLR0915 - one record of each kind, in the order they need
+def _small_catalog(unit):
+    """The city's k12 catalog: the starter's first point of each aspect, so that every page
+    and workbook of the catalog and of A1's lists has rows without rendering all 110."""
+    from safecampus.risks.services import _publish, starter_draft
+
+    meta, draft = starter_draft("k12")
+    first = {}
+    for point in draft.points:
+        first.setdefault(point["aspect"].code, point)
+    return _publish(
+        unit=unit,
+        group="k12",
+        name=meta["name"],
+        version=meta["version"],
+        source=meta["source"],
+        draft=replace(draft, points=list(first.values())),
+    )
+
+
+def build(world: World) -> Matrix:  # noqa: PLR0915 - one record of each kind, in their order
     from safecampus.access.models import RoleAssignment
     from safecampus.accounts.models import ApiToken
     from safecampus.audit.models import AuditEntry
@@ -125,7 +107,6 @@ def build() -> Matrix:  # noqa: PLR0915 - one record of each kind, in the order 
     )
     from safecampus.notifications.services import endpoint_create, notify
     from safecampus.patrols.services import checkpoint_create
-    from safecampus.risks.services import catalog_publish_starter
     from safecampus.rules.models import RuleSet
     from safecampus.rules.services import rule_set_assign
     from safecampus.threelists.models import ResponsibilityItem, SchoolRiskPoint
@@ -133,7 +114,7 @@ def build() -> Matrix:  # noqa: PLR0915 - one record of each kind, in the order 
 
     from ..factories import api_token
 
-    world = _world()
+    world = _with_the_district_auditor(world)
     u = world.users
     principal, officer, inspector = u["principal_a1"], u["district_a"], u["inspector"]
     a1, b1, today = world.a1, world.b1, date.today()
@@ -219,7 +200,7 @@ def build() -> Matrix:  # noqa: PLR0915 - one record of each kind, in the order 
     o["device_token"], raw_device_token = device_token_issue(
         user=officer, school=a1, name="MXA1网关"
     )
-    o["catalog"] = catalog_publish_starter(unit=world.city, group="k12")
+    o["catalog"] = _small_catalog(world.city)
     lists_fill_from_catalog(a1)
     o["risk_point"] = SchoolRiskPoint.objects.filter(school=a1).order_by("pk").first()
     o["item"] = ResponsibilityItem.objects.filter(risk_point__school=a1).order_by("pk").first()
@@ -243,21 +224,10 @@ def build() -> Matrix:  # noqa: PLR0915 - one record of each kind, in the order 
     o["inspection_photo"], _ = inspection_photo_add(
         user=inspector, inspection=o["inspection"], item_id=first_item.pk, upload=upload()
     )
-    # The secret: an unannounced city spot check of A1, planned, not started.
-    city_template = checklist_from_catalog(
+    # The city's checklist is reference data every unit below reads: it is there before the
+    # secret, which is only the spot check planned with it (plant_secret).
+    o["city_template"] = checklist_from_catalog(
         user=u["city_officer"], unit=world.city, catalog=o["catalog"], name="MX市抽查表"
-    )
-    o["secret_campaign"] = campaign_create(
-        user=u["city_officer"],
-        unit=world.city,
-        name=SECRET,
-        kind="spot",
-        starts_on=today,
-        ends_on=today + timedelta(days=30),
-        template=city_template,
-    )
-    o["secret"] = inspection_plan(
-        user=u["city_officer"], campaign=o["secret_campaign"], school=a1, team=[inspector]
     )
     o["point"] = checkpoint_create(user=principal, school=a1, name="MXA1东门", is_key_area=True)
     o["point_b1"] = checkpoint_create(user=_b1_principal(world), school=b1, name="MXB1西门")
@@ -312,13 +282,6 @@ def build() -> Matrix:  # noqa: PLR0915 - one record of each kind, in the order 
         .order_by("pk")
         .first()
     )
-    o["audit_secret"] = (
-        AuditEntry.objects.filter(
-            object_type="inspections.inspection", object_id=str(o["secret"].pk)
-        )
-        .order_by("pk")
-        .first()
-    )
 
     units = {
         "city": world.city,
@@ -363,6 +326,51 @@ def build() -> Matrix:  # noqa: PLR0915 - one record of each kind, in the order 
     )
 
 
+def plant_secret(matrix: Matrix) -> None:
+    """The secret: an unannounced spot check of A1 organized by the city, planned with its
+    team (the inspector), not started. Planted after the rest, so that what the school and
+    its district see can be compared before and after (dsl.baseline)."""
+    from safecampus.audit.models import AuditEntry
+    from safecampus.inspections.services import campaign_create, inspection_plan
+
+    o, u, today = matrix.objects, matrix.world.users, date.today()
+    o["secret_campaign"] = campaign_create(
+        user=u["city_officer"],
+        unit=matrix.world.city,
+        name=SECRET,
+        kind="spot",
+        starts_on=today,
+        ends_on=today + timedelta(days=30),
+        template=o["city_template"],
+    )
+    o["secret"] = inspection_plan(
+        user=u["city_officer"],
+        campaign=o["secret_campaign"],
+        school=matrix.world.a1,
+        team=[u["inspector"]],
+    )
+    o["audit_secret"] = (
+        AuditEntry.objects.filter(
+            object_type="inspections.inspection", object_id=str(o["secret"].pk)
+        )
+        .order_by("pk")
+        .first()
+    )
+    for name in SECRET_RECORDS:
+        matrix.object_units[name] = _unit_of(name, o[name], matrix.units)
+    matrix.secret_team = {user.username for user in o["secret"].team.all()}
+
+
+def notices(readers) -> tuple[int, int]:
+    """What the platform told anyone: messages to `readers` (usernames), deliveries out."""
+    from safecampus.notifications.models import Delivery, Notification
+
+    return (
+        Notification.objects.filter(user__username__in=readers).count(),
+        Delivery.objects.count(),
+    )
+
+
 def _b1_principal(world: World):
     """A principal of B1 who is not a persona: B1's own records are made by its own people."""
     user = UserFactory(username="mx_principal_b1")
@@ -379,7 +387,7 @@ def _unit_of(name: str, obj, units: dict):
         return obj
     if name.endswith("_b1"):
         return units["b1"]
-    if name in ("plan", "catalog", "secret_campaign", "rule_set"):
+    if name in ("plan", "catalog", "city_template", "secret_campaign", "rule_set"):
         return units["city"]
     if name in ("template", "campaign", "endpoint", "rule_assignment"):
         return units["district_a"]

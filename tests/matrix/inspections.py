@@ -31,8 +31,6 @@ ENDPOINTS = [
         view="inspection.view",
         args={"campaign_id": "campaign"},
         body={"form": "plan"},
-        # The page ignores the form of a reader who does not plan (as the inspection's).
-        status={"inspector": 200},
     ),
     E("GET inspections:inspection", "inspection.view", "inspection", args=INS),
     E(
@@ -43,17 +41,18 @@ ENDPOINTS = [
         status=HIDDEN,
         variant="secret",
     ),
+    # Started already: starting again changes nothing (back to the page); anyone but its team
+    # and the organizers may not act (403).
     E(
         "POST inspections:inspection",
-        "inspection.view",
-        "inspection",
+        "inspection.plan",
+        "campaign",
+        view="inspection.view",
+        seen="inspection",
         args=INS,
         body={"action": "start"},
         ok=302,
-        # From anyone but its team and the organizers the POST is ignored (docs/permissions.md).
-        status=dict.fromkeys(
-            ("principal_a1", "director_a1", "staff_a1", "guard_a1", "counsellor_a1"), 200
-        ),
+        status=TEAM | {"inspector": 302},
     ),
     E(
         "POST inspections:photo_upload",

@@ -14,7 +14,7 @@ ENDPOINTS = [
         view="org.view",
         args={"school_id": "a1"},
         body={"staff": "x"},
-        covered_by="tests/test_access_matrix.py::test_school_profile_changes_follow_role_and_scope",
+        covered_by="tests/test_access_matrix.py::test_school_profile_changes_are_made_where_allowed",
     ),
     E("GET /api/v1/orgs", "org.view"),
     E("GET /api/v1/orgs/{unit_id}", "org.view", "a1", args={"unit_id": "a1.unit_id"}),

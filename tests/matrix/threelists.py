@@ -6,8 +6,8 @@ S = {"school_id": "a1"}
 MANAGE = {"action": "risklist.manage", "view": "risklist.view"}
 ENDPOINTS = [
     E("GET threelists:school_lists", "risklist.view", "a1", args=S),
-    # The add-a-point form of a reader without risklist.manage is ignored (the page again).
-    E("POST threelists:school_lists", "risklist.view", "a1", args=S, body={"code": ""}),
+    # The add-a-point form is risklist.manage's (an empty code: the form again with its error).
+    E("POST threelists:school_lists", on="a1", args=S, body={"code": ""}, **MANAGE),
     E("POST threelists:instantiate", on="a1", args=S, ok=302, **MANAGE),
     E("GET threelists:school_lists_export", "risklist.view", "a1", args=S),
     E("POST threelists:assess", on="risk_point", args={"point_id": "risk_point"}, ok=302, **MANAGE),

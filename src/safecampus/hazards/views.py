@@ -46,7 +46,7 @@ from .selectors import (
     hazard_stats_by,
     owner_candidates,
 )
-from .workflow import hazard_workflow, may_add_photo
+from .workflow import hazard_workflow, may_add_photo, works_on
 
 
 def _filter_form(request, filters: HazardFilters, group: str | None = None) -> str:
@@ -309,6 +309,9 @@ def photo_view(request, photo_id: int):
 @require_POST
 def photo_upload_view(request, hazard_id: int):
     hazard = hazard_get(user=request.user, hazard_id=hazard_id)
+    if not works_on(request.user, hazard):
+        # Who may add a photo is checked before what was sent (the service checks again).
+        raise PermissionDenied
     upload = request.FILES.get("photo")
     if upload is None:
         messages.error(request, _("请选择要上传的图片。"))

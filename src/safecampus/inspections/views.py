@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -92,6 +93,9 @@ def campaign_create_view(request):
 def campaign_view(request, campaign_id: int):
     campaign = campaign_get(user=request.user, campaign_id=campaign_id)
     plan = can(request.user, "inspection.plan", campaign.unit)
+    if request.method == "POST" and not plan:
+        # A reader who may not plan gets 403, not the page again as if nothing was sent.
+        raise PermissionDenied
     units = scoped(
         OrgUnit.objects.filter(kind="school", path__startswith=campaign.unit.path),
         request.user,
@@ -165,7 +169,9 @@ def _is_inspector(user, inspection) -> bool:
 def inspection_view(request, inspection_id: int):
     inspection = inspection_get(user=request.user, inspection_id=inspection_id)
     inspector = _is_inspector(request.user, inspection)
-    if request.method == "POST" and inspector:
+    if request.method == "POST" and not inspector:
+        raise PermissionDenied
+    if request.method == "POST":
         try:
             if request.POST.get("action") == "start":
                 services.inspection_start(user=request.user, inspection=inspection)

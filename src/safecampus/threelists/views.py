@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -32,6 +33,9 @@ def school_lists_view(request: UserRequest, school_id: int) -> HttpResponse:
         else "risk"
     )
     manage = can(request.user, "risklist.manage", school.unit)
+    if request.method == "POST" and not manage:
+        # The add-a-point form is risklist.manage's: 403 for a reader, not the page again.
+        raise PermissionDenied
     add_form = RiskPointForm(request.POST or None) if manage else None
     if request.method == "POST" and add_form is not None and add_form.is_valid():
         try:
