@@ -170,6 +170,8 @@ def layers(tmp_path_factory) -> Iterator[Layers]:
     made = Layers(database_url, redis_url, tmp_path_factory.mktemp("safecampus-layers"))
     made.db.create()
     try:
+        # The audit trail's key first: migrate writes sealed audit entries (docs/operations.md).
+        made.run("-m", "safecampus", "audit-key")
         made.run("-m", "safecampus", "migrate", "--verbosity", "0", timeout=MIGRATE_TIMEOUT)
         yield made
     finally:

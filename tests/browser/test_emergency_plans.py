@@ -62,6 +62,7 @@ def test_a_principal_adopts_and_adapts_a_city_plan_on_a_phone(page, demo_db, scr
     # The step editor: add a step, move it to the top, remove the last one, save.
     principal.get_by_test_id("plan-edit").click()
     texts = principal.locator("textarea[name=step_text]")
+    expect(texts.first).to_be_visible()  # the editor has loaded: count() does not wait
     count = texts.count()
     assert count >= 5
     last = texts.nth(count - 1).input_value()
