@@ -61,6 +61,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (zh-hans): a request in English, or a test
+    that switched, leaves its language active in the thread for whichever test comes next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test's database starts from the same data versions (core/dataversion.py): figures
     cached by an earlier test must not be served to the next."""
