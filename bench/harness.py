@@ -94,8 +94,13 @@ class BenchDB:
 
     @property
     def data_dir(self) -> Path:
+        from safecampus.core.crypto import key_create
+
         path = Path(tempfile.gettempdir()) / "safecampus-bench" / self.name
         path.mkdir(parents=True, exist_ok=True)
+        # The audit trail's key (the default SAFECAMPUS_AUDIT_KEY_FILE): every audited write,
+        # migrate's included, seals its entries with it.
+        key_create(path / "audit_key")
         return path
 
     def env(self, **extra) -> dict:
