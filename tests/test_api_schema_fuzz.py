@@ -32,7 +32,11 @@ from .fuzzing import (
     wsgi_schema,
 )
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [
+    pytest.mark.fuzz,
+    # One worker runs the module: the share test reads what this process's runs reached.
+    pytest.mark.xdist_group("schema_fuzz"),
+]
 
 UPLOADS = r"/(imports/\{key\}|photos)$"  # the file uploads (multipart bodies)
 REACHED = Reached()  # the statuses the writers met, per operation, across the module
