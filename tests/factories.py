@@ -1,7 +1,11 @@
 """Factories for the org tree, users and role assignments."""
 
+from io import BytesIO
+
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from safecampus.access.models import RoleAssignment
 from safecampus.accounts.models import User
@@ -76,3 +80,14 @@ def api_token(user, days: int = 30) -> str:
         expires_at=timezone.now() + timedelta(days=days),
     )
     return raw
+
+
+def jpeg() -> bytes:
+    """A small valid JPEG, for the photo uploads."""
+    out = BytesIO()
+    Image.new("RGB", (64, 48), "white").save(out, "JPEG")
+    return out.getvalue()
+
+
+def photo_upload(name: str = "photo.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg(), content_type="image/jpeg")

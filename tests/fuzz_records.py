@@ -14,8 +14,6 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from safecampus.access.models import RoleAssignment
 from safecampus.audit.models import AuditEntry
@@ -61,17 +59,7 @@ from safecampus.rules.services import rule_set_assign, rule_set_copy
 from safecampus.threelists.models import ResponsibilityItem, SchoolRiskPoint
 from safecampus.threelists.services import lists_fill_from_catalog
 
-from .factories import PASSWORD, RoleAssignmentFactory, UserFactory, api_token
-
-
-def jpeg() -> bytes:
-    out = BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "JPEG")
-    return out.getvalue()
-
-
-def _upload() -> SimpleUploadedFile:
-    return SimpleUploadedFile("photo.jpg", jpeg(), content_type="image/jpeg")
+from .factories import PASSWORD, RoleAssignmentFactory, UserFactory, api_token, jpeg, photo_upload
 
 
 def _buildings_workbook(school) -> bytes:
@@ -119,7 +107,7 @@ def _hazards(world, today):
     for hazard in (awaiting, closed):
         hazard_submit(user=director, hazard=hazard, result="已更换")
     hazard_verify(user=principal, hazard=closed, accept=True)
-    photo = hazard_photo_add(user=principal, hazard=reported[0], upload=_upload())
+    photo = hazard_photo_add(user=principal, hazard=reported[0], upload=photo_upload())
     return [*reported, assigned, rectifying, awaiting, closed], photo
 
 
@@ -282,7 +270,7 @@ def fuzz_records(world) -> Records:
     inspection_start(user=inspector, inspection=started)
     first_item = template.items.order_by("order").first()
     inspection_photo, _ = inspection_photo_add(
-        user=inspector, inspection=started, item_id=first_item.pk, upload=_upload()
+        user=inspector, inspection=started, item_id=first_item.pk, upload=photo_upload()
     )
 
     point = checkpoint_create(user=principal, school=a1, name="东门", is_key_area=True)

@@ -5,17 +5,14 @@ answer has a documented status and the documented body."""
 import json
 from datetime import date, timedelta
 from decimal import Decimal
-from io import BytesIO
 from urllib.parse import urlencode
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import path
 from ninja import NinjaAPI, Router, Schema
 from ninja.pagination import paginate
-from PIL import Image
 
 from safecampus.audit.models import AuditEntry
 from safecampus.buildings.services import building_create, project_create
@@ -41,7 +38,7 @@ from safecampus.rules.models import RuleSet
 from safecampus.threelists.models import ResponsibilityItem, SchoolRiskPoint
 from safecampus.threelists.services import lists_fill_from_catalog
 
-from .factories import PASSWORD, api_token
+from .factories import PASSWORD, api_token, photo_upload
 from .openapi_contract import (
     component_collisions,
     example,
@@ -154,16 +151,6 @@ PERSONAS = (
 )
 
 
-def _jpeg() -> bytes:
-    out = BytesIO()
-    Image.new("RGB", (64, 48), "white").save(out, "JPEG")
-    return out.getvalue()
-
-
-def _upload() -> SimpleUploadedFile:
-    return SimpleUploadedFile("photo.jpg", _jpeg(), content_type="image/jpeg")
-
-
 @pytest.fixture
 def records(world):
     """One record of each kind the API's paths name, at school A1, made with the services as
@@ -264,11 +251,11 @@ def records(world):
         host="总务处",
     )
     rule_set = RuleSet.objects.order_by("pk").first()
-    hazard_photo = hazard_photo_add(user=principal, hazard=hazard, upload=_upload())
+    hazard_photo = hazard_photo_add(user=principal, hazard=hazard, upload=photo_upload())
     inspection_start(user=inspector, inspection=inspection)
     first_item = template.items.order_by("order").first()
     inspection_photo, _ = inspection_photo_add(
-        user=inspector, inspection=inspection, item_id=first_item.pk, upload=_upload()
+        user=inspector, inspection=inspection, item_id=first_item.pk, upload=photo_upload()
     )
     return {
         "ids": {
@@ -356,7 +343,7 @@ def _form(body: dict, schema: dict) -> bytes:
     fields: dict[str, object] = {}
     for key, value in body.items():
         if schema["properties"][key].get("format") == "binary":
-            fields[key] = _upload()
+            fields[key] = photo_upload()
         elif isinstance(value, bool):
             fields[key] = "true" if value else "false"
         else:

@@ -31,7 +31,8 @@ from django.db import transaction
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 
-from .fixtures import ANONYMOUS, MATRIX_PERSONAS, SECRET, SECRET_RECORDS, Matrix, upload
+from ..factories import photo_upload
+from .fixtures import ANONYMOUS, MATRIX_PERSONAS, SECRET, SECRET_RECORDS, Matrix
 
 PERSONAS = [*MATRIX_PERSONAS, ANONYMOUS]
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -187,7 +188,7 @@ def _request_body(endpoint: Endpoint, matrix: Matrix, document: Mapping) -> tupl
 
     given = {k: _value(matrix, v) for k, v in (endpoint.body or {}).items()}
     if not endpoint.is_api:
-        return {k: upload() if v == UPLOAD else v for k, v in given.items()}, None
+        return {k: photo_upload() if v == UPLOAD else v for k, v in given.items()}, None
     operation = document["paths"][endpoint.route][endpoint.method.lower()]
     if "requestBody" not in operation:
         return None, None
@@ -200,7 +201,7 @@ def _request_body(endpoint: Endpoint, matrix: Matrix, document: Mapping) -> tupl
     fields = {}
     for key, value in body.items():
         if schema["properties"].get(key, {}).get("format") == "binary":
-            fields[key] = upload()
+            fields[key] = photo_upload()
         elif isinstance(value, bool):
             fields[key] = "true" if value else "false"
         else:

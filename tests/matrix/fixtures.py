@@ -11,14 +11,11 @@ not contain the marker of a unit or record outside the caller's tree. The secret
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from io import BytesIO
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from PIL import Image
 
 from ..conftest import PERSONAS, World
-from ..factories import RoleAssignmentFactory, UserFactory
+from ..factories import RoleAssignmentFactory, UserFactory, photo_upload
 
 # The marker of the secret spot check: its campaign's name, hence part of the inspection's
 # name ("… · 甲区第一小学") and of the audit entries of both.
@@ -48,16 +45,6 @@ class Matrix:
     secret_team: set = field(default_factory=set)  # usernames
     # notices(SECRET_READERS) before and after the secret was planted
     told: tuple = ()
-
-
-def _jpeg() -> bytes:
-    out = BytesIO()
-    Image.new("RGB", (64, 48), "white").save(out, "JPEG")
-    return out.getvalue()
-
-
-def upload(name: str = "photo.jpg") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, _jpeg(), content_type="image/jpeg")
 
 
 def _with_the_district_auditor(world: World) -> World:
@@ -127,7 +114,7 @@ def build(world: World) -> Matrix:  # noqa: PLR0915 - one record of each kind, i
     o["hazard_b1"], _ = hazard_report(
         user=u["teacher_b1"], school=b1, description="MXB1围墙破损", source="report"
     )
-    o["hazard_photo"] = hazard_photo_add(user=principal, hazard=o["hazard"], upload=upload())
+    o["hazard_photo"] = hazard_photo_add(user=principal, hazard=o["hazard"], upload=photo_upload())
     o["alarm"], _ = alarm_press(
         user=principal, school=a1, client_key="matrix-alarm-a1", note="MXA1报警"
     )
@@ -222,7 +209,7 @@ def build(world: World) -> Matrix:  # noqa: PLR0915 - one record of each kind, i
     inspection_start(user=inspector, inspection=o["inspection"])
     first_item = o["template"].items.order_by("order").first()
     o["inspection_photo"], _ = inspection_photo_add(
-        user=inspector, inspection=o["inspection"], item_id=first_item.pk, upload=upload()
+        user=inspector, inspection=o["inspection"], item_id=first_item.pk, upload=photo_upload()
     )
     # The city's checklist is reference data every unit below reads: it is there before the
     # secret, which is only the spot check planned with it (plant_secret).
