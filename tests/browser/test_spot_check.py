@@ -149,7 +149,8 @@ def test_a_secret_spot_check_is_planned_carried_out_on_a_phone_and_then_seen_by_
     expect(photos).to_have_count(1)
     image = photos.first.locator("img")
     expect(image).to_be_visible()
-    assert image.evaluate("img => img.complete && img.naturalWidth") > 0
+    # The photo loads (waited for: evaluating at once raced the image's own request).
+    inspector.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=image.element_handle())
     not_applicable.locator("label", has_text="不适用").click()
     not_applicable.locator('input[name^="note-"]').fill("本校无此场所")
     inspector.get_by_test_id("rest-pass").click()  # the last item: 合格
@@ -205,7 +206,7 @@ def test_a_secret_spot_check_is_planned_carried_out_on_a_phone_and_then_seen_by_
     principal.goto(f"/hazards/{hazard_id}/")
     shown = principal.locator('[data-testid="photos"] img')
     expect(shown).to_have_count(1)
-    assert shown.evaluate("img => img.complete && img.naturalWidth") > 0
+    principal.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=shown.element_handle())
     principal.goto(f"/risks/schools/{school_id}/lists/?tab=rectification")
     row = principal.locator(f'tr:has(a[href="/hazards/{hazard_id}/"])')
     expect(row.locator('[data-testid="photo-count"]')).to_have_text("1 张照片")
