@@ -1,11 +1,14 @@
 """The cost of sealing the audit trail (issue 12 item 5): one audit entry written plainly (one
 INSERT, as before the chain) against one written into the HMAC-SM3 chain (lock the head, read
 the database's time, seal, INSERT, move the head), alone and in batches of 500; N processes
-appending at once (serialised on the chain head), after which the chain must verify; and the
-verifier's speed.
+appending at once (serialised on the chain head), after which the chain must verify; the
+verifier's speed; and (PostgreSQL) how long one-entry writers — an alarm's transaction — wait
+while a long writer (an import writing rows and their entries for `--long-seconds`) runs,
+with its entries appended as they come and held back to its end (`chain_deferred`).
 
     python bench/audit_chain.py                 # PostgreSQL (BENCH_PG_URL) and SQLite
     python bench/audit_chain.py --only sqlite --entries 1000 --processes 2
+    python bench/audit_chain.py --only postgresql --long-seconds 5
 
 Works on a throw-away database (PostgreSQL: safecampus_bench_audit_<pid>, dropped at the end;
 SQLite: a temporary file) and a throw-away key.
@@ -110,6 +113,57 @@ def _worker(database_url: str | None, data_dir: str, n: int, start_at, queue) ->
     queue.put(time.perf_counter() - begin)
 
 
+def _long_writer(database_url, data_dir, seconds: float, deferred: bool, start_at, done) -> None:
+    """One transaction of `seconds` writing entries in steps of 20 every 50 ms, as an import's
+    write phase does with its rows' entries."""
+    _setup(database_url, data_dir)
+    from contextlib import nullcontext
+
+    from django.db import transaction
+
+    from safecampus.audit.chain import chain_deferred
+    from safecampus.audit.models import AuditEntry
+
+    start_at.wait()
+    with transaction.atomic(), chain_deferred() if deferred else nullcontext():
+        end, i = time.monotonic() + seconds, 0
+        while time.monotonic() < end:
+            AuditEntry.objects.bulk_create([_entry(i + k) for k in range(20)])
+            i += 20
+            time.sleep(0.05)  # the rows themselves
+    done.set()
+
+
+def measure_long_writer(database_url: str, data_dir: str, seconds: float) -> None:
+    from django.db import connections
+
+    for deferred in (False, True):
+        connections.close_all()
+        ctx = multiprocessing.get_context("spawn")
+        start_at, done = ctx.Event(), ctx.Event()
+        writer = ctx.Process(
+            target=_long_writer, args=(database_url, data_dir, seconds, deferred, start_at, done)
+        )
+        writer.start()
+        time.sleep(8.0)  # it sets Django up
+        start_at.set()
+        time.sleep(0.2)  # it is writing
+        waits = []
+        while not done.is_set():
+            begin = time.perf_counter()
+            _chained_one(0)
+            waits.append(time.perf_counter() - begin)
+            time.sleep(0.02)
+        writer.join()
+        waits.sort()
+        how = "held back to its end" if deferred else "appended as written "
+        print(
+            f"  one-entry writers during a {seconds:.0f} s writer, its entries {how}: "
+            f"{len(waits)} appends, median {statistics.median(waits) * 1000:7.1f} ms, "
+            f"p99 {waits[int(0.99 * (len(waits) - 1))] * 1000:7.1f} ms, max {waits[-1] * 1000:7.1f} ms"
+        )
+
+
 def _ms(values: list[float]) -> str:
     values = sorted(values)
     p95 = values[int(0.95 * (len(values) - 1))]
@@ -146,7 +200,9 @@ def _batches(name: str, fn, entries: int) -> None:
     )
 
 
-def measure_chained(database_url: str | None, data_dir: str, entries: int, processes: int) -> None:
+def measure_chained(
+    database_url: str | None, data_dir: str, entries: int, processes: int, long_seconds: float
+) -> None:
     _prepare(database_url, data_dir)
     from django.db import connections
 
@@ -186,6 +242,14 @@ def measure_chained(database_url: str | None, data_dir: str, entries: int, proce
     )
     if report.broken is not None:
         raise SystemExit(1)
+    if database_url and long_seconds:
+        measure_long_writer(database_url, data_dir, long_seconds)
+        report = chain_verify()
+        print(
+            f"  after the long writers: chain {'whole' if report.broken is None else report.broken}"
+        )
+        if report.broken is not None:
+            raise SystemExit(1)
 
 
 def _in_process(target, *args) -> None:
@@ -204,6 +268,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["postgresql", "sqlite"])
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--long-seconds", type=float, default=5, help="0: no long writer")
     args = parser.parse_args()
     for target in [args.only] if args.only else ["postgresql", "sqlite"]:
         print(f"\n== {target}: {args.entries} entries per measure")
@@ -217,7 +282,14 @@ def main() -> None:
                 if kind == "plain":
                     _in_process(measure_plain, url, data_dir, args.entries)
                 else:
-                    _in_process(measure_chained, url, data_dir, args.entries, args.processes)
+                    _in_process(
+                        measure_chained,
+                        url,
+                        data_dir,
+                        args.entries,
+                        args.processes,
+                        args.long_seconds,
+                    )
             finally:
                 if name:
                     db_drop(name)

@@ -13,7 +13,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from safecampus.audit import chain
-from safecampus.audit.models import AuditChain, AuditEntry
+from safecampus.audit.models import AuditAction, AuditChain, AuditEntry
+from safecampus.audit.services import audit_event
 from safecampus.audit.tasks import log_audit_chain_head
 from safecampus.core.crypto import key_load, mac
 
@@ -217,3 +218,61 @@ def test_the_crypto_interface_is_sm3():
     key = bytes(range(32)).ljust(64, b"\0")  # SM3's block is 64 bytes
     inner = sm3(bytes(k ^ 0x36 for k in key) + b"abc")
     assert mac(bytes(range(32)), b"abc") == sm3(bytes(k ^ 0x5C for k in key) + inner)
+
+
+def test_entries_held_back_are_appended_at_the_end_of_the_block_in_order(world):
+    before = AuditChain.objects.get(pk=1).seq
+    with transaction.atomic():
+        with chain.chain_deferred():
+            first = audit_event(AuditAction.EXPORT, message="第一条")
+            with chain.chain_deferred():  # nested: the outer block appends
+                second = audit_event(AuditAction.EXPORT, message="第二条")
+            assert first.pk is None and second.pk is None
+            assert AuditChain.objects.get(pk=1).seq == before  # the head is not locked yet
+        assert (first.seq, second.seq) == (before + 1, before + 2)
+        assert AuditChain.objects.get(pk=1).seq == before + 2
+    assert chain.chain_verify().broken is None
+
+
+def test_an_error_in_the_block_drops_the_entries_held_back(world):
+    before = AuditEntry.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic(), chain.chain_deferred():
+        audit_event(AuditAction.EXPORT, message="不应写入")
+        raise RuntimeError("写入失败")
+    assert AuditEntry.objects.count() == before
+    audit_event(AuditAction.EXPORT, message="之后的日志")  # the thread holds nothing back now
+    assert AuditEntry.objects.filter(message="之后的日志").exists()
+    assert chain.chain_verify().broken is None
+
+
+def test_an_import_does_not_lock_the_chain_head_while_it_writes(world, tmp_path, monkeypatch):
+    """On PostgreSQL the head is locked from the UPDATE that moves it to the commit: an
+    import moving it at its first row would hold every other writer's entries (an alarm's)
+    for the whole write (bench/audit_chain.py --long-writer measures that wait)."""
+    from safecampus.orgs import excel
+    from safecampus.orgs.importers import SchoolImporter
+
+    heads_while_writing: list[int] = []
+    write = SchoolImporter.write
+
+    def write_and_look(self, rows):
+        result = write(self, rows)  # the rows are written, their entries held back
+        heads_while_writing.append(AuditChain.objects.get(pk=1).seq)
+        return result
+
+    monkeypatch.setattr(SchoolImporter, "write", write_and_look)
+    book = tmp_path / "schools.xlsx"
+    book.write_bytes(
+        excel.workbook_bytes(
+            [["TA10", "甲区第二小学", "甲区", "小学", "公办", "否", 820, 0, 60, "", None, None]]
+        )
+    )
+    before = AuditChain.objects.get(pk=1).seq
+    call_command("import_schools", str(book), "--user", "district_a")
+    assert heads_while_writing == [before]
+    written = list(
+        AuditEntry.objects.filter(seq__gt=before).order_by("seq").values_list("action", flat=True)
+    )
+    assert written[-1] == "import" and "create" in written  # the rows', then the import's
+    assert before + len(written) == AuditChain.objects.get(pk=1).seq
+    assert chain.chain_verify().broken is None

@@ -8,7 +8,10 @@ disabled — cannot reseal them, and `chain_verify` names the first broken link.
 
 Appends are serialised by moving the one-row chain head on (an UPDATE, which locks the row on
 PostgreSQL; SQLite serialises writers itself) inside the writing transaction, so that entries
-written by many processes form one chain. The lock is held until that transaction ends.
+written by many processes form one chain. The lock is held until that transaction ends, so a
+long writer (an import of 1,600 schools) would hold up every other writer's entries — a
+guard's alarm among them — for as long as it writes: such writers hold their entries back
+(`chain_deferred`) and append them all at their end, in one short step before their commit.
 
 What the chain cannot show by itself: the removal of the newest entries together with a
 rewind of the head. The head is therefore written to the log every day (tasks.py) and by
@@ -21,6 +24,8 @@ the last deleted entry); the verifier starts from the latest checkpoint.
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -192,12 +197,43 @@ def chain_head_lock(using: str) -> int:
     return _head_advance(using, 0)[0]
 
 
+# The entries held back by the innermost `chain_deferred` block of this thread (or task).
+_held: ContextVar[list[AuditEntry] | None] = ContextVar("audit_chain_held", default=None)
+
+
+@contextmanager
+def chain_deferred(using: str = "default") -> Iterator[None]:
+    """Hold back the entries written inside the block and append them at its end, so that the
+    chain head is locked from there to the commit rather than from the first entry.
+
+    For long writers, inside their transaction: the entries are then appended in that
+    transaction or not at all. An error leaving the block drops them with the writes they
+    record; a savepoint rolled back inside the block would not, so nothing inside may catch a
+    database error and go on. Inside a block, an entry has no id until the block ends."""
+    if _held.get() is not None:  # nested: the outer block appends
+        yield
+        return
+    audit_key()  # fail before the work, not after it: no key, no entries, no writes
+    held: list[AuditEntry] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    chain_append(held, using=using)
+
+
 def chain_append(
     entries: Sequence[AuditEntry], *, using: str, batch_size: int | None = None
 ) -> None:
     """Stamp, seal and insert new entries at the end of the chain, in the caller's transaction
-    (or one of their own). Costs two statements more than the INSERT (`_head_advance`)."""
+    (or one of their own). Costs two statements more than the INSERT (`_head_advance`).
+    Inside `chain_deferred`, keeps them for the end of that block instead."""
     if not entries:
+        return
+    held = _held.get()
+    if held is not None:
+        held.extend(entries)
         return
     key = audit_key()
     # No savepoint of its own: a failed append fails the caller's transaction anyway.

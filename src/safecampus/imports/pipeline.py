@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from safecampus.audit.chain import chain_deferred
 from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
@@ -153,7 +154,10 @@ def _run(
             )
         progress(_("写入"), total)
         try:
-            with transaction.atomic():  # a savepoint, so that the check can run again below
+            # A savepoint, so that the check can run again below. The rows' audit entries are
+            # appended at its end: the audit chain stays free for other writers (an alarm's)
+            # while thousands of rows are written.
+            with transaction.atomic(), chain_deferred():
                 result = importer.write(parsed)
         except IntegrityError as exc:
             # The database refused what the check had let through: a record written since by
