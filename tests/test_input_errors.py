@@ -218,3 +218,19 @@ def test_a_users_detail_shows_only_the_roles_in_the_callers_scope(
     city = as_user("city_admin").get(f"/api/v1/users/{user.pk}").json()
     assert {a["unit_id"] for a in city["assignments"]} == {world.a1.unit.pk, world.b1.unit.pk}
     assert RoleAssignment.objects.filter(user=user).count() == 2
+
+
+def test_a_nul_in_a_cookie_is_a_documented_400_on_an_operation_without_parameters(
+    world, as_user
+):
+    """Found by the schemathesis CLI (`--checks all`): the cookie of the session scheme reaches
+    every operation, also one without parameters, whose schema did not list the 400."""
+    client = as_user("principal_a1")
+    client.cookies["sessionid"] = "\x00"
+    response = client.get("/api/v1/me")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    schema = Client().get("/api/v1/openapi.json").json()
+    for item in schema["paths"].values():
+        for operation in item.values():
+            assert "400" in operation["responses"], operation["operationId"]

@@ -23,8 +23,9 @@ logger = logging.getLogger("safecampus.api")
 
 # What the platform answers before or around any endpoint, whatever the endpoint declares: a
 # caller not let in (401, every authenticated operation), a parameter or body refused by its
-# schema (422, ninja) or holding a control character (400, core.middleware
-# RejectControlCharactersMiddleware) — every operation that takes one. Each operation's own
+# schema (422, ninja; every operation that takes one) and a request holding a control character
+# (400, core.middleware RejectControlCharactersMiddleware: a NUL in a header or cookie reaches
+# every operation, the schemathesis CLI found it). Each operation's own
 # declaration names the answers of its view (403, 404, the business rules' 400 …).
 PLATFORM_ANSWERS = {
     401: "未登录或令牌无效",
@@ -42,9 +43,9 @@ class SafeCampusAPI(NinjaAPI):
         for item in schema["paths"].values():
             for operation in item.values():
                 answers = operation["responses"]
-                statuses = [401] if operation.get("security") else []
+                statuses = [400] + ([401] if operation.get("security") else [])
                 if operation.get("parameters") or operation.get("requestBody"):
-                    statuses += [400, 422]
+                    statuses.append(422)
                 for status in statuses:
                     answers.setdefault(
                         status, {"description": PLATFORM_ANSWERS[status], "content": error}
