@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
@@ -10,6 +10,7 @@ from ninja.utils import check_csrf
 
 from safecampus.audit.context import bind_user
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.throttle import Throttled, throttle, throttled_response
 
 from .models import ApiToken, User
 from .services import PasswordChangeRequired, api_token_issue, api_token_revoke, api_token_user
@@ -80,8 +81,15 @@ class TokenOut(Schema):
     auth=None,
     response={201: TokenCreatedOut, 401: Error, 403: Error, 422: Error},
     summary="用户名和密码换取 API 令牌",
+    description=(
+        "同一客户端地址每分钟申请次数有限；该地址（跨所有用户名）登录失败过多时也暂停受理，"
+        "均返回 429 及 Retry-After。"
+    ),
 )
-def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[str, Any]]:
+@throttle("token", by="address")
+def token_create(
+    request: HttpRequest, payload: TokenCreateIn
+) -> Status[dict[str, Any]] | HttpResponse:
     try:
         token, raw = api_token_issue(
             request=request,
@@ -94,6 +102,8 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[st
         return Status(
             403, {"error": {"code": "password_expired", "message": str(exc), "details": []}}
         )
+    except Throttled as exc:
+        return throttled_response(request, exc)
     except PermissionError:
         if getattr(request, "axes_locked_out", False):
             raise PermissionDenied from None
@@ -114,3 +124,4 @@ def token_revoke(request: ApiRequest, token_id: RecordId) -> ApiToken:
         return api_token_revoke(user=request.auth, token_id=token_id)
     except ApiToken.DoesNotExist:
         raise Http404 from None
+
