@@ -209,6 +209,11 @@ PASSWORD_MIN_CLASSES = env_int("SAFECAMPUS_PASSWORD_MIN_CLASSES", 3)
 PASSWORD_HISTORY = env_int("SAFECAMPUS_PASSWORD_HISTORY", 5)
 # Days after which a password must be changed; 0 turns the rule off.
 PASSWORD_MAX_AGE_DAYS = env_int("SAFECAMPUS_PASSWORD_MAX_AGE_DAYS", 90)
+# The longest password: a longer one is refused before it is hashed (login, token) or estimated.
+PASSWORD_MAX_LENGTH = 128
+# The least zxcvbn score (0–4) a new password needs: 3 is "safely unguessable" (about 10⁸
+# guesses and more), which refuses aaaaaaaaaA1, P@ssw0rd12, Aa1!Aa1!Aa or 1234567890aA.
+PASSWORD_MIN_SCORE = env_int("SAFECAMPUS_PASSWORD_MIN_SCORE", 3)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -223,6 +228,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "safecampus.accounts.validators.PasswordHistoryValidator",
         "OPTIONS": {"history": PASSWORD_HISTORY},
+    },
+    {
+        "NAME": "safecampus.accounts.validators.MaximumLengthValidator",
+        "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH},
+    },
+    {"NAME": "safecampus.accounts.validators.ChineseCommonPasswordValidator"},
+    {
+        "NAME": "safecampus.accounts.validators.StrengthValidator",
+        "OPTIONS": {"min_score": PASSWORD_MIN_SCORE, "max_length": PASSWORD_MAX_LENGTH},
     },
 ]
 
