@@ -29,7 +29,11 @@ W = Writer
 WRITERS: dict[str, Writer] = {
     # platform: accounts, org, notifications, rules, imports
     "POST /auth/token": W(NOBODY, "none: username and password"),
-    "POST /auth/password": W("principal_a1", "own password (the old one to be given)"),
+    "POST /auth/password": W(
+        "principal_a1",
+        "own password (the old one to be given)",
+        {"old_password": "password", "new_password": "strong_password"},
+    ),
     "DELETE /auth/tokens/{token_id}": W(
         "principal_a1", "own token", state={"token_id": "tokens:own"}
     ),

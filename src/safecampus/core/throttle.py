@@ -1,5 +1,5 @@
 """Rate limits: how often one client may fail to log in, ask for a token, export, import or
-search (settings.SAFECAMPUS_THROTTLES, docs/operations.md §4).
+search (settings.SAFECAMPUS_THROTTLES, docs/operations.md §10).
 
 Counted in Django's cache — Redis when REDIS_URL is set, so that every web process counts
 into the same counters; the local-memory cache of a single-process setup otherwise — in fixed

@@ -264,7 +264,7 @@ AXES_CLIENT_IP_CALLABLE = "safecampus.core.clients.client_ip"
 
 # Rate limits (core/throttle.py): "COUNT/PERIOD" (s, m, h) counted per fixed window in the cache
 # (Redis with REDIS_URL: shared by every web process), each overridable by
-# SAFECAMPUS_THROTTLE_<NAME>; a refusal answers 429 with Retry-After (docs/operations.md §4).
+# SAFECAMPUS_THROTTLE_<NAME>; a refusal answers 429 with Retry-After (docs/operations.md §10).
 SAFECAMPUS_THROTTLES = {
     name: env_rate(f"SAFECAMPUS_THROTTLE_{name.upper()}", default)
     for name, default in {
