@@ -29,6 +29,11 @@ W = Writer
 WRITERS: dict[str, Writer] = {
     # platform: accounts, org, notifications, rules, imports
     "POST /auth/token": W(NOBODY, "none: username and password"),
+    "POST /auth/password": W(
+        "principal_a1",
+        "own password (the old one to be given)",
+        {"old_password": "password", "new_password": "strong_password"},
+    ),
     "DELETE /auth/tokens/{token_id}": W(
         "principal_a1", "own token", state={"token_id": "tokens:own"}
     ),
@@ -261,6 +266,7 @@ OUTSIDER_403 = {
 # answer 404), and those that are not a person's (login, device tokens).
 OUTSIDER_EXEMPT = {
     "POST /auth/token",
+    "POST /auth/password",
     "POST /notifications/read-all",
     "POST /devices/status",
     "POST /emergency/alarms",

@@ -461,6 +461,8 @@ def fuzz_records(world) -> Records:
             "report": "处置完毕，人员已全部疏散，无人员伤亡。",
             "new_username": "fuzz_new_user",
             "reason": "整改不到位，需返工后再验收",
+            "password": PASSWORD,  # every persona's (tests/factories.py)
+            "strong_password": "Lanqiu-Hetang-37!",
         },
         device_token=raw_device_token,
     )

@@ -31,6 +31,13 @@ ENDPOINTS = [
     # A wrong password: 401, and the failed login is in the trail.
     E("POST /api/v1/auth/token", auth=False, ok=401, audited=True),
     E("GET /api/v1/auth/tokens"),
+    # One's own password; the example body's old password is wrong: 400, nothing changed.
+    E(
+        "POST /api/v1/auth/password",
+        ok=400,
+        covered_by="tests/test_passwords.py::test_the_api_refuses_a_weak_password_with_400_and_the_reason",
+        counted=("accounts.PasswordHistory", "accounts.ApiToken"),
+    ),
     E(
         "DELETE /api/v1/auth/tokens/{token_id}",
         args={"token_id": "api_token"},

@@ -1,8 +1,9 @@
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
@@ -10,9 +11,17 @@ from ninja.utils import check_csrf
 
 from safecampus.audit.context import bind_user
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.throttle import Throttled, throttle, throttled_response
 
+from .forms import PasswordChangeForm
 from .models import ApiToken, User
-from .services import PasswordChangeRequired, api_token_issue, api_token_revoke, api_token_user
+from .services import (
+    PasswordChangeRequired,
+    api_token_issue,
+    api_token_revoke,
+    api_token_user,
+    user_password_change,
+)
 from .types import ApiRequest
 
 
@@ -50,7 +59,8 @@ router = Router(tags=["auth"])
 
 class TokenCreateIn(Schema):
     username: str = Field(..., min_length=1, max_length=150)
-    password: str = Field(..., min_length=1, max_length=256)
+    # No password is longer (validators.MaximumLengthValidator): refused (422), never hashed.
+    password: str = Field(..., min_length=1, max_length=settings.PASSWORD_MAX_LENGTH)
     name: str = Field(
         "API", min_length=1, max_length=100, description="令牌名称，便于日后识别和吊销"
     )
@@ -80,8 +90,15 @@ class TokenOut(Schema):
     auth=None,
     response={201: TokenCreatedOut, 401: Error, 403: Error, 422: Error},
     summary="用户名和密码换取 API 令牌",
+    description=(
+        "同一客户端地址每分钟申请次数有限；该地址（跨所有用户名）登录失败过多时也暂停受理，"
+        "均返回 429 及 Retry-After。"
+    ),
 )
-def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[str, Any]]:
+@throttle("token", by="address")
+def token_create(
+    request: HttpRequest, payload: TokenCreateIn
+) -> Status[dict[str, Any]] | HttpResponse:
     try:
         token, raw = api_token_issue(
             request=request,
@@ -94,6 +111,8 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[st
         return Status(
             403, {"error": {"code": "password_expired", "message": str(exc), "details": []}}
         )
+    except Throttled as exc:
+        return throttled_response(request, exc)
     except PermissionError:
         if getattr(request, "axes_locked_out", False):
             raise PermissionDenied from None
@@ -114,3 +133,45 @@ def token_revoke(request: ApiRequest, token_id: RecordId) -> ApiToken:
         return api_token_revoke(user=request.auth, token_id=token_id)
     except ApiToken.DoesNotExist:
         raise Http404 from None
+
+
+class PasswordChangeIn(Schema):
+    old_password: str = Field(..., min_length=1, max_length=settings.PASSWORD_MAX_LENGTH)
+    new_password: str = Field(
+        ...,
+        min_length=1,
+        max_length=settings.PASSWORD_MAX_LENGTH,
+        description="新密码，须符合密码规则：长度、字符种类、不与近期密码重复、不易被猜到",
+    )
+
+
+# The page form's fields, by the names of the API's body.
+PASSWORD_FIELDS = {"old_password": "old_password", "new_password1": "new_password"}
+
+
+@router.post(
+    "/password",
+    response={204: None, 400: Error},
+    summary="修改自己的密码",
+    description=(
+        "与“修改密码”页面同样的规则；不符合时返回 400 及中文说明（details 逐项列出）。"
+        "成功后该用户的所有会话和 API 令牌（包括本次使用的）立即失效。"
+    ),
+)
+def password_change_api(request: ApiRequest, payload: PasswordChangeIn) -> Status[Any]:
+    new = payload.new_password
+    form = PasswordChangeForm(
+        request.auth,
+        {"old_password": payload.old_password, "new_password1": new, "new_password2": new},
+    )
+    if not form.is_valid():
+        problems = [
+            (PASSWORD_FIELDS.get(field, field), str(m))
+            for field, messages in form.errors.items()
+            for m in messages
+        ]
+        details = [{"loc": ["body", "payload", f], "message": m} for f, m in problems]
+        message = " ".join(m for _f, m in problems)
+        return Status(400, {"error": {"code": "invalid", "message": message, "details": details}})
+    user_password_change(user=request.auth, new_password=new)
+    return Status(204, None)

@@ -21,7 +21,18 @@ def lockout_rule() -> dict[str, int]:
     }
 
 
+def too_long() -> str:
+    return _("密码不能超过 %(n)d 个字符。") % {"n": settings.PASSWORD_MAX_LENGTH}
+
+
 class LoginForm(AuthenticationForm):
+    def clean(self) -> dict[str, Any]:
+        # No password is longer (validators.MaximumLengthValidator): refused before it is
+        # hashed, and not counted as a failed login.
+        if len(self.cleaned_data.get("password") or "") > settings.PASSWORD_MAX_LENGTH:
+            raise forms.ValidationError(too_long(), code="password_too_long")
+        return super().clean()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.error_messages = {
@@ -55,6 +66,8 @@ class PasswordChangeForm(forms.Form):
 
     def clean_old_password(self) -> str:
         value: str = self.cleaned_data["old_password"]
+        if len(value) > settings.PASSWORD_MAX_LENGTH:  # not hashed
+            raise forms.ValidationError(too_long())
         if not self.user.check_password(value):
             raise forms.ValidationError(_("当前密码不正确。"))
         return value
@@ -77,3 +90,9 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("令牌名称"), max_length=100)
     days = forms.IntegerField(label=_("有效天数"), min_value=1, max_value=365, initial=90)
     password = forms.CharField(label=_("当前密码（再次验证身份）"), widget=forms.PasswordInput)
+
+    def clean_password(self) -> str:
+        value: str = self.cleaned_data["password"]
+        if len(value) > settings.PASSWORD_MAX_LENGTH:  # not hashed
+            raise forms.ValidationError(too_long())
+        return value

@@ -17,6 +17,7 @@ from safecampus.access.roles import ROLE_UNIT_KINDS, Role
 from safecampus.access.scope import assignable_roles
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
+from safecampus.core import throttle
 from safecampus.core.errors import BusinessRuleError, model_errors
 from safecampus.core.texts import Text
 from safecampus.orgs.models import OrgUnit
@@ -42,11 +43,20 @@ def user_password_change(*, user: User, new_password: str) -> None:
     audit_event(AuditAction.PASSWORD_CHANGE, user, message=Text(N_("所有会话与 API 令牌已失效")))
 
 
+def login_attempt_check(request: HttpRequest) -> None:
+    """Refuse (throttle.Throttled) a login from an address whose failed logins, across every
+    username, reached the limit — before the password is hashed. Failures are counted by the
+    `user_login_failed` signal (signals.py)."""
+    throttle.check("login_failures", throttle.client(request, by="address"))
+
+
 def api_token_issue(
     *, request: HttpRequest, username: str, password: str, name: str, days: int
 ) -> tuple[ApiToken, str]:
-    """Exchange username and password for a new token (counted by the login lockout).
-    Tokens always expire: at most a year, so a forgotten token does not live for ever."""
+    """Exchange username and password for a new token (counted by the login lockout and the
+    address's failed logins). Tokens always expire: at most a year, so a forgotten token does
+    not live for ever."""
+    login_attempt_check(request)
     user = authenticate(request, username=username, password=password)
     if user is None:  # the failure is audited by the user_login_failed signal
         raise PermissionError(_("用户名或密码错误"))

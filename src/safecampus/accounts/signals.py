@@ -9,9 +9,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_noop as N_
 
 from safecampus.audit.context import acting_as, actor_for_user
-from safecampus.audit.middleware import client_ip
 from safecampus.audit.models import AuditAction, AuditOutcome
 from safecampus.audit.services import audit_event
+from safecampus.core import throttle
+from safecampus.core.clients import client_ip
 from safecampus.core.texts import Text
 
 from .models import User
@@ -50,6 +51,20 @@ def _login_failed(
         ip=_ip(request),
         message=Text(N_("用户名或密码错误")),
     )
+    if request is not None:  # the address's failures, across usernames (services.py)
+        failures = throttle.count("login_failures", throttle.client(request, by="address"))
+        limit = throttle.Limit.named("login_failures")
+        if failures == limit.count:  # once, when the address is stopped: spraying, or a NAT
+            audit_event(
+                AuditAction.LOCKOUT,
+                outcome=AuditOutcome.DENIED,
+                ip=_ip(request),
+                message=Text(
+                    N_("该网络地址登录失败 %(failures)s 次，暂停受理其登录 %(minutes)s 分钟"),
+                    failures=failures,
+                    minutes=limit.seconds // 60,
+                ),
+            )
 
 
 @receiver(user_locked_out)

@@ -17,6 +17,7 @@ from safecampus.access.roles import Role
 from safecampus.access.scope import require
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.models import OrgUnit
 
 from . import services
@@ -99,6 +100,7 @@ def _unit(manager: User, unit_id: int) -> OrgUnit:
 
 
 @router.get("", response={200: list[UserOut], 403: Error}, summary="可管理的用户（范围内）")
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def users(
     request: ApiRequest,

@@ -17,6 +17,7 @@ from safecampus.access.roles import Role
 from safecampus.access.scope import require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.listing import page_of
+from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.models import OrgUnit
 
 from . import services
@@ -44,6 +45,7 @@ def _run(request: UserRequest, form: forms.Form, action: Callable[[], T]) -> T |
 
 
 @login_required
+@throttle("search", when=query_given("q"))
 def user_list_view(request: UserRequest) -> HttpResponse:
     require(request.user, "user.manage")
     active = {"1": True, "0": False}.get(request.GET.get("active", ""))

@@ -9,9 +9,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safecampus.core.throttle import Throttled, throttled_response
+
 from .forms import ApiTokenForm, LoginForm, PasswordChangeForm, lockout_rule
 from .models import ApiToken
-from .services import api_token_issue, api_token_revoke, user_password_change
+from .services import (
+    api_token_issue,
+    api_token_revoke,
+    login_attempt_check,
+    user_password_change,
+)
 from .types import UserRequest
 
 
@@ -22,6 +29,13 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "rule": lockout_rule()}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            login_attempt_check(request)
+        except Throttled as exc:
+            return throttled_response(request, exc)
+        return super().post(request, *args, **kwargs)
 
 
 def locked_out(
@@ -75,6 +89,8 @@ def tokens(request: UserRequest) -> HttpResponse:
             form = ApiTokenForm()
         except PermissionError:
             form.add_error("password", _("当前密码不正确。"))
+        except Throttled as exc:
+            return throttled_response(request, exc)
     return render(
         request,
         "accounts/tokens.html",

@@ -5,13 +5,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from safecampus.core.clients import client_ip
+
 from .context import acting_as, actor_for_user
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only. Behind a reverse proxy, uvicorn rewrites it from X-Forwarded-For for the
-    # proxies listed in FORWARDED_ALLOW_IPS (docs/operations.md); the header is never read here.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditContextMiddleware:

@@ -10,6 +10,7 @@ from safecampus.accounts.types import ApiRequest
 from safecampus.audit.models import AuditEntry
 from safecampus.core.pagination import LimitOffset
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.throttle import query_given, throttle
 
 from .filters import AuditFilters
 from .selectors import audit_entry_get, audit_entry_list
@@ -44,6 +45,7 @@ class AuditEntryOut(Schema):
 @router.get(
     "/entries", response={200: list[AuditEntryOut], 403: Error}, summary="审计日志（审计员）"
 )
+@throttle("search", when=query_given("username"))
 @paginate(LimitOffset)
 def entry_list(request: ApiRequest, filters: Query[AuditFilters]) -> QuerySet[AuditEntry]:
     require(request.auth, "audit.view")

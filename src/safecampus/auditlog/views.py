@@ -6,12 +6,14 @@ from safecampus.access.scope import require
 from safecampus.accounts.types import UserRequest
 from safecampus.audit.models import AuditAction, AuditEntry, AuditOutcome
 from safecampus.core.listing import filters_from_query, page_of
+from safecampus.core.throttle import query_given, throttle
 
 from .filters import AuditFilters
 from .selectors import audit_entry_get, audit_entry_list
 
 
 @login_required
+@throttle("search", when=query_given("username"))
 def entry_list(request: UserRequest) -> HttpResponse:
     require(request.user, "audit.view")
     filters = filters_from_query(request, AuditFilters)

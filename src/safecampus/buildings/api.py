@@ -16,6 +16,7 @@ from safecampus.access.scope import require, scoped_get
 from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.models import School
 
 from . import services
@@ -266,6 +267,7 @@ def _buildings(request, ids: list[int]):
     response={200: list[BuildingOut], 403: Error},
     summary="校舍台账（范围内，可筛选）",
 )
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def buildings(request, filters: Query[BuildingFilters]):
     require(request.auth, "building.view")
@@ -300,6 +302,7 @@ def remediation(
     summary="导出校舍台账 Excel（与台账相同的筛选；可作为导入模板）",
     openapi_extra={"responses": {200: {"description": "xlsx"}}},
 )
+@throttle("export")
 def export(request, filters: Query[BuildingFilters]):
     require(request.auth, "building.view")
     rows = building_list(user=request.auth, filters=filters)
@@ -360,6 +363,7 @@ def building_delete(request, building_id: RecordId):
     response={200: list[ProjectOut], 403: Error},
     summary="消防抗震整改项目（范围内，可筛选）",
 )
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def projects(request, filters: Query[ProjectFilters]):
     require(request.auth, "building.view")

@@ -10,6 +10,7 @@ from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
+from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.selectors import district_choices, school_get
 
 from . import services
@@ -166,6 +167,7 @@ def building_delete_view(request, building_id: int):
 
 
 @login_required
+@throttle("export")
 def export_view(request):
     require(request.user, "building.view")
     filters = filters_from_query(request, BuildingFilters, warn=False)
@@ -179,6 +181,7 @@ def export_view(request):
 
 
 @login_required
+@throttle("search", when=query_given("q"))
 def project_list_view(request):
     require(request.user, "building.view")
     filters = filters_from_query(request, ProjectFilters)

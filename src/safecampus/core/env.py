@@ -34,3 +34,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit "COUNT/PERIOD" (e.g. "20/15m": 20 in 15 minutes; units s, m, h) as
+    (count, seconds). A malformed value stops start-up, naming the variable."""
+    value = (env(name) or default).strip()
+    count, _slash, period = value.partition("/")
+    try:
+        number, unit = (period[:-1] or "1"), _RATE_UNITS[period[-1:]]
+        rate = int(count), int(number) * unit
+    except (KeyError, ValueError):
+        rate = (0, 0)
+    if rate[0] < 1 or rate[1] < 1:
+        raise ValueError(f'{name}="{value}": expected COUNT/PERIOD such as 20/15m (s, m or h)')
+    return rate

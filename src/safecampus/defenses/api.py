@@ -14,6 +14,7 @@ from safecampus.access.scope import require
 from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import DateTimeIn, Error, LocalTime, RecordId
+from safecampus.core.throttle import throttle
 
 from . import services
 from .choices import DutyKind, Employment, EquipmentKind, Indicator, Period
@@ -210,6 +211,7 @@ def guard_create(request, payload: GuardIn):
     summary="导出某校保安员花名册 Excel",
     openapi_extra={"responses": {200: {"description": "xlsx"}}},
 )
+@throttle("export")
 def guards_export_api(request, school: int = Query(..., ge=1, le=MAX_ID)):
     unit_school = _school(request, school)
     data = guards_export(

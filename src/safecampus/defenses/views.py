@@ -14,6 +14,7 @@ from safecampus.access.scope import can, require, scoped
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
+from safecampus.core.throttle import throttle
 from safecampus.orgs.selectors import district_choices
 
 from . import services
@@ -249,6 +250,7 @@ def guard_edit_view(request, school_id: int | None = None, guard_id: int | None 
 
 
 @login_required
+@throttle("export")
 def guards_export_view(request, school_id: int):
     school = defense_school_get(user=request.user, school_id=school_id)
     data = guards_export(school=school, guards=guard_list(user=request.user, school=school))

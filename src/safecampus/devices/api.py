@@ -14,6 +14,7 @@ from safecampus.access.scope import require, scoped_get
 from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.selectors import home_unit, school_get, unit_get
 
 from . import services
@@ -249,6 +250,7 @@ ONE = {400: Error, 403: Error, 404: Error}
     response={200: list[CameraOut], 403: Error},
     summary="摄像头（范围内，可按学校、区市、部位、在线状态筛选）",
 )
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def camera_list_api(request, filters: Query[DeviceFilters]):
     require(request.auth, "device.view")
@@ -266,6 +268,7 @@ def camera_create_api(request, payload: CameraIn):
     summary="导出摄像头 Excel（与列表相同的筛选）",
     openapi_extra=XLSX,
 )
+@throttle("export")
 def camera_export_api(request, filters: Query[DeviceFilters]):
     require(request.auth, "device.view")
     cameras = device_list(user=request.auth, kind=DeviceKind.CAMERA, filters=filters)
@@ -310,6 +313,7 @@ def camera_activate_api(request, camera_id: RecordId):
     response={200: list[AlarmButtonOut], 403: Error},
     summary="一键式紧急报警（范围内，可筛选）",
 )
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def alarm_list_api(request, filters: Query[DeviceFilters]):
     require(request.auth, "device.view")

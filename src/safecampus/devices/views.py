@@ -14,6 +14,7 @@ from safecampus.access.scope import can, require, scoped_get
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
+from safecampus.core.throttle import throttle
 from safecampus.orgs.choices import UnitKind
 from safecampus.orgs.selectors import home_unit, school_get, unit_get
 
@@ -175,6 +176,7 @@ def device_active_view(request, pk: int, kind: str):
 
 
 @login_required
+@throttle("export")
 def export_view(request, school_id: int):
     school = school_get(user=request.user, school_id=school_id, action="device.view")
     filters = filters_from_query(request, DeviceFilters, warn=False)

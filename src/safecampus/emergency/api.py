@@ -13,6 +13,7 @@ from safecampus.accounts.models import User
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import DateTimeIn, Error, RecordId
+from safecampus.core.throttle import query_given, throttle
 from safecampus.devices.auth import DeviceTokenAuth
 from safecampus.devices.messages import Malformed
 from safecampus.devices.models import AlarmButton
@@ -362,6 +363,7 @@ def alarm_reset(request, alarm_id: RecordId, payload: ResetIn):
     response={200: list[IncidentOut], 403: Error, 422: Error},
     summary="突发事件列表（范围内，可筛选）",
 )
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def incidents(request, filters: Query[IncidentFilters]):
     require(request.auth, "incident.view")

@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 from safecampus.access.scope import require, scoped_get
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.choices import UnitKind
 from safecampus.orgs.models import OrgUnit, School
 
@@ -110,6 +111,7 @@ def _detail(request, plan_id: int):
     response={200: list[PlanOut], 403: Error},
     summary="应急预案（市级预案与范围内学校的预案，可筛选）",
 )
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def plans(request, filters: Query[PlanFilters]):
     require(request.auth, "plan.view")

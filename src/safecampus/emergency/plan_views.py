@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.listing import filters_from_query, page_of
+from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.choices import UnitKind
 from safecampus.orgs.selectors import district_choices, home_unit, school_list
 
@@ -52,6 +53,7 @@ ROLE_SUGGESTIONS = [
 
 
 @login_required
+@throttle("search", when=query_given("q"))
 def plan_list_view(request):
     require(request.user, "plan.view")
     filters = filters_from_query(request, PlanFilters)

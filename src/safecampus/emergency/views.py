@@ -10,6 +10,7 @@ from safecampus.access.scope import ancestor_paths, can, require
 from safecampus.accounts.models import User
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.listing import filters_from_query, page_of
+from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.selectors import district_choices
 
 from . import services
@@ -41,6 +42,7 @@ from .workflow import incident_workflow, may_reset_alarms
 
 
 @login_required
+@throttle("search", when=query_given("q"))
 def incident_list_view(request):
     require(request.user, "incident.view")
     filters = filters_from_query(request, IncidentFilters)

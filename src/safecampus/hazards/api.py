@@ -17,6 +17,7 @@ from safecampus.core.excel import XLSX_CONTENT_TYPE, xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset, Rows
 from safecampus.core.schemas import DateTimeIn, Error, RecordId, RowSchema, file_answer
 from safecampus.core.texts import Text
+from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.models import OrgUnit, School
 from safecampus.risks.models import Aspect
 
@@ -167,6 +168,7 @@ class SuperviseIn(Schema):
 @router.get(
     "/hazards", response={200: list[HazardOut], 403: Error}, summary="隐患台账（范围内，可筛选）"
 )
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def hazards(request, filters: Query[HazardFilters]):
     require(request.auth, "hazard.view")
@@ -185,6 +187,7 @@ def hazards(request, filters: Query[HazardFilters]):
     response={200: StatsOut, 403: Error},
     summary="隐患统计：发现、整改、整改率、逾期（范围内）",
 )
+@throttle("search", when=query_given("q"))
 def stats(request, filters: Query[HazardFilters]):
     require(request.auth, "hazard.view")
     return hazard_stats(user=request.auth, filters=filters)
@@ -196,6 +199,7 @@ def stats(request, filters: Query[HazardFilters]):
     summary="导出隐患台账 Excel（与台账相同的筛选）",
     openapi_extra=file_answer(XLSX_CONTENT_TYPE),
 )
+@throttle("export")
 def export(request, filters: Query[HazardFilters]):
     require(request.auth, "hazard.view")
     rows = hazard_list(user=request.auth, filters=filters)

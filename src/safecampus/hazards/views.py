@@ -22,6 +22,7 @@ from safecampus.core.excel import xlsx_response
 from safecampus.core.fragments import render_once
 from safecampus.core.listing import filters_from_query, page_of
 from safecampus.core.texts import Text
+from safecampus.core.throttle import query_given, throttle
 
 from . import services
 from .choices import (
@@ -136,6 +137,7 @@ def ledger_rows(values) -> list[SafeString]:
 
 
 @login_required
+@throttle("search", when=query_given("q"))
 def ledger_view(request):
     require(request.user, "hazard.view")
     filters = filters_from_query(request, HazardFilters)
@@ -159,6 +161,7 @@ def ledger_view(request):
 
 
 @login_required
+@throttle("search", when=query_given("q"))
 def stats_view(request):
     require(request.user, "hazard.view")
     filters = filters_from_query(request, HazardFilters)
@@ -185,6 +188,7 @@ def stats_view(request):
 
 
 @login_required
+@throttle("export")
 def export_view(request):
     require(request.user, "hazard.view")
     rows = hazard_list(

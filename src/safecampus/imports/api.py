@@ -22,6 +22,7 @@ from safecampus.core.excel import (
 )
 from safecampus.core.pagination import MAX_ID
 from safecampus.core.schemas import Error
+from safecampus.core.throttle import throttle
 from safecampus.core.types import ApiRequest
 
 from .base import importer_for, importers
@@ -132,6 +133,7 @@ def importer_list(request: ApiRequest) -> list[dict[str, Any]]:
     summary="下载导入模板（含说明页、示例和下拉选项）",
     openapi_extra={"responses": {200: {"description": "xlsx"}}},
 )
+@throttle("export")
 def import_template_api(
     request: ApiRequest, key: str, school: int | None = param.Query(None, ge=1, le=MAX_ID)
 ) -> HttpResponse:
@@ -160,6 +162,7 @@ def import_template_api(
         "和“填表人：”等落款行会被跳过。被拒绝时返回 400 及逐行错误、缺少的列和未识别的列。"
     ),
 )
+@throttle("import")
 def import_api(
     request: ApiRequest,
     key: str,

@@ -20,6 +20,7 @@ from safecampus.core.excel import (
     xlsx_response,
 )
 from safecampus.core.forms import XlsxUploadForm
+from safecampus.core.throttle import throttle
 
 from .base import Importer, importer_for
 from .pipeline import import_run
@@ -50,6 +51,7 @@ def _page(request: HttpRequest, importer: Importer, template: str, **context: An
 
 
 @login_required
+@throttle("import", when=lambda request: request.method == "POST")
 def upload_view(request: HttpRequest, key: str) -> HttpResponse:
     school_id = request.GET.get("school")
     importer, options = importer_for(request.user, key, school_id, request.POST or None)
@@ -69,6 +71,7 @@ def upload_view(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
+@throttle("export")
 def template_view(request: HttpRequest, key: str) -> HttpResponse:
     importer, _form = importer_for(request.user, key, request.GET.get("school"))
     data = importer.template()
@@ -147,6 +150,7 @@ MAPPING_PREFIX = "column-"
 
 
 @login_required
+@throttle("import")
 def preview_view(request: HttpRequest, key: str, token: str) -> HttpResponse:
     staged = staged_get(request, key, token)
     importer, _form = importer_for(request.user, key, staged.school, staged.options)

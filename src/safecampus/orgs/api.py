@@ -13,6 +13,7 @@ from safecampus.access.scope import require
 from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.throttle import query_given, throttle
 from safecampus.core.types import ApiRequest
 
 from .choices import Ownership, SchoolType, UnitKind
@@ -94,6 +95,7 @@ def org_detail(request: ApiRequest, unit_id: RecordId) -> OrgUnit:
 @router.get(
     "/schools", response={200: list[SchoolOut], 403: Error}, summary="学校名录（范围内，可筛选）"
 )
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def school_list_api(request: ApiRequest, filters: Query[SchoolFilters]) -> QuerySet[School]:
     require(request.auth, "org.view")
@@ -115,6 +117,7 @@ def school_list_api(request: ApiRequest, filters: Query[SchoolFilters]) -> Query
         }
     },
 )
+@throttle("export")
 def school_export_api(request: ApiRequest, filters: Query[SchoolFilters]) -> HttpResponse:
     require(request.auth, "school.export")
     schools = school_list(user=request.auth, filters=filters, action="school.export")

@@ -9,6 +9,7 @@ from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
+from safecampus.core.throttle import query_given, throttle
 
 from .choices import Ownership, SchoolType
 from .filters import SchoolFilters
@@ -18,6 +19,7 @@ from .services import school_update, schools_export
 
 
 @login_required
+@throttle("search", when=query_given("q"))
 def school_list_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "org.view")
     filters = filters_from_query(request, SchoolFilters)
@@ -74,6 +76,7 @@ def school_edit_view(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 @login_required
+@throttle("export")
 def school_export_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "school.export")
     filters = filters_from_query(request, SchoolFilters, warn=False)

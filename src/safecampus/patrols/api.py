@@ -15,6 +15,7 @@ from safecampus.access.scope import can, require
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import DateTimeIn, Error, RecordId, file_answer
+from safecampus.core.throttle import throttle
 from safecampus.hazards.choices import HazardLevel
 from safecampus.orgs.selectors import school_get
 
@@ -284,6 +285,7 @@ def check_point_renew(request, point_id: RecordId):
     summary="巡查点二维码（SVG）",
     openapi_extra=file_answer("image/svg+xml"),
 )
+@throttle("export")
 def check_point_qr(request, point_id: RecordId):
     point = checkpoint_get(user=request.auth, check_point_id=point_id, action="patrol.manage")
     svg = '<?xml version="1.0" encoding="utf-8"?>\n' + qr_svg(scan_url(point, request), scale=8)

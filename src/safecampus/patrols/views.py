@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped
 from safecampus.core.errors import BusinessRuleError
+from safecampus.core.throttle import throttle
 from safecampus.orgs.models import School
 from safecampus.orgs.selectors import school_get
 
@@ -181,6 +182,7 @@ def point_renew_view(request, point_id: int):
 
 
 @login_required
+@throttle("export")
 def point_qr_view(request, point_id: int):
     """One check point's code as an SVG file (to print larger, or to send to a print shop)."""
     point = checkpoint_get(user=request.user, check_point_id=point_id, action="patrol.manage")
@@ -191,6 +193,7 @@ def point_qr_view(request, point_id: int):
 
 
 @login_required
+@throttle("export")
 def sheet_view(request, school_id: int):
     """The printable sheet: every active check point's code with its name and the school."""
     school = school_get(user=request.user, school_id=school_id, action="patrol.manage")

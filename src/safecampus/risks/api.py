@@ -7,6 +7,7 @@ from safecampus.access.scope import require
 from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import LimitOffset
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.throttle import query_given, throttle
 
 from .choices import CatalogGroup, CheckFrequency, RiskLevel
 from .filters import PointFilters
@@ -101,6 +102,7 @@ def catalog_detail(request, catalog_id: RecordId):
     response={200: list[PointOut], 403: Error, 404: Error},
     summary="清单中的风险点及管控措施",
 )
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def catalog_point_list(request, catalog_id: RecordId, filters: Query[PointFilters]):
     catalog = catalog_get(user=request.auth, catalog_id=catalog_id)
@@ -113,6 +115,7 @@ def catalog_point_list(request, catalog_id: RecordId, filters: Query[PointFilter
     summary="导出风险清单 Excel",
     openapi_extra={"responses": {200: {"description": "xlsx"}}},
 )
+@throttle("export")
 def catalog_export_api(request, catalog_id: RecordId):
     catalog = catalog_get(user=request.auth, catalog_id=catalog_id)
     return xlsx_response(

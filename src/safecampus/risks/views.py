@@ -4,6 +4,7 @@ from django.shortcuts import render
 from safecampus.access.scope import can, require
 from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
+from safecampus.core.throttle import query_given, throttle
 
 from .choices import RISK_LEVEL_COLOURS, RiskLevel
 from .filters import PointFilters
@@ -26,6 +27,7 @@ def catalog_list_view(request):
 
 
 @login_required
+@throttle("search", when=query_given("q"))
 def catalog_detail_view(request, catalog_id: int):
     catalog = catalog_get(user=request.user, catalog_id=catalog_id)
     filters = filters_from_query(request, PointFilters)
@@ -51,6 +53,7 @@ def catalog_detail_view(request, catalog_id: int):
 
 
 @login_required
+@throttle("export")
 def catalog_export_view(request, catalog_id: int):
     catalog = catalog_get(user=request.user, catalog_id=catalog_id)
     return xlsx_response(

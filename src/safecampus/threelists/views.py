@@ -14,6 +14,7 @@ from safecampus.access.scope import can, require, scoped_get
 from safecampus.accounts.types import UserRequest
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import xlsx_response
+from safecampus.core.throttle import throttle
 from safecampus.hazards.filters import HazardFilters
 from safecampus.hazards.selectors import hazard_list, hazard_stats
 from safecampus.orgs.selectors import school_get
@@ -199,6 +200,7 @@ def my_checks_view(request: UserRequest) -> HttpResponse:
 
 
 @login_required
+@throttle("export")
 def export_view(request: UserRequest, school_id: int) -> HttpResponse:
     school = school_get(user=request.user, school_id=school_id, action="risklist.view")
     return xlsx_response(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from safecampus.core.env import env, env_bool, env_int, env_list
+from safecampus.core.env import env, env_bool, env_int, env_list, env_rate
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(env("SAFECAMPUS_DATA_DIR", str(Path.cwd() / "var"))).resolve()
@@ -209,6 +209,11 @@ PASSWORD_MIN_CLASSES = env_int("SAFECAMPUS_PASSWORD_MIN_CLASSES", 3)
 PASSWORD_HISTORY = env_int("SAFECAMPUS_PASSWORD_HISTORY", 5)
 # Days after which a password must be changed; 0 turns the rule off.
 PASSWORD_MAX_AGE_DAYS = env_int("SAFECAMPUS_PASSWORD_MAX_AGE_DAYS", 90)
+# The longest password: a longer one is refused before it is hashed (login, token) or estimated.
+PASSWORD_MAX_LENGTH = 128
+# The least zxcvbn score (0–4) a new password needs: 3 is "safely unguessable" (about 10⁸
+# guesses and more), which refuses aaaaaaaaaA1, P@ssw0rd12, Aa1!Aa1!Aa or 1234567890aA.
+PASSWORD_MIN_SCORE = env_int("SAFECAMPUS_PASSWORD_MIN_SCORE", 3)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -223,6 +228,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "safecampus.accounts.validators.PasswordHistoryValidator",
         "OPTIONS": {"history": PASSWORD_HISTORY},
+    },
+    {
+        "NAME": "safecampus.accounts.validators.MaximumLengthValidator",
+        "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH},
+    },
+    {"NAME": "safecampus.accounts.validators.ChineseCommonPasswordValidator"},
+    {
+        "NAME": "safecampus.accounts.validators.StrengthValidator",
+        "OPTIONS": {"min_score": PASSWORD_MIN_SCORE, "max_length": PASSWORD_MAX_LENGTH},
     },
 ]
 
@@ -243,6 +257,38 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "safecampus.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The client's address as the rest of the platform reads it (REMOTE_ADDR, set by uvicorn behind
+# the proxy): axes would otherwise switch to X-Forwarded-For, which a client can forge, as soon
+# as django-ipware happened to be installed.
+AXES_CLIENT_IP_CALLABLE = "safecampus.core.clients.client_ip"
+
+# Rate limits (core/throttle.py): "COUNT/PERIOD" (s, m, h) counted per fixed window in the cache
+# (Redis with REDIS_URL: shared by every web process), each overridable by
+# SAFECAMPUS_THROTTLE_<NAME>; a refusal answers 429 with Retry-After (docs/operations.md §10).
+SAFECAMPUS_THROTTLES = {
+    name: env_rate(f"SAFECAMPUS_THROTTLE_{name.upper()}", default)
+    for name, default in {
+        # Failed logins (login page, POST /api/v1/auth/token, the token page) from one client
+        # address, across usernames: password spraying. The lockout above is per username only,
+        # so that one person's typos cannot lock out a school behind one NAT address; this
+        # limit must not either. A school has a handful of accounts (4,063 accounts for 1,587
+        # schools and 14 districts), a district office a few dozen: 20 failures in 15 minutes
+        # is several people mistyping several times each, while a sprayer gets 80 guesses an
+        # hour (two days to try one password on every account, instead of minutes). Correct
+        # logins are not counted.
+        "login_failures": "20/15m",
+        # Token requests from one address, right or wrong: each costs a password hash, and a
+        # script needs a token per run, not per call (tokens live up to a year).
+        "token": "10/1m",
+        # Per user: workbook downloads (exports, import templates) and printable QR sheets ...
+        "export": "30/10m",
+        # ... import runs (each upload, preview and import reads the whole workbook) ...
+        "import": "30/10m",
+        # ... and list requests with a text search (q; the audit trail's username), which scan
+        # their table: far above a person typing into a search box, far below a scraping loop.
+        "search": "60/1m",
+    }.items()
+}
 
 # Audit entries are kept at least this long; 等保 and the Cybersecurity Law ask for ≥ 6 months
 # (the floor; the database triggers of audit/migrations hold the same 183 days).

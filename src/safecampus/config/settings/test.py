@@ -27,7 +27,7 @@ if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
     )
 
 from .base import *  # noqa: E402,F403
-from .base import DATABASE_URL, HUEY, SAFECAMPUS_AUDIT_KEY_FILE  # noqa: E402
+from .base import DATABASE_URL, HUEY, SAFECAMPUS_AUDIT_KEY_FILE, SAFECAMPUS_THROTTLES  # noqa: E402
 
 # A throw-away audit key in the temporary data dir (processes the tests start inherit the dir).
 key_create(SAFECAMPUS_AUDIT_KEY_FILE)
@@ -46,3 +46,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# The rate limits far above what any test sends (the scope matrix, the fuzzing and the import
+# tests repeat requests as one user, the login tests fail from one address); the tests of the
+# limits themselves put the production values back (tests/test_throttle.py).
+SAFECAMPUS_THROTTLES = {
+    name: (count * 1000, seconds) for name, (count, seconds) in SAFECAMPUS_THROTTLES.items()
+}
