@@ -15,6 +15,7 @@ from safecampus.audit.services import audit_event
 from safecampus.core.texts import Text
 
 from .models import User
+from .second_factor import CODE_FAILED
 from .sessions import session_start
 
 
@@ -48,7 +49,9 @@ def _login_failed(
         outcome=AuditOutcome.FAILURE,
         username=str(credentials.get("username", ""))[:150],
         ip=_ip(request),
-        message=Text(N_("用户名或密码错误")),
+        message=Text(
+            N_("动态口令或恢复码错误") if credentials.get(CODE_FAILED) else N_("用户名或密码错误")
+        ),
     )
 
 

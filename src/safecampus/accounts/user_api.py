@@ -19,7 +19,7 @@ from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
 from safecampus.orgs.models import OrgUnit
 
-from . import services
+from . import reauth, services
 from .models import User
 from .selectors import locked_usernames, manageable_units, user_get, user_list
 from .types import ApiRequest
@@ -117,6 +117,7 @@ def users(
 )
 def user_create(request: ApiRequest, payload: UserIn) -> Status[dict[str, Any]]:
     require(request.auth, "user.manage")
+    reauth.require_recent(request)
     data = payload.dict()
     user, password = services.user_create(
         manager=request.auth, unit=_unit(request.auth, data.pop("unit_id")), **data
@@ -163,18 +164,6 @@ def user_password_reset(request: ApiRequest, user_id: RecordId) -> dict[str, str
 
 
 @router.post(
-    "/{user_id}/unlock",
-    response={200: UserDetailOut, 400: Error, 403: Error, 404: Error},
-    summary="解除登录锁定",
-)
-def user_unlock(request: ApiRequest, user_id: RecordId) -> User:
-    require(request.auth, "user.manage")
-    target = user_get(manager=request.auth, user_id=user_id)
-    services.user_unlock(manager=request.auth, target=target)
-    return target
-
-
-@router.post(
     "/{user_id}/roles",
     response={201: RoleAssignmentOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="添加角色",
@@ -182,6 +171,7 @@ def user_unlock(request: ApiRequest, user_id: RecordId) -> User:
 def role_add(request: ApiRequest, user_id: RecordId, payload: RoleIn) -> Status[RoleAssignment]:
     require(request.auth, "user.manage")
     target = user_get(manager=request.auth, user_id=user_id)
+    reauth.require_recent(request)
     assignment = services.role_assignment_add(
         manager=request.auth,
         target=target,
@@ -202,5 +192,6 @@ def role_remove(request: ApiRequest, user_id: RecordId, assignment_id: RecordId)
     assignment = get_object_or_404(
         RoleAssignment.objects.select_related("user", "unit"), pk=assignment_id, user=target
     )
+    reauth.require_recent(request)
     services.role_assignment_remove(manager=request.auth, assignment=assignment)
     return Status(204, None)
