@@ -104,7 +104,9 @@ def otp_device(user):
     """A confirmed TOTP device for `user` with its test secret."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    return TOTPDevice.objects.create(user=user, name="TOTP", key=otp_key(user.username), confirmed=True)
+    return TOTPDevice.objects.create(
+        user=user, name="TOTP", key=otp_key(user.username), confirmed=True
+    )
 
 
 def otp_code(user) -> str:

@@ -29,6 +29,14 @@ W = Writer
 WRITERS: dict[str, Writer] = {
     # platform: accounts, org, notifications, rules, imports
     "POST /auth/token": W(NOBODY, "none: username and password"),
+    "POST /auth/reauth": W("principal_a1", "oneself: password (no second factor)"),
+    "PUT /security/policy": W("security_admin", "security.manage"),
+    "POST /security/lockouts/unlock": W(
+        "security_admin", "security.manage", {"username": "locked"}
+    ),
+    "POST /security/second-factors/{user_id}/reset": W("security_admin", "security.manage"),
+    "POST /security/networks": W("security_admin", "security.manage", {"network": "network"}),
+    "DELETE /security/networks/{network_id}": W("security_admin", "security.manage"),
     "DELETE /auth/tokens/{token_id}": W(
         "principal_a1", "own token", state={"token_id": "tokens:own"}
     ),
@@ -40,7 +48,6 @@ WRITERS: dict[str, Writer] = {
     ),
     "PATCH /users/{user_id}": W("city_admin", "user.manage, manageable"),
     "POST /users/{user_id}/password-reset": W("city_admin", "user.manage, manageable"),
-    "POST /users/{user_id}/unlock": W("city_admin", "user.manage, manageable"),
     "POST /users/{user_id}/roles": W("city_admin", "user.manage", {"unit_id": "a1"}),
     "DELETE /users/{user_id}/roles/{assignment_id}": W("city_admin", "user.manage"),
     "POST /notifications/{notification_id}/read": W(
@@ -246,7 +253,12 @@ OUTSIDER_403 = {
     "POST /users",
     "PATCH /users/{user_id}",
     "POST /users/{user_id}/password-reset",
-    "POST /users/{user_id}/unlock",
+    # security.manage nowhere (the security administrator's alone)
+    "PUT /security/policy",
+    "POST /security/lockouts/unlock",
+    "POST /security/second-factors/{user_id}/reset",
+    "POST /security/networks",
+    "DELETE /security/networks/{network_id}",
     "POST /users/{user_id}/roles",
     "DELETE /users/{user_id}/roles/{assignment_id}",
     # building.manage, the buildings importer's action, nowhere
@@ -261,6 +273,7 @@ OUTSIDER_403 = {
 # answer 404), and those that are not a person's (login, device tokens).
 OUTSIDER_EXEMPT = {
     "POST /auth/token",
+    "POST /auth/reauth",
     "POST /notifications/read-all",
     "POST /devices/status",
     "POST /emergency/alarms",

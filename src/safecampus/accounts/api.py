@@ -2,7 +2,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -128,7 +127,9 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[st
             otp=payload.otp,
         )
     except Refused as exc:
-        return Status(exc.status, {"error": {"code": exc.code, "message": exc.message, "details": []}})
+        return Status(
+            exc.status, {"error": {"code": exc.code, "message": exc.message, "details": []}}
+        )
     except PasswordChangeRequired as exc:
         return Status(
             403, {"error": {"code": "password_expired", "message": str(exc), "details": []}}
@@ -144,15 +145,14 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[st
 
 @router.post(
     "/reauth",
-    response={200: ReauthOut, 403: Error, 422: Error},
+    response={200: ReauthOut, 401: Error, 403: Error, 422: Error},
     summary="再次验证身份（密码及动态口令）",
     description=(
-        "授予或移除角色、导出个人信息、修改规则集须在 %(m)s 分钟内验证过身份，否则答 403 "
+        f"授予或移除角色、导出个人信息、修改规则集须在 {settings.REAUTH_SECONDS // 60} 分钟内验证过身份，否则答 403 "
         "`reauth_required`。用令牌调用时本接口为该令牌验证身份（新申请的令牌视为刚验证过），"
         "用浏览器会话调用时为该会话。密码错误 403 `reauth_failed`，动态口令缺失或错误 401 "
         "`otp_required` / `otp_invalid`（计入登录失败次数），账号锁定 403 `locked_out`。"
-    )
-    % {"m": settings.REAUTH_SECONDS // 60},
+    ),
 )
 def reauth(request: ApiRequest, payload: ReauthIn) -> Status[dict[str, Any]]:
     try:
@@ -160,7 +160,9 @@ def reauth(request: ApiRequest, payload: ReauthIn) -> Status[dict[str, Any]]:
             request=request, user=request.auth, password=payload.password, otp=payload.otp
         )
     except Refused as exc:
-        return Status(exc.status, {"error": {"code": exc.code, "message": exc.message, "details": []}})
+        return Status(
+            exc.status, {"error": {"code": exc.code, "message": exc.message, "details": []}}
+        )
     except PermissionError:
         raise PermissionDenied from None  # locked out: AxesMiddleware answers `locked_out`
     until = timezone.now() + timedelta(seconds=settings.REAUTH_SECONDS)

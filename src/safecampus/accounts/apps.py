@@ -13,7 +13,12 @@ class AccountsConfig(SafeCampusAppConfig):
             _("用户与角色"), "accounts:user_list", "user.manage", "users", "/accounts/users/", 130
         ),
         MenuItem(
-            _("安全管理"), "accounts:security_policy", "security.manage", "shield", "/security/", 135
+            _("安全管理"),
+            "accounts:security_policy",
+            "security.manage",
+            "shield",
+            "/security/",
+            135,
         ),
     )
     actions = {

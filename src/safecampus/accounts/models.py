@@ -8,8 +8,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.crypto import salted_hmac
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -202,7 +202,9 @@ def network_check(value: str) -> str:
     try:
         network = ipaddress.ip_network(value.strip(), strict=False)
     except ValueError:
-        raise ValidationError(_("“%(v)s”不是有效的网段（如 10.20.0.0/16）"), params={"v": value}) from None
+        raise ValidationError(
+            _("“%(v)s”不是有效的网段（如 10.20.0.0/16）"), params={"v": value}
+        ) from None
     if network.prefixlen < (8 if network.version == 4 else 32):
         raise ValidationError(_("网段过大：IPv4 至少 /8，IPv6 至少 /32"))
     if any(

@@ -30,6 +30,11 @@ from django.utils.translation import gettext as _
 from .models import ApiToken
 
 SESSION_AUTH_AT = "safecampus_auth_at"
+# The OpenAPI description of the operations that need it.
+REAUTH_NOTE = (
+    f"须在 {settings.REAUTH_SECONDS // 60} 分钟内验证过身份（令牌：申请令牌或 POST /api/v1/auth/reauth；"
+    "会话：登录或再次验证身份页），否则 403 `reauth_required`。"
+)
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 

@@ -35,7 +35,10 @@ class SecurityPolicyForm(forms.ModelForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for name, (low, high) in POLICY_BOUNDS.items():
-            self.fields[name].help_text = _("允许范围 %(low)d–%(high)d") % {"low": low, "high": high}
+            self.fields[name].help_text = _("允许范围 %(low)d–%(high)d") % {
+                "low": low,
+                "high": high,
+            }
 
 
 class UnlockForm(forms.Form):
@@ -78,7 +81,9 @@ def lockouts_view(request: UserRequest) -> HttpResponse:
         except BusinessRuleError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("已解除 %(name)s 的登录锁定。") % {"name": form.cleaned_data["username"]})
+            messages.success(
+                request, _("已解除 %(name)s 的登录锁定。") % {"name": form.cleaned_data["username"]}
+            )
         return redirect("accounts:security_lockouts")
     return _page(request, "security_lockouts.html", {"lockouts": lockout_list()})
 
@@ -104,7 +109,8 @@ def second_factor_reset_view(request: UserRequest, user_id: int) -> HttpResponse
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, _("已重置 %(name)s 的动态口令，其下次登录须重新绑定。") % {"name": target.username}
+            request,
+            _("已重置 %(name)s 的动态口令，其下次登录须重新绑定。") % {"name": target.username},
         )
     return redirect(f"{reverse('accounts:security_otp')}?{urlencode({'q': target.username})}")
 

@@ -59,9 +59,7 @@ def locked_usernames(usernames: Iterable[str]) -> set[str]:
     username, address and browser, and locks a username on the sum of its rows' recent
     failures (the lockout is per username): so the sum here too, not one row's count."""
     return set(
-        _locked_attempts()
-        .filter(username__in=list(usernames))
-        .values_list("username", flat=True)
+        _locked_attempts().filter(username__in=list(usernames)).values_list("username", flat=True)
     )
 
 
@@ -86,7 +84,9 @@ def lockout_list() -> list[dict[str, Any]]:
     administrator's list. A name that is no account (someone guessing) is listed too."""
     rows = list(_locked_attempts().order_by("-last_at", "username"))
     ids = dict(
-        User.objects.filter(username__in=[r["username"] for r in rows]).values_list("username", "id")
+        User.objects.filter(username__in=[r["username"] for r in rows]).values_list(
+            "username", "id"
+        )
     )
     minutes = timedelta(minutes=security_policy().lockout_minutes)
     return [

@@ -126,9 +126,7 @@ def api_token_check(raw: str) -> ApiToken | None:
         ApiToken.objects.active()
         .select_related("user")
         .annotate(
-            second_factor=Exists(
-                TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)
-            )
+            second_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True))
         )
         .filter(key_hash=ApiToken.hash(raw))
         .first()
@@ -282,7 +280,10 @@ def role_grant_check(user: User, role: str) -> None:
     if held:
         raise BusinessRuleError(
             _("三员分立：“%(role)s”不能由已担任“%(held)s”的人兼任")
-            % {"role": Role(role).label, "held": "、".join(str(Role(r).label) for r in sorted(held))}
+            % {
+                "role": Role(role).label,
+                "held": "、".join(str(Role(r).label) for r in sorted(held)),
+            }
         )
 
 

@@ -114,6 +114,7 @@ def users(
     "",
     response={201: UserCreated, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="新建用户",
+    description=reauth.REAUTH_NOTE,
 )
 def user_create(request: ApiRequest, payload: UserIn) -> Status[dict[str, Any]]:
     require(request.auth, "user.manage")
@@ -167,6 +168,7 @@ def user_password_reset(request: ApiRequest, user_id: RecordId) -> dict[str, str
     "/{user_id}/roles",
     response={201: RoleAssignmentOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="添加角色",
+    description=reauth.REAUTH_NOTE,
 )
 def role_add(request: ApiRequest, user_id: RecordId, payload: RoleIn) -> Status[RoleAssignment]:
     require(request.auth, "user.manage")
@@ -185,6 +187,7 @@ def role_add(request: ApiRequest, user_id: RecordId, payload: RoleIn) -> Status[
     "/{user_id}/roles/{assignment_id}",
     response={204: None, 400: Error, 403: Error, 404: Error},
     summary="移除角色",
+    description=reauth.REAUTH_NOTE,
 )
 def role_remove(request: ApiRequest, user_id: RecordId, assignment_id: RecordId) -> Status[None]:
     require(request.auth, "user.manage")

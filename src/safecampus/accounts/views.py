@@ -3,16 +3,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .forms import ApiTokenForm, LoginForm, PasswordChangeForm, lockout_rule
 from . import reauth
+from .forms import ApiTokenForm, LoginForm, PasswordChangeForm, lockout_rule
 from .models import ApiToken
 from .reauth import Refused
 from .second_factor import SESSION_PENDING, needs_code, totp_device
