@@ -169,7 +169,8 @@ def recovery_codes_make(user: User) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    left: int = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return left
 
 
 # --- the security administrator's reset ----------------------------------------------------
@@ -206,5 +207,5 @@ def pending_user(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
     if timezone.now().timestamp() - float(pending.get("at", 0)) > PENDING_SECONDS:
         del request.session[SESSION_PENDING]
         return None
-    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
     return (user, pending) if user is not None else None

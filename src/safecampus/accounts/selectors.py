@@ -68,7 +68,7 @@ def _locked_attempts() -> QuerySet[Any]:
     from axes.models import AccessAttempt
 
     policy = security_policy()
-    return (
+    attempts: QuerySet[Any] = (
         AccessAttempt.objects.filter(
             attempt_time__gte=timezone.now() - timedelta(minutes=policy.lockout_minutes)
         )
@@ -76,6 +76,7 @@ def _locked_attempts() -> QuerySet[Any]:
         .annotate(failures=Sum("failures_since_start"), last_at=Max("attempt_time"))
         .filter(failures__gte=policy.lockout_failures)
     )
+    return attempts
 
 
 def lockout_list() -> list[dict[str, Any]]:

@@ -253,6 +253,9 @@ OTP_TOTP_ISSUER = "平安校园"
 # administrator's), so django-otp's own growing delays are off.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# A code of the previous, current or next 30 seconds, each accepted once; the window does not
+# follow the codes used (a script using the next code must not shift it away from the phone's).
+OTP_TOTP_SYNC = False
 # Granting or removing roles, exporting personal data and changing rule sets need a password
 # (and code) check at most this many seconds old: the re-authentication page, or for a bearer
 # token POST /api/v1/auth/reauth (accounts/reauth.py).
