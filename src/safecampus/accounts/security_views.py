@@ -27,7 +27,7 @@ from .selectors import lockout_list, second_factor_list
 from .types import UserRequest
 
 
-class SecurityPolicyForm(forms.ModelForm[SecurityPolicy]):
+class SecurityPolicyForm(forms.ModelForm):  # type: ignore[type-arg]  # no runtime generic
     class Meta:
         model = SecurityPolicy
         fields = list(POLICY_BOUNDS)
