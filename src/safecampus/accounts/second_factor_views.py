@@ -98,6 +98,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
 def _enrol(request: HttpRequest, user: User, *, done: Any) -> HttpResponse:
     device = enrolment_device(user)
     form = CodeForm(request.POST or None)
+    form.fields["code"].help_text = _("绑定后验证器 App 显示的 6 位数字")
     if request.method == "POST" and form.is_valid():
         try:
             codes = enrolment_confirm(request=request, user=user, code=form.cleaned_data["code"])

@@ -46,7 +46,9 @@ class UnlockForm(forms.Form):
 
 
 class NetworkForm(forms.Form):
-    network = forms.CharField(label=_lazy("网段"), max_length=43, help_text="10.20.0.0/16")
+    network = forms.CharField(
+        label=_lazy("网段"), max_length=43, help_text=_lazy("如 10.20.0.0/16 或 2001:db8::/48")
+    )
     note = forms.CharField(label=_lazy("说明"), max_length=100, required=False)
 
 

@@ -7,10 +7,12 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.roles import ROLE_UNIT_KINDS, SEPARATED_ADMINS, Role
@@ -22,7 +24,7 @@ from safecampus.core.texts import Text
 from safecampus.orgs.models import OrgUnit
 
 from .models import ApiToken, PasswordHistory, User
-from .reauth import Refused
+from .reauth import Refused, mark
 from .second_factor import code_check, needs_code, second_factor_required, totp_device
 
 
@@ -119,9 +121,6 @@ def api_token_check(raw: str) -> ApiToken | None:
     """The active token (with its user) for a bearer value; marks it used (at most once a
     minute). None for an inactive user, a password that must be changed in the browser first,
     and an account that needs a second factor but has none (a token from before)."""
-    from django.db.models import Exists, OuterRef
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     token = (
         ApiToken.objects.active()
         .select_related("user")
@@ -146,8 +145,6 @@ def reauthenticate(
 ) -> None:
     """Check the password (and code) of the signed-in user again: the caller's token or
     session counts as recently verified (reauth.py). Wrong ones count toward the lockout."""
-    from .reauth import mark
-
     checked = authenticate(request, username=user.get_username(), password=password)
     if checked is None or checked.pk != user.pk:
         if getattr(request, "axes_locked_out", False):
