@@ -5,10 +5,16 @@ city 测试市
 ├── district B: school B1 (junior)
 └── school C1 (directly affiliated senior school)
 
-Personas (username = attribute name): city_admin, city_officer, inspector and auditor at the
-city; district_a (officer of A), district_b (officer of B); principal_a1, director_a1,
-staff_a1, guard_a1, counsellor_a1 at A1; teacher_b1 at B1, who must see nothing of A;
-principal_c1 at C1.
+Personas (username = attribute name): city_admin, city_officer, inspector, auditor and
+security_admin at the city; district_a (officer of A), district_b (officer of B); principal_a1,
+director_a1, staff_a1, guard_a1, counsellor_a1 at A1; teacher_b1 at B1, who must see nothing of
+A; principal_c1 at C1.
+
+The personas whose role requires a second factor (city_admin, auditor, security_admin and the
+district officers) hold a confirmed TOTP device (`factories.otp_code` gives its current code),
+and a test client's `force_login` counts as a login that passed the second factor and checked
+the password just now (`_logins_pass_the_second_factor`): the tests of the login itself go
+through the login page.
 """
 
 from dataclasses import dataclass
@@ -19,7 +25,17 @@ from django.test import Client
 
 from safecampus.orgs.choices import SchoolType, UnitKind
 
-from .factories import PASSWORD, OrgUnitFactory, RoleAssignmentFactory, SchoolFactory, UserFactory
+from .factories import (
+    PASSWORD,
+    OrgUnitFactory,
+    RoleAssignmentFactory,
+    SchoolFactory,
+    UserFactory,
+    otp_device,
+)
+
+# The roles whose accounts log in with a second factor (accounts.second_factor).
+SECOND_FACTOR_ROLES = {"city_admin", "auditor", "security_admin", "district_officer"}
 
 
 @dataclass
@@ -40,6 +56,7 @@ PERSONAS = {
     "city_officer": ("city_officer", "city"),
     "inspector": ("inspector", "city"),
     "auditor": ("auditor", "city"),
+    "security_admin": ("security_admin", "city"),
     "district_a": ("district_officer", "district_a"),
     "district_b": ("district_officer", "district_b"),
     "principal_a1": ("principal", "a1"),
@@ -58,6 +75,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _logins_pass_the_second_factor():
+    """A test client's force_login stands for a complete login: both factors passed (the
+    session carries the mark the second-factor middleware asks of the accounts that need
+    one) and the password checked just now (re-authentication, accounts/reauth.py)."""
+    from django.utils import timezone
+
+    from safecampus.accounts.reauth import SESSION_AUTH_AT
+    from safecampus.accounts.second_factor import SESSION_VERIFIED
+
+    plain = Client.force_login
+
+    def force_login(self, user, backend=None):
+        plain(self, user, backend)
+        session = self.session
+        session[SESSION_VERIFIED] = "test"
+        session[SESSION_AUTH_AT] = int(timezone.now().timestamp())
+        session.save()
+
+    Client.force_login = force_login
+    yield
+    Client.force_login = plain
 
 
 @pytest.fixture(autouse=True)
@@ -123,6 +164,8 @@ def _world_build() -> World:
     for name, (role, unit) in PERSONAS.items():
         user = UserFactory(username=name)
         RoleAssignmentFactory(user=user, unit=units[unit], role=role)
+        if role in SECOND_FACTOR_ROLES:
+            otp_device(user)
         users[name] = user
     return World(city, district_a, district_b, a1, a2, b1, c1, users)
 

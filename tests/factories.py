@@ -91,3 +91,35 @@ def jpeg() -> bytes:
 
 def photo_upload(name: str = "photo.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, jpeg(), content_type="image/jpeg")
+
+
+def otp_key(username: str) -> str:
+    """A test account's TOTP secret (hex): fixed per username, so a test can compute codes."""
+    import hashlib
+
+    return hashlib.sha1(f"test-otp:{username}".encode()).hexdigest()  # noqa: S324 - a test key
+
+
+def otp_device(user):
+    """A confirmed TOTP device for `user` with its test secret."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(
+        user=user, name="TOTP", key=otp_key(user.username), confirmed=True
+    )
+
+
+def otp_code(user) -> str:
+    """A code `user`'s TOTP device accepts now: the current one, or — when that was used
+    already (a second login within the same 30 seconds) — the next, which the device accepts
+    too (tolerance of one step). Reads the device's secret."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    clock = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    for drift in (0, 1):
+        if clock.t() + drift > device.last_t:
+            clock.drift = device.drift + drift
+            return f"{clock.token():0{device.digits}d}"
+    raise AssertionError(f"no unused code of {user} in this 30-second step")

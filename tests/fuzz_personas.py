@@ -34,6 +34,14 @@ WRITERS: dict[str, Writer] = {
         "own password (the old one to be given)",
         {"old_password": "password", "new_password": "strong_password"},
     ),
+    "POST /auth/reauth": W("principal_a1", "oneself: password (no second factor)"),
+    "PUT /security/policy": W("security_admin", "security.manage"),
+    "POST /security/lockouts/unlock": W(
+        "security_admin", "security.manage", {"username": "locked"}
+    ),
+    "POST /security/second-factors/{user_id}/reset": W("security_admin", "security.manage"),
+    "POST /security/networks": W("security_admin", "security.manage", {"network": "network"}),
+    "DELETE /security/networks/{network_id}": W("security_admin", "security.manage"),
     "DELETE /auth/tokens/{token_id}": W(
         "principal_a1", "own token", state={"token_id": "tokens:own"}
     ),
@@ -45,7 +53,6 @@ WRITERS: dict[str, Writer] = {
     ),
     "PATCH /users/{user_id}": W("city_admin", "user.manage, manageable"),
     "POST /users/{user_id}/password-reset": W("city_admin", "user.manage, manageable"),
-    "POST /users/{user_id}/unlock": W("city_admin", "user.manage, manageable"),
     "POST /users/{user_id}/roles": W("city_admin", "user.manage", {"unit_id": "a1"}),
     "DELETE /users/{user_id}/roles/{assignment_id}": W("city_admin", "user.manage"),
     "POST /notifications/{notification_id}/read": W(
@@ -251,7 +258,12 @@ OUTSIDER_403 = {
     "POST /users",
     "PATCH /users/{user_id}",
     "POST /users/{user_id}/password-reset",
-    "POST /users/{user_id}/unlock",
+    # security.manage nowhere (the security administrator's alone)
+    "PUT /security/policy",
+    "POST /security/lockouts/unlock",
+    "POST /security/second-factors/{user_id}/reset",
+    "POST /security/networks",
+    "DELETE /security/networks/{network_id}",
     "POST /users/{user_id}/roles",
     "DELETE /users/{user_id}/roles/{assignment_id}",
     # building.manage, the buildings importer's action, nowhere
@@ -267,6 +279,7 @@ OUTSIDER_403 = {
 OUTSIDER_EXEMPT = {
     "POST /auth/token",
     "POST /auth/password",
+    "POST /auth/reauth",
     "POST /notifications/read-all",
     "POST /devices/status",
     "POST /emergency/alarms",

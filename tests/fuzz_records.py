@@ -14,8 +14,10 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from axes.models import AccessAttempt
 
 from safecampus.access.models import RoleAssignment
+from safecampus.accounts.models import OutboundNetwork
 from safecampus.audit.models import AuditEntry
 from safecampus.buildings.services import (
     building_create,
@@ -327,6 +329,19 @@ def fuzz_records(world) -> Records:
     removable = RoleAssignment.objects.filter(user__in=managed, role="counsellor")
     login_user = UserFactory(username="fuzz_login")
     RoleAssignmentFactory(user=login_user, unit=a1.unit, role="staff")
+    # An account the lockout holds (the security administrator lifts it), a network of the
+    # security administrator's allow-list.
+    AccessAttempt.objects.create(
+        username="fuzz_locked",
+        ip_address="192.0.2.1",
+        user_agent="fuzz",
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+        failures_since_start=5,
+    )
+    network = OutboundNetwork.objects.create(network="10.98.0.0/16", note="fuzz")
 
     # Every persona has messages and a spare token of its own (not the one it calls with).
     messages, spare_tokens = [], []
@@ -343,6 +358,8 @@ def fuzz_records(world) -> Records:
             "/schools/": [a1.pk],
             "/orgs/": [a1.unit_id, world.district_a.pk],
             "/users/": ids(managed),
+            "/security/second-factors/": ids(managed),
+            "/security/networks/": [network.pk],
             "/roles/": ids(removable),
             "/auth/tokens/": spare_tokens,
             "/notifications/": ids(messages),
@@ -439,6 +456,8 @@ def fuzz_records(world) -> Records:
             "imports:buildings": ["buildings"],  # the workbook of the hints
         },
         values={
+            "locked": "fuzz_locked",
+            "network": "10.40.0.0/16",
             "city": world.city.pk,
             "district_a": world.district_a.pk,
             "a1": a1.unit_id,

@@ -9,15 +9,20 @@ from django.test import Client
 from django.utils import timezone
 
 from safecampus.accounts.middleware import LAST_SEEN
-from safecampus.accounts.models import ApiToken
+from safecampus.accounts.models import ApiToken, User
 from safecampus.audit.models import AuditEntry
 
 from .clock import clock_fixture  # noqa: F401 — the `clock` fixture
-from .factories import PASSWORD
+from .factories import PASSWORD, otp_code
 
 
 def _login(client, username, password):
-    return client.post("/accounts/login/", {"username": username, "password": password})
+    """The login page; for an account with a second factor, then its code."""
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    if response.status_code == 302 and response["Location"] == "/accounts/login/code/":
+        user = User.objects.get(username=username)
+        response = client.post("/accounts/login/code/", {"code": otp_code(user)})
+    return response
 
 
 def test_it_logs_in_and_out_and_audits_both(world, client):
@@ -117,17 +122,9 @@ def test_changing_the_password_ends_every_session_and_token(world):
     user = world.users["district_a"]
     other = Client()
     _login(other, "district_a", PASSWORD)
-    token = (
-        Client()
-        .post(
-            "/api/v1/auth/token",
-            {"username": "district_a", "password": PASSWORD},
-            content_type="application/json",
-        )
-        .json()["token"]
-    )
+    token = _api_login("district_a", PASSWORD).json()["token"]
     me = Client()
-    _login(me, "district_a", PASSWORD)
+    me.force_login(user)  # a third session (the device accepts two codes in 30 seconds)
     response = me.post(
         "/accounts/password/",
         {
@@ -168,7 +165,13 @@ def test_api_tokens_are_issued_listed_used_and_revoked_by_their_owner(world):
     assert bad.status_code == 401
     created = anonymous.post(
         "/api/v1/auth/token",
-        {"username": "district_a", "password": PASSWORD, "name": "手机", "days": 30},
+        {
+            "username": "district_a",
+            "password": PASSWORD,
+            "name": "手机",
+            "days": 30,
+            "otp": otp_code(world.users["district_a"]),
+        },
         content_type="application/json",
     )
     assert created.status_code == 201
@@ -208,7 +211,13 @@ def test_the_token_page_creates_a_token_after_reauthentication(world, client):
     wrong = client.post("/accounts/tokens/", {"name": "脚本", "days": 7, "password": "nope"})
     assert "当前密码不正确" in wrong.content.decode()
     assert not ApiToken.objects.exists()
-    ok = client.post("/accounts/tokens/", {"name": "脚本", "days": 7, "password": PASSWORD})
+    no_code = client.post("/accounts/tokens/", {"name": "脚本", "days": 7, "password": PASSWORD})
+    assert "请在 otp 字段中提供动态口令" in no_code.content.decode()
+    assert not ApiToken.objects.exists()
+    code = otp_code(world.users["district_a"])
+    ok = client.post(
+        "/accounts/tokens/", {"name": "脚本", "days": 7, "password": PASSWORD, "otp": code}
+    )
     assert ok.status_code == 200
     token = ApiToken.objects.get()
     assert token.name == "脚本"
@@ -237,18 +246,20 @@ def _locked(world, username) -> bool:
 
 
 def _api_login(username, password):
-    return Client().post(
-        "/api/v1/auth/token",
-        {"username": username, "password": password},
-        content_type="application/json",
-    )
+    """POST /api/v1/auth/token, with the account's code when it has a second factor."""
+    user = User.objects.get(username=username)
+    body = {"username": username, "password": password}
+    if password == PASSWORD and user.totpdevice_set.exists():
+        body["otp"] = otp_code(user)
+    return Client().post("/api/v1/auth/token", body, content_type="application/json")
 
 
 def test_a_lockout_lasts_the_configured_time_then_the_right_password_works(
     world, client, clock, settings
 ):
-    assert timedelta(minutes=30) == settings.AXES_COOLOFF_TIME
-    assert settings.AXES_FAILURE_LIMIT == 5
+    from safecampus.accounts.policy import lockout_rule
+
+    assert lockout_rule()["minutes"] == 30 and lockout_rule()["failures"] == 5
     for _ in range(5):
         _login(Client(), "district_a", "wrong")
     assert _login(Client(), "district_a", PASSWORD).status_code == 403

@@ -148,6 +148,7 @@ PERSONAS = (
     "guard_a1",
     "staff_a1",
     "auditor",
+    "security_admin",
 )
 
 

@@ -8,6 +8,8 @@ from safecampus.audit.models import AuditEntry
 from safecampus.audit.services import audit_entries_prune
 from safecampus.orgs.models import School
 
+from .factories import otp_code
+
 
 def _entries(obj, action):
     return AuditEntry.objects.filter(
@@ -134,6 +136,7 @@ def test_events_without_an_org_unit_are_filed_where_the_auditor_sees_them(world,
     Client = type(client)
     ok = Client()
     ok.post("/accounts/login/", {"username": "district_b", "password": "Correct-Horse-42"})
+    ok.post("/accounts/login/code/", {"code": otp_code(world.users["district_b"])})
     login = AuditEntry.objects.get(action="login", username="district_b")
     assert login.unit_path == world.district_b.path
     failed = AuditEntry.objects.get(action="login_failed", username="nobody-such")

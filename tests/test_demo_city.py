@@ -125,6 +125,9 @@ def test_a_district_officer_sees_exactly_their_district(city):
     expected = School.objects.filter(unit__path__startswith=zhifu.path).count()
     client = Client()
     client.post("/accounts/login/", {"username": "d370602", "password": "Demo-Pass-2026"})
+    code = io.StringIO()
+    call_command("otp-code", "d370602", stdout=code)  # the demo's second factor
+    client.post("/accounts/login/code/", {"code": code.getvalue().strip()})
     body = client.get("/api/v1/schools?limit=500").json()
     assert body["count"] == expected
     assert {s["district_name"] for s in body["items"]} == {"芝罘区"}
@@ -139,9 +142,32 @@ def test_demo_logins_prints_csv_with_every_user(city):
     out = io.StringIO()
     call_command("demo-logins", stdout=out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    assert list(rows[0]) == ["role", "username", "org_code", "org_name"]
+    assert list(rows[0]) == ["role", "username", "org_code", "org_name", "totp_secret"]
     assert len(rows) == city.users
-    assert {"admin", "city_officer", "auditor", "d370602"} <= {r["username"] for r in rows}
+    assert {"admin", "city_officer", "auditor", "security_admin", "d370602"} <= {
+        r["username"] for r in rows
+    }
+    # A TOTP secret for exactly the accounts that need a second factor; it gives the codes
+    # `safecampus otp-code` prints.
+    second_factor = {"city_admin", "auditor", "security_admin", "district_officer"}
+    assert all(bool(r["totp_secret"]) == (r["role"] in second_factor) for r in rows)
+    assert sum(r["role"] == "security_admin" for r in rows) == 1
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+
+    secret = next(r["totp_secret"] for r in rows if r["username"] == "admin")
+    printed = io.StringIO()
+    call_command("otp-code", "admin", stdout=printed)
+    clock = TOTP(b32decode(secret))
+    now = clock.time
+    clock.time = now - 30  # the step may have turned since the command ran
+    assert printed.getvalue().strip() in {
+        f"{clock.token():06d}",
+        f"{TOTP(b32decode(secret)).token():06d}",
+    }
+    with pytest.raises(CommandError, match="没有演示数据生成的动态口令设备"):
+        call_command("otp-code", "city_officer")
     assert sum(r["role"] == "principal" for r in rows) == 1587 + 14 + data.TRAINING_INSTITUTIONS
 
 

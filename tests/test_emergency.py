@@ -389,7 +389,7 @@ def test_the_board_websocket_refuses_and_closes_an_idle_session(
 
     from safecampus.emergency import consumers
 
-    from .factories import PASSWORD
+    from .factories import PASSWORD, otp_code
 
     monkeypatch.setattr(consumers, "CATCH_UP_S", 0.05)
     # channels reads the session's user through its own database_sync_to_async, which closes
@@ -397,6 +397,7 @@ def test_the_board_websocket_refuses_and_closes_an_idle_session(
     monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
     client = Client()
     client.post("/accounts/login/", {"username": "district_a", "password": PASSWORD})
+    client.post("/accounts/login/code/", {"code": otp_code(world.users["district_a"])})
     assert client.get("/emergency/board/").status_code == 200  # the last-seen stamp: now
 
     async def connect():
@@ -418,6 +419,7 @@ def test_the_board_websocket_refuses_and_closes_an_idle_session(
     assert client.get("/emergency/board/").status_code == 302
 
     client.post("/accounts/login/", {"username": "district_a", "password": PASSWORD})
+    client.post("/accounts/login/code/", {"code": otp_code(world.users["district_a"])})
     assert client.get("/emergency/board/").status_code == 200
     clock.advance(seconds=1801)
 
@@ -482,7 +484,7 @@ ALARM_RAISERS = {"principal_a1", "director_a1", "staff_a1", "guard_a1", "counsel
 SCHOOL_ELSEWHERE = {"teacher_b1", "principal_c1"}
 COMMANDERS = {"city_officer", "district_a", "district_b"}
 # Who does not see school A1 at all (no org.view there).
-OUTSIDE_A1 = {"auditor", "district_b", "teacher_b1", "principal_c1"}
+OUTSIDE_A1 = {"auditor", "security_admin", "district_b", "teacher_b1", "principal_c1"}
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))

@@ -220,9 +220,7 @@ def test_a_users_detail_shows_only_the_roles_in_the_callers_scope(
     assert RoleAssignment.objects.filter(user=user).count() == 2
 
 
-def test_a_nul_in_a_cookie_is_a_documented_400_on_an_operation_without_parameters(
-    world, as_user
-):
+def test_a_nul_in_a_cookie_is_a_documented_400_on_an_operation_without_parameters(world, as_user):
     """Found by the schemathesis CLI (`--checks all`): the cookie of the session scheme reaches
     every operation, also one without parameters, whose schema did not list the 400."""
     client = as_user("principal_a1")

@@ -132,18 +132,18 @@ def _test_send(client, endpoint):
         "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
     ],
 )
-def test_it_refuses_every_address_that_is_not_public(settings, address):
+def test_it_refuses_every_address_that_is_not_public(world, settings, address):
     settings.SAFECAMPUS_OUTBOUND_ALLOW = []
     assert outbound.address_refusal(ipaddress.ip_address(address)) is not None
 
 
 @pytest.mark.parametrize("address", ["8.8.8.8", "47.92.1.1", "2400:3200::1", "::ffff:8.8.8.8"])
-def test_it_lets_public_addresses_through(settings, address):
+def test_it_lets_public_addresses_through(world, settings, address):
     settings.SAFECAMPUS_OUTBOUND_ALLOW = []
     assert outbound.address_refusal(ipaddress.ip_address(address)) is None
 
 
-def test_the_allow_list_opens_its_networks_and_no_more(settings):
+def test_the_allow_list_opens_its_networks_and_no_more(world, settings):
     settings.SAFECAMPUS_OUTBOUND_ALLOW = ["10.20.0.0/16"]
     assert outbound.address_refusal(ipaddress.ip_address("10.20.3.4")) is None
     assert outbound.address_refusal(ipaddress.ip_address("::ffff:10.20.3.4")) is None

@@ -183,7 +183,7 @@ def test_a_password_reset_replaces_the_password_and_forces_a_change(world, as_us
     assert client.get("/")["Location"] == "/accounts/password/"
 
 
-def test_a_manager_unlocks_a_locked_account(world, as_user):
+def test_a_manager_sees_a_lockout_and_the_security_administrator_lifts_it(world, as_user):
     for _ in range(5):
         Client().post("/accounts/login/", {"username": "staff_a1", "password": "wrong"})
     assert (
@@ -194,14 +194,20 @@ def test_a_manager_unlocks_a_locked_account(world, as_user):
     )
     manager = as_user("principal_a1")
     assert manager.get(f"/api/v1/users/{world.users['staff_a1'].pk}").json()["locked"] is True
-    assert manager.post(f"/accounts/users/{world.users['staff_a1'].pk}/unlock/").status_code == 302
+    # Lifting it is the security administrator's work (三员分立), not the manager's.
+    assert (
+        "解除锁定"
+        not in manager.get(f"/accounts/users/{world.users['staff_a1'].pk}/").content.decode()
+    )
+    security = as_user("security_admin")
+    assert security.post("/security/lockouts/", {"username": "staff_a1"}).status_code == 302
     assert (
         Client()
         .post("/accounts/login/", {"username": "staff_a1", "password": PASSWORD})
         .status_code
         == 302
     )
-    assert AuditEntry.objects.filter(action="unlock").exists()
+    assert AuditEntry.objects.filter(action="unlock", username="security_admin").exists()
 
 
 def test_roles_are_added_and_removed_but_never_the_last_one(world, as_user):

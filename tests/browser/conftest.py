@@ -128,6 +128,27 @@ class DemoDB:
             [code, *BASIC_TYPES],
         )
 
+    def otp_code(self, username: str) -> str | None:
+        """A code the account's TOTP device accepts now (None without a device): the current
+        or the next 30-second step not used yet — a code is accepted once —, else, after
+        waiting for the next step, its code."""
+        from django_otp.oath import hotp
+
+        rows = self.rows(
+            "SELECT d.key, d.last_t FROM otp_totp_totpdevice d JOIN accounts_user u "
+            "ON u.id = d.user_id WHERE u.username = ? AND d.confirmed",
+            (username,),
+        )
+        if not rows:
+            return None
+        key, last_t = bytes.fromhex(rows[0][0]), rows[0][1]
+        while True:
+            now = int(time.time()) // 30
+            usable = [t for t in (now, now + 1) if t > last_t]
+            if usable:
+                return f"{hotp(key, usable[0]):06d}"
+            time.sleep((now + 1) * 30 - time.time() + 0.2)
+
     def first_school_of(self, district_code: str) -> dict:
         ((pk, code, name),) = self.rows(
             "SELECT u.id, u.code, u.name FROM orgs_school s JOIN orgs_orgunit u ON u.id = s.unit_id "
@@ -235,20 +256,26 @@ def browser(chromium_executable):
             chromium.close()
 
 
-def login(page, username: str, password: str = PASSWORD) -> None:
-    """Log in through the login form and wait until the browser has left the login page."""
+def login(page, username: str, password: str = PASSWORD, codes=None) -> None:
+    """Log in through the login form — and, for an account with a second factor, the code
+    step, with a code from `codes(username)` — and wait until the browser has left the login
+    pages."""
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     with page.expect_navigation():
         page.click("button[type=submit]")
+    if "/accounts/login/code/" in page.url and codes is not None:
+        page.fill("#id_code", codes(username))
+        with page.expect_navigation():
+            page.click("button[type=submit]")
     if "/accounts/login/" in page.url:
-        errors = page.locator(".alert").all_inner_texts()
+        errors = page.locator(".alert, .invalid-feedback").all_inner_texts()
         raise AssertionError(f"login of {username!r} failed: {errors or page.title()}")
 
 
 @pytest.fixture
-def page(browser, server):
+def page(browser, server, demo_db):
     """Factory: page(username=None, viewport=DESKTOP) -> a Playwright page in a fresh browser
     context (own cookies) on the test server, logged in as `username` unless it is None.
 
@@ -270,7 +297,7 @@ def page(browser, server):
         new_page.js_errors = []
         new_page.on("pageerror", lambda error: new_page.js_errors.append(str(error)))
         if username is not None:
-            login(new_page, username, password)
+            login(new_page, username, password, codes=demo_db.otp_code)
         return new_page
 
     yield _open

@@ -1,8 +1,9 @@
-"""dashboards: the home page of each level (the auditor's goes to the trail)."""
+"""dashboards: the home page of each level (the auditor's goes to the trail, the security
+administrator's to the security pages)."""
 
 from .dsl import E
 
-AUDITORS = {"auditor": 302, "auditor_a": 302}
+AUDITORS = {"auditor": 302, "auditor_a": 302, "security_admin": 302}
 ENDPOINTS = [
     E("GET dashboards:home", "dashboard.view", status=AUDITORS),
     E(

@@ -258,6 +258,9 @@ _UNSTEADY = [
     (re.compile(r"\b[0-9a-f]{32}\b|\b[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\b"), "KEY"),
     (re.compile(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?"), "TIME"),
     (re.compile(r"\d+\s*(秒|分钟|小时)"), "AGO"),
+    # the secret an enrolment page draws for a new second factor, and its QR code
+    (re.compile(r'<svg[^>]*class="segno".*?</svg>', re.S), "QR"),
+    (re.compile(r'(data-testid="enrol-secret">)[^<]*'), r"\1SECRET"),
 ]
 
 

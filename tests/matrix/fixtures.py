@@ -75,7 +75,7 @@ def _small_catalog(unit):
 
 def build(world: World) -> Matrix:  # noqa: PLR0915 - one record of each kind, in their order
     from safecampus.access.models import RoleAssignment
-    from safecampus.accounts.models import ApiToken
+    from safecampus.accounts.models import ApiToken, OutboundNetwork
     from safecampus.audit.models import AuditEntry
     from safecampus.buildings.models import Building
     from safecampus.buildings.services import building_create, project_create
@@ -261,6 +261,7 @@ def build(world: World) -> Matrix:  # noqa: PLR0915 - one record of each kind, i
         [u["staff_a1"]], kind="hazard.assigned", title="MXA1通知", url="/hazards/"
     )
     o["user"] = u["staff_a1"]
+    o["network"] = OutboundNetwork.objects.create(network="10.99.0.0/16", note="MX白名单")
     o["role_assignment"] = RoleAssignment.objects.get(user=u["staff_a1"])
     api_token(u["staff_a1"])
     o["api_token"] = ApiToken.objects.get(user=u["staff_a1"])

@@ -10,6 +10,7 @@ OWN = dict.fromkeys(
         "city_officer",
         "inspector",
         "auditor",
+        "security_admin",
         "district_a",
         "district_b",
         "principal_a1",

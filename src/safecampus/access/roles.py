@@ -26,18 +26,25 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", _("督导检查员/专家")
     COUNSELLOR = "counsellor", _("心理教师")
     AUDITOR = "auditor", _("审计员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
 
 
 R = Role
-# The auditor reads the trail and nothing else (separation of the administrator, security and
-# audit duties, 等保 level 3): no business action is ever given to it.
-EVERY_BUSINESS_ROLE: frozenset[Role] = frozenset(set(Role) - {Role.AUDITOR})
+# The three separated administrators (三员分立, 等保 level 3): the system administrator
+# (accounts and units), the security administrator (password policy, lockouts, second-factor
+# resets, the outbound allow-list) and the auditor (reads the trail). Nobody holds two of them
+# (accounts.services.role_grant_check), and none does another's work.
+SEPARATED_ADMINS: frozenset[Role] = frozenset({R.CITY_ADMIN, R.SECURITY_ADMIN, R.AUDITOR})
+# The auditor reads the trail and the security administrator keeps the security settings;
+# neither is ever given a business action.
+EVERY_BUSINESS_ROLE: frozenset[Role] = frozenset(set(Role) - {Role.AUDITOR, Role.SECURITY_ADMIN})
 
 # Which roles a manager may give (and take away) at units inside their scope: nobody hands
 # out a role above their own.
 ASSIGNABLE: dict[Role, frozenset[Role]] = {
-    # Not the auditor: whoever administers the platform must not control who audits it
-    # (等保 separation of duties). Auditors are appointed by the operator: `safecampus grant_role`.
+    # Not the auditor nor the security administrator: whoever administers the platform must
+    # not control who audits it or who keeps its security settings (等保 separation of
+    # duties). They are appointed by the operator: `safecampus grant_role`.
     R.CITY_ADMIN: EVERY_BUSINESS_ROLE,
     R.DISTRICT_OFFICER: frozenset(
         {R.INSPECTOR, R.PRINCIPAL, R.SAFETY_DIRECTOR, R.STAFF, R.GUARD, R.COUNSELLOR}
@@ -50,6 +57,7 @@ ROLE_UNIT_KINDS: dict[Role, frozenset[str]] = {
     R.CITY_ADMIN: frozenset({"province", "city"}),
     R.CITY_OFFICER: frozenset({"province", "city"}),
     R.AUDITOR: frozenset({"province", "city", "district"}),
+    R.SECURITY_ADMIN: frozenset({"province", "city"}),
     R.DISTRICT_OFFICER: frozenset({"district"}),
     R.INSPECTOR: frozenset({"province", "city", "district"}),
     R.PRINCIPAL: frozenset({"school"}),

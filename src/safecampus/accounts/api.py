@@ -1,9 +1,10 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
@@ -15,11 +16,13 @@ from safecampus.core.throttle import Throttled, throttle, throttled_response
 
 from .forms import PasswordChangeForm
 from .models import ApiToken, User
+from .reauth import Refused
 from .services import (
     PasswordChangeRequired,
+    api_token_check,
     api_token_issue,
     api_token_revoke,
-    api_token_user,
+    reauthenticate,
     user_password_change,
 )
 from .types import ApiRequest
@@ -29,11 +32,13 @@ class TokenAuth(HttpBearer):
     """Authorization: Bearer <personal API token>."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = api_token_user(token)
-        if user is not None:
-            request.user = user
-            bind_user(user)
-        return user
+        found = api_token_check(token)
+        if found is None:
+            return None
+        request.user = found.user
+        setattr(request, "api_token", found)  # noqa: B010 - read by reauth.recent
+        bind_user(found.user)
+        return found.user
 
 
 class CsrfFailed(Exception):
@@ -65,6 +70,23 @@ class TokenCreateIn(Schema):
         "API", min_length=1, max_length=100, description="令牌名称，便于日后识别和吊销"
     )
     days: int = Field(90, ge=1, le=365, description="有效天数（1–365）")
+    otp: str | None = Field(
+        None,
+        min_length=1,
+        max_length=16,
+        description="动态口令（验证器 App 的 6 位数字）或一个恢复码；账号已启用或须启用动态口令时必填",
+    )
+
+
+class ReauthIn(Schema):
+    password: str = Field(..., min_length=1, max_length=256)
+    otp: str | None = Field(
+        None, min_length=1, max_length=16, description="动态口令或恢复码；已绑定动态口令的账号必填"
+    )
+
+
+class ReauthOut(Schema):
+    verified_until: datetime = Field(..., description="在此时刻之前可执行须再次验证身份的操作")
 
 
 class TokenCreatedOut(Schema):
@@ -89,8 +111,13 @@ class TokenOut(Schema):
     "/token",
     auth=None,
     response={201: TokenCreatedOut, 401: Error, 403: Error, 422: Error},
-    summary="用户名和密码换取 API 令牌",
+    summary="用户名和密码（及动态口令）换取 API 令牌",
     description=(
+        "用户名或密码错误：401 `unauthorized`。密码正确而账号已启用动态口令（市级管理员、"
+        "审计员、安全管理员、区市安全干部必须启用）：未提供 `otp` 为 401 `otp_required`，"
+        "动态口令错误为 401 `otp_invalid`（与密码错误一样计入登录失败次数）；须启用而尚未绑定"
+        "为 403 `second_factor_enrolment_required`（先在网页上登录绑定）。临时或过期密码 403 "
+        "`password_expired`，账号锁定 403 `locked_out`。新令牌视为刚验证过身份（见 `/auth/reauth`）。"
         "同一客户端地址每分钟申请次数有限；该地址（跨所有用户名）登录失败过多时也暂停受理，"
         "均返回 429 及 Retry-After。"
     ),
@@ -106,6 +133,11 @@ def token_create(
             password=payload.password,
             name=payload.name,
             days=payload.days,
+            otp=payload.otp,
+        )
+    except Refused as exc:
+        return Status(
+            exc.status, {"error": {"code": exc.code, "message": exc.message, "details": []}}
         )
     except PasswordChangeRequired as exc:
         return Status(
@@ -120,6 +152,32 @@ def token_create(
     return Status(
         201, {"id": token.pk, "name": token.name, "token": raw, "expires_at": token.expires_at}
     )
+
+
+@router.post(
+    "/reauth",
+    response={200: ReauthOut, 401: Error, 403: Error, 422: Error},
+    summary="再次验证身份（密码及动态口令）",
+    description=(
+        f"授予或移除角色、导出个人信息、修改规则集须在 {settings.REAUTH_SECONDS // 60} 分钟内验证过身份，否则答 403 "
+        "`reauth_required`。用令牌调用时本接口为该令牌验证身份（新申请的令牌视为刚验证过），"
+        "用浏览器会话调用时为该会话。密码错误 403 `reauth_failed`，动态口令缺失或错误 401 "
+        "`otp_required` / `otp_invalid`（计入登录失败次数），账号锁定 403 `locked_out`。"
+    ),
+)
+def reauth(request: ApiRequest, payload: ReauthIn) -> Status[dict[str, Any]]:
+    try:
+        reauthenticate(
+            request=request, user=request.auth, password=payload.password, otp=payload.otp
+        )
+    except Refused as exc:
+        return Status(
+            exc.status, {"error": {"code": exc.code, "message": exc.message, "details": []}}
+        )
+    except PermissionError:
+        raise PermissionDenied from None  # locked out: AxesMiddleware answers `locked_out`
+    until = timezone.now() + timedelta(seconds=settings.REAUTH_SECONDS)
+    return Status(200, {"verified_until": until})
 
 
 @router.get("/tokens", response=list[TokenOut], summary="我的 API 令牌")

@@ -10,15 +10,9 @@ from django.contrib.auth.password_validation import (
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .policy import lockout_rule
 
-
-def lockout_rule() -> dict[str, int]:
-    """The configured lockout numbers, for the messages that state them."""
-    return {
-        "failures": settings.AXES_FAILURE_LIMIT,
-        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
-        "idle": settings.IDLE_TIMEOUT_SECONDS // 60,
-    }
+__all__ = ["ApiTokenForm", "LoginForm", "PasswordChangeForm", "lockout_rule"]
 
 
 def too_long() -> str:
@@ -90,6 +84,13 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("令牌名称"), max_length=100)
     days = forms.IntegerField(label=_("有效天数"), min_value=1, max_value=365, initial=90)
     password = forms.CharField(label=_("当前密码（再次验证身份）"), widget=forms.PasswordInput)
+    otp = forms.CharField(
+        label=_("动态口令"),
+        required=False,
+        max_length=16,
+        help_text=_("已绑定动态口令的账号须填写"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
     def clean_password(self) -> str:
         value: str = self.cleaned_data["password"]

@@ -1,9 +1,10 @@
 """Reads of accounts for the people who manage them; scoped through the role assignments."""
 
 from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
 
-from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from safecampus.access.models import RoleAssignment
@@ -11,6 +12,7 @@ from safecampus.access.scope import scoped
 from safecampus.orgs.models import OrgUnit
 
 from .models import User
+from .policy import security_policy
 
 
 def _managed_assignments(manager: User) -> QuerySet[RoleAssignment]:
@@ -56,18 +58,62 @@ def locked_usernames(usernames: Iterable[str]) -> set[str]:
     """Which of these accounts the login lockout currently holds. django-axes keeps one row per
     username, address and browser, and locks a username on the sum of its rows' recent
     failures (the lockout is per username): so the sum here too, not one row's count."""
+    return set(
+        _locked_attempts().filter(username__in=list(usernames)).values_list("username", flat=True)
+    )
+
+
+def _locked_attempts() -> QuerySet[Any]:
+    """Per username: the recent failures (summed over its rows) of the accounts locked now."""
     from axes.models import AccessAttempt
 
-    return set(
+    policy = security_policy()
+    attempts: QuerySet[Any] = (
         AccessAttempt.objects.filter(
-            username__in=list(usernames),
-            attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+            attempt_time__gte=timezone.now() - timedelta(minutes=policy.lockout_minutes)
         )
         .values("username")
-        .annotate(failures=Sum("failures_since_start"))
-        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
-        .values_list("username", flat=True)
+        .annotate(failures=Sum("failures_since_start"), last_at=Max("attempt_time"))
+        .filter(failures__gte=policy.lockout_failures)
     )
+    return attempts
+
+
+def lockout_list() -> list[dict[str, Any]]:
+    """The accounts the login lockout holds now (username, failures, last attempt, the user's
+    id if the name is an account's, when the lockout ends), most recent first: the security
+    administrator's list. A name that is no account (someone guessing) is listed too."""
+    rows = list(_locked_attempts().order_by("-last_at", "username"))
+    ids = dict(
+        User.objects.filter(username__in=[r["username"] for r in rows]).values_list(
+            "username", "id"
+        )
+    )
+    minutes = timedelta(minutes=security_policy().lockout_minutes)
+    return [
+        {
+            "username": r["username"],
+            "user_id": ids.get(r["username"]),
+            "failures": r["failures"],
+            "last_attempt_at": r["last_at"],
+            "locked_until": r["last_at"] + minutes,
+        }
+        for r in rows
+    ]
+
+
+def second_factor_list(*, admin: User, q: str = "") -> QuerySet[User]:
+    """Accounts with a role inside the security administrator's scope, for the second-factor
+    page: each annotated `second_factor` (a confirmed TOTP device)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    ids = scoped(RoleAssignment.objects.all(), admin, "security.manage").values("user_id")
+    qs = User.objects.filter(pk__in=ids)
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
+    return qs.annotate(
+        second_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+    ).order_by("username")
 
 
 def actor_unit(user_id: int | None) -> tuple[int | None, str]:

@@ -7,13 +7,15 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safecampus.access.models import RoleAssignment
-from safecampus.access.roles import ROLE_UNIT_KINDS, Role
+from safecampus.access.roles import ROLE_UNIT_KINDS, SEPARATED_ADMINS, Role
 from safecampus.access.scope import assignable_roles
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
@@ -23,10 +25,34 @@ from safecampus.core.texts import Text
 from safecampus.orgs.models import OrgUnit
 
 from .models import ApiToken, PasswordHistory, User
+from .reauth import Refused, mark
+from .second_factor import code_check, needs_code, second_factor_required, totp_device
 
 
 class PasswordChangeRequired(PermissionError):
     """The password is temporary or expired: it must be changed in the browser first."""
+
+
+def _second_factor_check(request: HttpRequest, user: User, otp: str | None) -> None:
+    """After a right password: the account's code, if it has (or needs) a second factor.
+    Said only to whoever knows the password, so it tells nobody else whether an account
+    exists or has a second factor."""
+    if not needs_code(user):
+        return
+    if totp_device(user) is None:
+        raise Refused(
+            403,
+            "second_factor_enrolment_required",
+            _("该账号须使用动态口令：请先在网页上登录并绑定动态口令"),
+        )
+    if not otp:
+        raise Refused(
+            401, "otp_required", _("该账号已启用动态口令，请在 otp 字段中提供动态口令或恢复码")
+        )
+    if code_check(request, user, otp) is None:
+        if getattr(request, "axes_locked_out", False):
+            raise PermissionError
+        raise Refused(401, "otp_invalid", _("动态口令或恢复码不正确"))
 
 
 @transaction.atomic
@@ -51,15 +77,22 @@ def login_attempt_check(request: HttpRequest) -> None:
 
 
 def api_token_issue(
-    *, request: HttpRequest, username: str, password: str, name: str, days: int
+    *,
+    request: HttpRequest,
+    username: str,
+    password: str,
+    name: str,
+    days: int,
+    otp: str | None = None,
 ) -> tuple[ApiToken, str]:
-    """Exchange username and password for a new token (counted by the login lockout and the
-    address's failed logins). Tokens always expire: at most a year, so a forgotten token does
-    not live for ever."""
+    """Exchange username, password and — for an account with a second factor — its code for
+    a new token (wrong ones counted by the login lockout and the address's failed logins).
+    Tokens always expire: at most a year, so a forgotten token does not live for ever."""
     login_attempt_check(request)
     user = authenticate(request, username=username, password=password)
     if user is None:  # the failure is audited by the user_login_failed signal
         raise PermissionError(_("用户名或密码错误"))
+    _second_factor_check(request, user, otp)
     if user.password_expired():
         raise PasswordChangeRequired(
             _("请先在网页上修改密码（临时密码或密码已过期），再申请 API 令牌")
@@ -93,18 +126,47 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     return token
 
 
-def api_token_user(raw: str) -> User | None:
-    """The active user behind a bearer token; marks the token used (at most once a minute)."""
+def api_token_check(raw: str) -> ApiToken | None:
+    """The active token (with its user) for a bearer value; marks it used (at most once a
+    minute). None for an inactive user, a password that must be changed in the browser first,
+    and an account that needs a second factor but has none (a token from before)."""
     token = (
-        ApiToken.objects.active().select_related("user").filter(key_hash=ApiToken.hash(raw)).first()
+        ApiToken.objects.active()
+        .select_related("user")
+        .annotate(
+            second_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True))
+        )
+        .filter(key_hash=ApiToken.hash(raw))
+        .first()
     )
-    # A temporary or expired password must be changed in the browser before the API works.
     if token is None or not token.user.is_active or token.user.password_expired():
+        return None
+    if not getattr(token, "second_factor") and second_factor_required(token.user):  # noqa: B009
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def reauthenticate(
+    *, request: HttpRequest, user: User, password: str, otp: str | None = None
+) -> None:
+    """Check the password (and code) of the signed-in user again: the caller's token or
+    session counts as recently verified (reauth.py). Wrong ones count toward the lockout."""
+    checked = authenticate(request, username=user.get_username(), password=password)
+    if checked is None or checked.pk != user.pk:
+        if getattr(request, "axes_locked_out", False):
+            raise PermissionError
+        raise Refused(403, "reauth_failed", _("密码不正确"))
+    _second_factor_check(request, user, otp)
+    token: ApiToken | None = getattr(request, "api_token", None)
+    if token is not None:
+        ApiToken.objects.filter(pk=token.pk).update(verified_at=timezone.now())
+        token.verified_at = timezone.now()
+    else:
+        mark(request)
+    audit_event(AuditAction.REAUTH, user, message=Text(N_("再次验证身份")))
 
 
 # --- Managing other users (city administrators, district officers, principals) ---------------
@@ -211,13 +273,37 @@ def user_password_reset(*, manager: User, target: User) -> str:
     return password
 
 
-def user_unlock(*, manager: User, target: User) -> None:
-    """Lift the login lockout of the target account."""
-    from axes.utils import reset
+def role_grant_check(user: User, role: str) -> None:
+    """Nobody holds two of the separated administrators' roles (三员分立): the system
+    administrator, the security administrator and the auditor."""
+    if Role(role) not in SEPARATED_ADMINS:
+        return
+    held = set(
+        RoleAssignment.objects.filter(user=user, role__in=SEPARATED_ADMINS)
+        .exclude(role=role)
+        .values_list("role", flat=True)
+    )
+    if held:
+        raise BusinessRuleError(
+            _("三员分立：“%(role)s”不能由已担任“%(held)s”的人兼任")
+            % {
+                "role": Role(role).label,
+                "held": "、".join(str(Role(r).label) for r in sorted(held)),
+            }
+        )
 
-    _require_manages(manager, target)
-    reset(username=target.username)
-    audit_event(AuditAction.UNLOCK, target, message=Text(N_("管理员解除登录锁定")))
+
+@transaction.atomic
+def role_assignment_grant(*, user: User, role: str, unit: OrgUnit) -> tuple[RoleAssignment, bool]:
+    """Give a role (the operator's `grant_role`, and the managers' services below): the unit's
+    level and the separation of the administrators checked. Answers whether it was new."""
+    if unit.kind not in ROLE_UNIT_KINDS[Role(role)]:
+        raise BusinessRuleError(
+            _("“%(role)s”不能设在“%(level)s”一级")
+            % {"role": Role(role).label, "level": unit.get_kind_display()}
+        )
+    role_grant_check(user, role)
+    return RoleAssignment.objects.get_or_create(user=user, unit=unit, role=role)
 
 
 @transaction.atomic
@@ -226,7 +312,7 @@ def role_assignment_add(*, manager: User, target: User, role: str, unit: OrgUnit
     _check_assignment(manager, role, unit)
     if RoleAssignment.objects.filter(user=target, unit=unit, role=role).exists():
         raise BusinessRuleError(_("该用户在此单位已有这个角色"))
-    return RoleAssignment.objects.create(user=target, unit=unit, role=role)
+    return role_assignment_grant(user=target, role=role, unit=unit)[0]
 
 
 @transaction.atomic

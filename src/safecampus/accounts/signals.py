@@ -16,6 +16,7 @@ from safecampus.core.clients import client_ip
 from safecampus.core.texts import Text
 
 from .models import User
+from .second_factor import CODE_FAILED
 from .sessions import session_start
 
 
@@ -49,7 +50,9 @@ def _login_failed(
         outcome=AuditOutcome.FAILURE,
         username=str(credentials.get("username", ""))[:150],
         ip=_ip(request),
-        message=Text(N_("用户名或密码错误")),
+        message=Text(
+            N_("动态口令或恢复码错误") if credentials.get(CODE_FAILED) else N_("用户名或密码错误")
+        ),
     )
     if request is not None:  # the address's failures, across usernames (services.py)
         failures = throttle.count("login_failures", throttle.client(request, by="address"))

@@ -20,7 +20,7 @@ from safecampus.core.schemas import Error, RecordId
 from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.models import OrgUnit
 
-from . import services
+from . import reauth, services
 from .models import User
 from .selectors import locked_usernames, manageable_units, user_get, user_list
 from .types import ApiRequest
@@ -116,9 +116,11 @@ def users(
     "",
     response={201: UserCreated, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="新建用户",
+    description=reauth.REAUTH_NOTE,
 )
 def user_create(request: ApiRequest, payload: UserIn) -> Status[dict[str, Any]]:
     require(request.auth, "user.manage")
+    reauth.require_recent(request)
     data = payload.dict()
     user, password = services.user_create(
         manager=request.auth, unit=_unit(request.auth, data.pop("unit_id")), **data
@@ -165,25 +167,15 @@ def user_password_reset(request: ApiRequest, user_id: RecordId) -> dict[str, str
 
 
 @router.post(
-    "/{user_id}/unlock",
-    response={200: UserDetailOut, 400: Error, 403: Error, 404: Error},
-    summary="解除登录锁定",
-)
-def user_unlock(request: ApiRequest, user_id: RecordId) -> User:
-    require(request.auth, "user.manage")
-    target = user_get(manager=request.auth, user_id=user_id)
-    services.user_unlock(manager=request.auth, target=target)
-    return target
-
-
-@router.post(
     "/{user_id}/roles",
     response={201: RoleAssignmentOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="添加角色",
+    description=reauth.REAUTH_NOTE,
 )
 def role_add(request: ApiRequest, user_id: RecordId, payload: RoleIn) -> Status[RoleAssignment]:
     require(request.auth, "user.manage")
     target = user_get(manager=request.auth, user_id=user_id)
+    reauth.require_recent(request)
     assignment = services.role_assignment_add(
         manager=request.auth,
         target=target,
@@ -197,6 +189,7 @@ def role_add(request: ApiRequest, user_id: RecordId, payload: RoleIn) -> Status[
     "/{user_id}/roles/{assignment_id}",
     response={204: None, 400: Error, 403: Error, 404: Error},
     summary="移除角色",
+    description=reauth.REAUTH_NOTE,
 )
 def role_remove(request: ApiRequest, user_id: RecordId, assignment_id: RecordId) -> Status[None]:
     require(request.auth, "user.manage")
@@ -204,5 +197,6 @@ def role_remove(request: ApiRequest, user_id: RecordId, assignment_id: RecordId)
     assignment = get_object_or_404(
         RoleAssignment.objects.select_related("user", "unit"), pk=assignment_id, user=target
     )
+    reauth.require_recent(request)
     services.role_assignment_remove(manager=request.auth, assignment=assignment)
     return Status(204, None)

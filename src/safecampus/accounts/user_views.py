@@ -20,7 +20,7 @@ from safecampus.core.listing import page_of
 from safecampus.core.throttle import query_given, throttle
 from safecampus.orgs.models import OrgUnit
 
-from . import services
+from . import reauth, services
 from .models import User
 from .selectors import locked_usernames, manageable_units, user_get, user_list
 from .types import UserRequest
@@ -71,6 +71,8 @@ def user_list_view(request: UserRequest) -> HttpResponse:
 @login_required
 def user_create_view(request: UserRequest) -> HttpResponse:
     require(request.user, "user.manage")
+    if request.method == "POST" and not reauth.recent(request):  # it gives a role
+        return reauth.to_reauth(request, request.path)
     form = UserCreateForm(request.POST or None, manager=request.user)
     if request.method == "POST" and form.is_valid():
         created = _run(
@@ -101,6 +103,8 @@ def user_detail_view(request: UserRequest, user_id: int) -> HttpResponse:
         manager=request.user,
     )
     posted = edit_form if edit_form.is_bound else role_form if role_form.is_bound else None
+    if posted is role_form and not reauth.recent(request):
+        return reauth.to_reauth(request, request.path)
     if posted is not None and posted.is_valid():
         done: User | RoleAssignment | None
         if posted is edit_form:
@@ -177,17 +181,7 @@ def user_password_reset_view(request: UserRequest, user_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def user_unlock_view(request: UserRequest, user_id: int) -> HttpResponse:
-    return _action(
-        request,
-        user_id,
-        lambda t: services.user_unlock(manager=request.user, target=t),
-        _("已解除登录锁定。"),
-    )
-
-
-@login_required
-@require_POST
+@reauth.reauth_required
 def role_remove_view(request: UserRequest, user_id: int, assignment_id: int) -> HttpResponse:
     require(request.user, "user.manage")
     target = user_get(manager=request.user, user_id=user_id)

@@ -1,6 +1,8 @@
 """Password rules of 等保 level 3: several character classes, no reuse of recent passwords, a
 length cap, and no password that is easy to guess (common, patterned or built from the
-person's own details)."""
+person's own details). The numbers of the first two are the security administrator's policy in
+force (accounts.policy), unless a validator is given its own in AUTH_PASSWORD_VALIDATORS'
+OPTIONS."""
 
 import string
 from collections.abc import Callable, Mapping
@@ -16,6 +18,7 @@ from zxcvbn import zxcvbn
 from zxcvbn.matching import add_frequency_lists
 
 from .models import User
+from .policy import security_policy
 
 
 class CharacterClassValidator:
@@ -26,8 +29,12 @@ class CharacterClassValidator:
         ("symbol", lambda c: not c.isalnum()),
     )
 
-    def __init__(self, min_classes: int = 3) -> None:
-        self.min_classes = min_classes
+    def __init__(self, min_classes: int | None = None) -> None:
+        self._min_classes = min_classes
+
+    @property
+    def min_classes(self) -> int:
+        return self._min_classes or security_policy().min_classes
 
     def validate(self, password: str, user: User | None = None) -> None:
         found = sum(1 for _name, test in self.CLASSES if any(test(c) for c in password))
@@ -43,8 +50,12 @@ class CharacterClassValidator:
 
 
 class PasswordHistoryValidator:
-    def __init__(self, history: int = 5) -> None:
-        self.history = history
+    def __init__(self, history: int | None = None) -> None:
+        self._history = history
+
+    @property
+    def history(self) -> int:
+        return self._history or security_policy().history
 
     def validate(self, password: str, user: User | None = None) -> None:
         if user is None or user.pk is None:
@@ -65,8 +76,12 @@ class PasswordHistoryValidator:
 class MinimumLengthValidator:
     """Django's rule with a Chinese message (its zh-hans catalogue lacks the 5.2 wording)."""
 
-    def __init__(self, min_length: int = 10) -> None:
-        self.min_length = min_length
+    def __init__(self, min_length: int | None = None) -> None:
+        self._min_length = min_length
+
+    @property
+    def min_length(self) -> int:
+        return self._min_length or security_policy().min_length
 
     def validate(self, password: str, user: User | None = None) -> None:
         if len(password) < self.min_length:

@@ -4,15 +4,20 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safecampus.core.throttle import Throttled, throttled_response
 
+from . import reauth
 from .forms import ApiTokenForm, LoginForm, PasswordChangeForm, lockout_rule
 from .models import ApiToken
+from .reauth import Refused
+from .second_factor import SESSION_PENDING, needs_code, totp_device
 from .services import (
     api_token_issue,
     api_token_revoke,
@@ -36,6 +41,22 @@ class LoginView(auth_views.LoginView):
         except Throttled as exc:
             return throttled_response(request, exc)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        """The password is right. An account with (or needing) a second factor is not logged
+        in yet: it waits in the session for its code, or for enrolment (second_factor.py)."""
+        user = form.get_user()
+        if needs_code(user):
+            self.request.session[SESSION_PENDING] = {
+                "user": user.pk,
+                "backend": user.backend,
+                "next": self.get_success_url(),
+                "at": timezone.now().timestamp(),
+            }
+            return redirect("accounts:login_code" if totp_device(user) else "accounts:login_enrol")
+        response = super().form_valid(form)
+        reauth.mark(self.request)
+        return response
 
 
 def locked_out(
@@ -85,8 +106,11 @@ def tokens(request: UserRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 name=form.cleaned_data["name"],
                 days=form.cleaned_data["days"],
+                otp=form.cleaned_data["otp"],
             )
             form = ApiTokenForm()
+        except Refused as exc:
+            form.add_error("otp", exc.message)
         except PermissionError:
             form.add_error("password", _("当前密码不正确。"))
         except Throttled as exc:

@@ -40,6 +40,8 @@ class AuditAction(models.TextChoices):
     PASSWORD_CHANGE = "password_change", _("修改密码")
     TOKEN_CREATE = "token_create", _("创建令牌")
     TOKEN_REVOKE = "token_revoke", _("吊销令牌")
+    SECOND_FACTOR = "second_factor", _("动态口令")
+    REAUTH = "reauth", _("再次验证身份")
     GENERATE = "generate", _("生成演示数据")
     PRUNE = "prune", _("清理过期日志")
 

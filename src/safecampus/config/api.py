@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 
 from safecampus.accounts.api import CsrfFailed, SessionCsrfAuth, TokenAuth
+from safecampus.accounts.reauth import Refused
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.middleware import broken_body_message
 from safecampus.core.registry import each, load
@@ -107,6 +108,12 @@ def _csrf_failed(request: HttpRequest, exc: CsrfFailed) -> HttpResponse:
     return _error(
         request, 403, "csrf_failed", _("CSRF 校验失败：浏览器会话的写请求须带 X-CSRFToken 请求头")
     )
+
+
+@api.exception_handler(Refused)
+def _refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+    # A refusal with its own code: `reauth_required` before a sensitive operation (accounts/reauth.py).
+    return _error(request, exc.status, exc.code, exc.message)
 
 
 @api.exception_handler(PermissionDenied)

@@ -9,7 +9,8 @@ internal network and report what answered. So:
 - the host name is resolved **once**; every address it resolves to must be public
   (`ipaddress`'s `is_global`, and not multicast), unless it lies in a network the operator
   allows (`settings.SAFECAMPUS_OUTBOUND_ALLOW`, env `SAFECAMPUS_OUTBOUND_ALLOW`, CIDRs
-  separated by commas); IPv4 inside IPv6 (mapped `::ffff:a.b.c.d`, 6to4, NAT64
+  separated by commas: the floor) or the security administrator added (the networks stored by
+  `accounts`, which installs the lookup with `extra_networks_from`: core knows no app); IPv4 inside IPv6 (mapped `::ffff:a.b.c.d`, 6to4, NAT64
   `64:ff9b::/96`, Teredo) is judged by the IPv4 address it carries;
 - the connection is made to that checked address (pinned; HTTPS still verifies the
   certificate against the host name) and the peer address of the socket is checked again
@@ -26,7 +27,7 @@ import ipaddress
 import logging
 import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -73,12 +74,21 @@ class Answer:
 # --- Which addresses -------------------------------------------------------------------------
 
 
+_extra_networks: list[Callable[[], Iterable[str]]] = []
+
+
+def extra_networks_from(lookup: Callable[[], Iterable[str]]) -> None:
+    """Install the lookup of the networks allowed beyond the settings (at start-up)."""
+    _extra_networks[:] = [lookup]
+
+
 def allowed_networks() -> list[IPNetwork]:
-    """The networks the operator lets outgoing requests reach although they are not public."""
-    return [
-        ipaddress.ip_network(n, strict=False)
-        for n in getattr(settings, "SAFECAMPUS_OUTBOUND_ALLOW", ())
-    ]
+    """The networks outgoing requests may reach although they are not public: the operator's
+    (settings) and the security administrator's."""
+    names = list(getattr(settings, "SAFECAMPUS_OUTBOUND_ALLOW", ()))
+    for lookup in _extra_networks:
+        names += lookup()
+    return [ipaddress.ip_network(n, strict=False) for n in names]
 
 
 def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -110,7 +120,7 @@ def address_refusal(ip: IPAddress, allowed: Iterable[IPNetwork] | None = None) -
     if judged.is_multicast:
         return f"地址 {ip} 是组播地址，不允许推送"
     if not judged.is_global:
-        return f"地址 {ip} 是内网或保留地址，不允许推送（如确需推送到内网，请运维人员在 SAFECAMPUS_OUTBOUND_ALLOW 中放行该网段）"
+        return f"地址 {ip} 是内网或保留地址，不允许推送（如确需推送到内网，请安全管理员在外联白名单中放行该网段）"
     return None
 
 

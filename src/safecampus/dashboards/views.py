@@ -78,8 +78,11 @@ def _figures(unit: OrgUnit, summary: UnitSummary, school: School | None) -> list
 def home(request: UserRequest) -> HttpResponse:
     """The dashboard of the user's top unit, or of a unit below it (?unit=ID drill-down)."""
     if not can(request.user, "dashboard.view"):
+        # The auditor's and the security administrator's work is elsewhere (三员分立).
         if can(request.user, "audit.view"):
             return redirect("auditlog:entry_list")
+        if can(request.user, "security.manage"):
+            return redirect("accounts:security_policy")
         raise PermissionDenied
     unit_id = request.GET.get("unit", "")
     if unit_id.isdigit() and len(unit_id) <= 18:

@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require
+from safecampus.accounts import reauth
 from safecampus.core.excel import xlsx_response
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import DateTimeIn, Error, LocalTime, RecordId
@@ -209,11 +210,13 @@ def guard_create(request, payload: GuardIn):
     "/defenses/guards/export",
     response={200: None, 403: Error, 404: Error, 422: Error},
     summary="导出某校保安员花名册 Excel",
+    description=reauth.REAUTH_NOTE,
     openapi_extra={"responses": {200: {"description": "xlsx"}}},
 )
 @throttle("export")
 def guards_export_api(request, school: int = Query(..., ge=1, le=MAX_ID)):
     unit_school = _school(request, school)
+    reauth.require_recent(request)  # personal data: the guards' names, licences, ages
     data = guards_export(
         school=unit_school, guards=guard_list(user=request.auth, school=unit_school)
     )

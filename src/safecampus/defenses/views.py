@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped
+from safecampus.accounts import reauth
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import xlsx_response
 from safecampus.core.listing import filters_from_query, page_of
@@ -253,6 +254,8 @@ def guard_edit_view(request, school_id: int | None = None, guard_id: int | None 
 @throttle("export")
 def guards_export_view(request, school_id: int):
     school = defense_school_get(user=request.user, school_id=school_id)
+    if not reauth.recent(request):  # personal data: the guards' names, licences, ages
+        return reauth.to_reauth(request)
     data = guards_export(school=school, guards=guard_list(user=request.user, school=school))
     return xlsx_response(data, f"guards-{school.unit.code}.xlsx")
 

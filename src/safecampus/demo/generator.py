@@ -6,9 +6,11 @@ institutions and the demo users. A larger scale builds a province of that many s
 for the benchmarks. The same seed always gives the same city.
 """
 
+import hashlib
 import itertools
 import random
 import time
+from base64 import b32encode
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safecampus.access.models import RoleAssignment
 from safecampus.access.roles import Role
@@ -33,6 +36,9 @@ from . import data, geo
 
 DEFAULT_PASSWORD = "Safe@Campus2026"
 DEFAULT_SEED = 2021
+# The name of the demo accounts' TOTP devices: `safecampus otp-code` prints codes of these only.
+DEMO_DEVICE = "demo"
+SECOND_FACTOR_ROLES = {Role.CITY_ADMIN, Role.AUDITOR, Role.SECURITY_ADMIN, Role.DISTRICT_OFFICER}
 
 # code, name, GeoJSON feature, marker centre, weight (data.DISTRICTS).
 DistrictRow = tuple[str, str, str, tuple[float, float], int]
@@ -293,6 +299,7 @@ def _plan(scale: int, seed: int) -> _Plan:
         ("city_officer", Role.CITY_OFFICER, yantai_code),
         ("inspector", Role.INSPECTOR, yantai_code),
         ("auditor", Role.AUDITOR, root.code),
+        ("security_admin", Role.SECURITY_ADMIN, root.code),
         (f"t{first_school}", Role.STAFF, first_school),
         (f"g{first_school}", Role.GUARD, first_school),
         (f"c{first_school}", Role.COUNSELLOR, first_school),
@@ -367,6 +374,15 @@ def demo_city_generate(
             ],
             batch_size=1000,
         )
+        # The accounts that log in with a second factor get a confirmed TOTP device with a
+        # secret known from the seed (`safecampus demo-logins`, `safecampus otp-code`).
+        TOTPDevice.objects.bulk_create(
+            [
+                TOTPDevice(user=user, name=DEMO_DEVICE, key=demo_otp_key(seed, user.username))
+                for user, (_u, role, _c) in zip(users, plan.users, strict=True)
+                if role in SECOND_FACTOR_ROLES
+            ]
+        )
         first_schools: dict[str, int] = {}
         for code, fields in plan.schools:
             district_code = fields["district_code"]
@@ -405,11 +421,33 @@ def demo_city_generate(
     return result
 
 
+def demo_otp_key(seed: int, username: str) -> str:
+    """The TOTP secret (hex, 20 bytes) of a demo account: known from the seed, so that scripts
+    and the demo can log in (never for a real deployment: anyone can compute it)."""
+    return hashlib.sha1(f"safecampus-demo-otp:{seed}:{username}".encode()).hexdigest()  # noqa: S324
+
+
 def demo_logins() -> list[dict[str, str]]:
-    """Every demo user with role and unit, city first."""
+    """Every demo user with role, unit and — for the accounts with a demo second factor — the
+    TOTP secret (base32, as authenticator apps take it), city first."""
+    secrets = {
+        username: b32encode(bytes.fromhex(key)).decode()
+        for username, key in TOTPDevice.objects.filter(
+            name=DEMO_DEVICE, confirmed=True
+        ).values_list("user__username", "key")
+    }
     rows = (
         RoleAssignment.objects.select_related("user", "unit")
         .order_by("unit__depth", "unit__path", "user__username")
         .values_list("role", "user__username", "unit__code", "unit__name")
     )
-    return [{"role": role, "username": u, "org_code": c, "org_name": n} for role, u, c, n in rows]
+    return [
+        {
+            "role": role,
+            "username": u,
+            "org_code": c,
+            "org_name": n,
+            "totp_secret": secrets.get(u, ""),
+        }
+        for role, u, c, n in rows
+    ]

@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from safecampus.access.scope import require, scoped_get
+from safecampus.accounts import reauth
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.excel import XLSX_CONTENT_TYPE, xlsx_response
@@ -197,11 +198,13 @@ def stats(request, filters: Query[HazardFilters]):
     "/hazards/export",
     response={200: None, 403: Error},
     summary="导出隐患台账 Excel（与台账相同的筛选）",
+    description=reauth.REAUTH_NOTE,
     openapi_extra=file_answer(XLSX_CONTENT_TYPE),
 )
 @throttle("export")
 def export(request, filters: Query[HazardFilters]):
     require(request.auth, "hazard.view")
+    reauth.require_recent(request)  # personal data: the owners' names
     rows = hazard_list(user=request.auth, filters=filters)
     audit_event(
         AuditAction.EXPORT, message=Text(N_("导出隐患台账 %(count)s 条"), count=rows.count())

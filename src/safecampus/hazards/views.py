@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped_get
+from safecampus.accounts import reauth
 from safecampus.audit.models import AuditAction
 from safecampus.audit.services import audit_event
 from safecampus.core.errors import BusinessRuleError
@@ -188,6 +189,7 @@ def stats_view(request):
 
 
 @login_required
+@reauth.reauth_required  # personal data: the owners' names
 @throttle("export")
 def export_view(request):
     require(request.user, "hazard.view")

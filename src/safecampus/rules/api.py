@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 from ninja.params import functions as param
 
 from safecampus.access.scope import require, scoped_get
+from safecampus.accounts import reauth
 from safecampus.accounts.types import ApiRequest
 from safecampus.core.pagination import MAX_ID, LimitOffset
 from safecampus.core.schemas import Error, RecordId
@@ -120,12 +121,14 @@ def rule_set_detail(request: ApiRequest, rule_set_id: RecordId) -> RuleSet:
     "/rule-sets/{rule_set_id}/copy",
     response={201: RuleSetOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="复制规则集并修改（发布为本单位的新规则集）",
+    description=reauth.REAUTH_NOTE,
 )
 def rule_set_copy_api(
     request: ApiRequest, rule_set_id: RecordId, payload: CopyIn
 ) -> Status[RuleSet]:
     source = rule_set_get(user=request.auth, rule_set_id=rule_set_id)
     unit = scoped_get(OrgUnit.objects.all(), request.auth, "rules.manage", pk=payload.unit_id)
+    reauth.require_recent(request)
     data = payload.dict()
     data.pop("unit_id")
     return Status(201, rule_set_copy(user=request.auth, source=source, unit=unit, **data))
@@ -148,10 +151,12 @@ def assignments(
     "/rule-set-assignments",
     response={201: RuleSetAssignmentOut, 400: Error, 403: Error, 404: Error, 422: Error},
     summary="为某单位及其下级选用规则集",
+    description=reauth.REAUTH_NOTE,
 )
 def assign(request: ApiRequest, payload: RuleSetAssignIn) -> Status[RuleSetAssignment]:
     unit = scoped_get(OrgUnit.objects.all(), request.auth, "rules.manage", pk=payload.unit_id)
     rule_set = rule_set_get(user=request.auth, rule_set_id=payload.rule_set_id)
+    reauth.require_recent(request)
     return Status(201, rule_set_assign(user=request.auth, unit=unit, rule_set=rule_set))
 
 
@@ -159,6 +164,7 @@ def assign(request: ApiRequest, payload: RuleSetAssignIn) -> Status[RuleSetAssig
     "/rule-set-assignments/{assignment_id}",
     response={204: None, 403: Error, 404: Error},
     summary="取消选用（恢复上级或默认规则集）",
+    description=reauth.REAUTH_NOTE,
 )
 def unassign(request: ApiRequest, assignment_id: RecordId) -> Status[None]:
     assignment = scoped_get(
@@ -167,5 +173,6 @@ def unassign(request: ApiRequest, assignment_id: RecordId) -> Status[None]:
         "rules.manage",
         pk=assignment_id,
     )
+    reauth.require_recent(request)
     rule_set_unassign(user=request.auth, assignment=assignment)
     return Status(204, None)

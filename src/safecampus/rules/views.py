@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped, scoped_get
+from safecampus.accounts import reauth
 from safecampus.accounts.types import UserRequest
 from safecampus.core.errors import BusinessRuleError
 
@@ -87,6 +88,8 @@ def _display(rule_set: RuleSet) -> dict[str, Any] | None:
 def rule_set_detail_view(request: UserRequest, rule_set_id: int) -> HttpResponse:
     rule_set = rule_set_get(user=request.user, rule_set_id=rule_set_id)
     form = AssignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and not reauth.recent(request):
+        return reauth.to_reauth(request, request.path)
     if request.method == "POST" and form.is_valid():
         try:
             rule_set_assign(user=request.user, unit=form.cleaned_data["unit"], rule_set=rule_set)
@@ -128,6 +131,8 @@ def rule_set_copy_view(request: UserRequest, rule_set_id: int) -> HttpResponse:
         "data": json.dumps(source.data, ensure_ascii=False, indent=2),
     }
     form = RuleSetCopyForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and not reauth.recent(request):
+        return reauth.to_reauth(request, request.path)
     if request.method == "POST" and form.is_valid():
         try:
             copy = rule_set_copy(user=request.user, source=source, **form.cleaned_data)
@@ -152,6 +157,8 @@ def assignment_remove_view(request: UserRequest, assignment_id: int) -> HttpResp
         "rules.manage",
         pk=assignment_id,
     )
+    if not reauth.recent(request):
+        return reauth.to_reauth(request)
     rule_set_unassign(user=request.user, assignment=assignment)
     messages.success(
         request, _("%(unit)s 已恢复使用上级或默认规则集。") % {"unit": assignment.unit.name}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safecampus.access.scope import can, require, scoped_get
+from safecampus.accounts import reauth
 from safecampus.accounts.types import UserRequest
 from safecampus.core.errors import BusinessRuleError
 from safecampus.core.excel import xlsx_response
@@ -203,6 +204,8 @@ def my_checks_view(request: UserRequest) -> HttpResponse:
 @throttle("export")
 def export_view(request: UserRequest, school_id: int) -> HttpResponse:
     school = school_get(user=request.user, school_id=school_id, action="risklist.view")
+    if not reauth.recent(request):  # personal data: the people responsible, the owners
+        return reauth.to_reauth(request)
     return xlsx_response(
         three_lists_bytes(user=request.user, school=school), f"three-lists-{school.unit.code}.xlsx"
     )

@@ -7,7 +7,6 @@ switch to PostgreSQL, Redis (cache, channels, Huey) and the MQTT broker.
 
 import ipaddress
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "huey.contrib.djhuey",
     "channels",
     "ninja",  # serves the API docs page's assets locally (no CDN)
@@ -84,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "safecampus.accounts.middleware.SecondFactorMiddleware",
     "safecampus.accounts.middleware.IdleTimeoutMiddleware",
     "safecampus.accounts.middleware.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -204,6 +207,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboards:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# The password and lockout rules are the security administrator's (accounts.policy: a
+# SecurityPolicy row, changed on /security/ or PUT /api/v1/security/policy, never below the
+# floors of accounts.models.POLICY_BOUNDS); these are its values until one is saved.
 PASSWORD_MIN_LENGTH = env_int("SAFECAMPUS_PASSWORD_MIN_LENGTH", 10)
 PASSWORD_MIN_CLASSES = env_int("SAFECAMPUS_PASSWORD_MIN_CLASSES", 3)
 PASSWORD_HISTORY = env_int("SAFECAMPUS_PASSWORD_HISTORY", 5)
@@ -216,19 +222,10 @@ PASSWORD_MAX_LENGTH = 128
 PASSWORD_MIN_SCORE = env_int("SAFECAMPUS_PASSWORD_MIN_SCORE", 3)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "safecampus.accounts.validators.MinimumLengthValidator",
-        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
-    },
+    {"NAME": "safecampus.accounts.validators.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {
-        "NAME": "safecampus.accounts.validators.CharacterClassValidator",
-        "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES},
-    },
-    {
-        "NAME": "safecampus.accounts.validators.PasswordHistoryValidator",
-        "OPTIONS": {"history": PASSWORD_HISTORY},
-    },
+    {"NAME": "safecampus.accounts.validators.CharacterClassValidator"},
+    {"NAME": "safecampus.accounts.validators.PasswordHistoryValidator"},
     {
         "NAME": "safecampus.accounts.validators.MaximumLengthValidator",
         "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH},
@@ -247,8 +244,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page (hx-headers), not the cookie
 
-AXES_FAILURE_LIMIT = env_int("SAFECAMPUS_LOCKOUT_FAILURES", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("SAFECAMPUS_LOCKOUT_MINUTES", 30))
+# The lockout's defaults; axes reads the policy in force (accounts.policy) through callables.
+LOCKOUT_FAILURES = env_int("SAFECAMPUS_LOCKOUT_FAILURES", 5)
+LOCKOUT_MINUTES = env_int("SAFECAMPUS_LOCKOUT_MINUTES", 30)
+AXES_FAILURE_LIMIT = "safecampus.accounts.policy.axes_failure_limit"
+AXES_COOLOFF_TIME = "safecampus.accounts.policy.axes_cooloff_time"
 # Lock the account, not the address: a school's staff share one NAT address, and one
 # person's typos must not lock out the whole school (axes.W006 is about the latter).
 AXES_LOCKOUT_PARAMETERS = ["username"]
@@ -289,6 +289,23 @@ SAFECAMPUS_THROTTLES = {
         "search": "60/1m",
     }.items()
 }
+
+# The second factor (TOTP, django-otp; accounts/second_factor.py): required of the city
+# administrator, the auditor, the security administrator and — unless this is 0 — the district
+# officers; anyone else may enrol from their account page.
+SAFECAMPUS_OTP_DISTRICT_OFFICERS = env_bool("SAFECAMPUS_OTP_DISTRICT_OFFICERS", True)
+OTP_TOTP_ISSUER = "平安校园"
+# Wrong codes count toward the axes lockout like wrong passwords (one limit, the security
+# administrator's), so django-otp's own growing delays are off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# A code of the previous, current or next 30 seconds, each accepted once; the window does not
+# follow the codes used (a script using the next code must not shift it away from the phone's).
+OTP_TOTP_SYNC = False
+# Granting or removing roles, exporting personal data and changing rule sets need a password
+# (and code) check at most this many seconds old: the re-authentication page, or for a bearer
+# token POST /api/v1/auth/reauth (accounts/reauth.py).
+REAUTH_SECONDS = env_int("SAFECAMPUS_REAUTH_SECONDS", 10 * 60)
 
 # Audit entries are kept at least this long; 等保 and the Cybersecurity Law ask for ≥ 6 months
 # (the floor; the database triggers of audit/migrations hold the same 183 days).

@@ -29,7 +29,16 @@ from safecampus.demo.processes import Helpers
 from safecampus.orgs.models import OrgUnit
 
 # The logins worth showing first; `safecampus demo-logins` lists all of them.
-SHOWN_ROLES = ("city_admin", "city_officer", "inspector", "auditor", "staff", "guard", "counsellor")
+SHOWN_ROLES = (
+    "city_admin",
+    "security_admin",
+    "auditor",
+    "city_officer",
+    "inspector",
+    "staff",
+    "guard",
+    "counsellor",
+)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -156,8 +165,13 @@ class Command(BaseCommand):
         shown += schools[:4]
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
-        self.stdout.write(f"  {'角色 role':<20} {'用户名 username':<18} 组织机构")
+        self.stdout.write(f"  {'角色 role':<20} {'用户名 username':<18} {'动态口令':<6} 组织机构")
         for r in shown:
-            self.stdout.write(f"  {r['role']:<20} {r['username']:<18} {r['org_name']}")
+            otp = "✓" if r["totp_secret"] else ""
+            self.stdout.write(f"  {r['role']:<20} {r['username']:<18} {otp:<6} {r['org_name']}")
         self.stdout.write(f"  ……共 {len(rows)} 个账号，完整列表：safecampus demo-logins")
+        self.stdout.write(
+            "  标 ✓ 的账号登录时还须输入动态口令：safecampus otp-code 用户名 打印当前口令；"
+            "或把 demo-logins 的 totp_secret 列（密钥）加入手机验证器 App。"
+        )
         self.stdout.write("")
