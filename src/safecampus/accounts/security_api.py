@@ -14,6 +14,7 @@ from ninja.params import functions as param
 from safecampus.access.scope import require
 from safecampus.core.pagination import LimitOffset
 from safecampus.core.schemas import Error, RecordId
+from safecampus.core.throttle import query_given, throttle
 
 from . import security_services as services
 from .models import POLICY_BOUNDS, OutboundNetwork, SecurityPolicy, User
@@ -118,6 +119,7 @@ def lockout_unlock(request: ApiRequest, payload: UnlockIn) -> list[dict[str, Any
     response={200: list[SecondFactorUserOut], 403: Error},
     summary="账号的动态口令状态（范围内）",
 )
+@throttle("search", when=query_given("q"))
 @paginate(LimitOffset)
 def second_factors(request: ApiRequest, q: str = param.Query("", max_length=100)) -> QuerySet[User]:
     require(request.auth, "security.manage")
