@@ -28,6 +28,7 @@ from safecampus.orgs.models import School
 from safecampus.rules.models import RuleSet
 from safecampus.rules.services import rule_set_assign
 
+from .clock import clock_fixture  # noqa: F401 — the `clock` fixture
 from .factories import SchoolFactory
 from .imports import api_import, page_import
 
@@ -711,3 +712,102 @@ def test_the_school_page_does_not_query_per_record(world, as_user):
     Equipment.objects.create(school=world.a1, kind="baton", quantity=3)
     Equipment.objects.create(school=world.a1, kind="hydrant", quantity=2)
     assert count() == before
+
+
+# --- history: the comings and goings are dated, and a past day's verdicts read them -------------
+
+
+def test_comings_and_goings_are_dated_and_a_past_days_verdicts_read_them(world, as_user, clock):
+    """A guard leaves, a camera is taken out of service, the alarm is tested again, a roster
+    entry ends: each keeps its day, so the verdicts of a day before are those the school had
+    then (all four met) while today's name what is missing now."""
+    from safecampus.defenses.indicators import school_verdicts
+    from safecampus.devices.models import AlarmTest
+
+    director = as_user("director_a1")
+    _guards(world.a1, 2, hired_on=TODAY - timedelta(days=400))
+    CampusSecurity.objects.create(school=world.a1, closed_management=True, entry_registration=True)
+    _gate_posts(world.a1)
+    for place in VIDEO_PLACES:
+        Camera.objects.create(
+            school=world.a1, name=place, device_id=f"{next(_device_ids):020d}", place=place
+        )
+    alarm = _post(
+        director,
+        "/api/v1/devices/alarms",
+        {
+            "school_id": world.a1.pk,
+            "name": "门卫室一键报警",
+            "device_id": f"{next(_device_ids):020d}",
+            "linked_to_police": True,
+            "police_unit": "测试派出所",
+            "last_tested_on": (TODAY - timedelta(days=5)).isoformat(),
+        },
+    ).json()
+    before = TODAY
+    assert school_verdicts(School.objects.filter(pk=world.a1.pk), before)[0].meets_all
+
+    clock.advance(days=40)
+    director = as_user("director_a1")  # a new session: the old one timed out meanwhile
+    later = timezone.localdate()
+    guard = Guard.objects.filter(school=world.a1).first()
+    left = director.patch(
+        f"/api/v1/defenses/guards/{guard.pk}", {"active": False}, content_type="application/json"
+    ).json()
+    assert (left["active"], left["left_on"]) == (False, later.isoformat())
+    playground = Camera.objects.get(school=world.a1, place="playground")
+    off = _post(director, f"/api/v1/devices/cameras/{playground.pk}/deactivate", {}).json()
+    assert off["removed_on"] == later.isoformat()
+    tested = director.patch(
+        f"/api/v1/devices/alarms/{alarm['id']}",
+        {"last_tested_on": later.isoformat()},
+        content_type="application/json",
+    )
+    assert tested.status_code == 200
+    assert list(AlarmTest.objects.values_list("tested_on", flat=True)) == [
+        before - timedelta(days=5),
+        later,
+    ]
+    GatePostDuty.objects.filter(post__school=world.a1, post__period="dismissal").update(
+        until=later - timedelta(days=1)
+    )
+
+    (now,) = school_verdicts(School.objects.filter(pk=world.a1.pk), later)
+    assert [i for i, v in now.verdicts.items() if not v.meets] == [
+        "guards",
+        "alarm_video",
+        "gate_posts",
+    ]
+    assert "操场无视频监控" in now.verdicts["alarm_video"].reason
+    assert "放学护学岗无人排班" in now.verdicts["gate_posts"].reason
+    (then,) = school_verdicts(School.objects.filter(pk=world.a1.pk), before + timedelta(days=1))
+    assert then.meets_all
+    assert f"{before - timedelta(days=5)} 测试" in then.verdicts["alarm_video"].reason
+    # Before the guards came, the school had none.
+    (earlier,) = school_verdicts(School.objects.filter(pk=world.a1.pk), TODAY - timedelta(days=500))
+    assert "现有合格 0 名" in earlier.verdicts["guards"].reason
+
+
+def test_equipment_counts_keep_their_dated_changes(world, as_user, clock):
+    """Every change of a count is a dated change; their sum up to a day is that day's count."""
+    from safecampus.defenses.models import EquipmentChange
+
+    client = as_user("director_a1")
+    body = {"school_id": world.a1.pk, "kind": "steel_fork", "quantity": 2}
+    client.put("/api/v1/defenses/equipment", body, content_type="application/json")
+    clock.advance(days=30)
+    client = as_user("director_a1")  # a new session: the old one timed out meanwhile
+    client.put(
+        "/api/v1/defenses/equipment", {**body, "quantity": 5}, content_type="application/json"
+    )
+    clock.advance(days=30)
+    client = as_user("director_a1")
+    row = Equipment.objects.get()
+    assert client.delete(f"/api/v1/defenses/equipment/{row.pk}").status_code == 204
+    changes = list(EquipmentChange.objects.values_list("on", "change"))
+    assert changes == [
+        (TODAY, 2),
+        (TODAY + timedelta(days=30), 3),
+        (TODAY + timedelta(days=60), -5),
+    ]
+    assert sum(c for on, c in changes if on <= TODAY + timedelta(days=45)) == 5

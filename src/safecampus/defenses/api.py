@@ -153,6 +153,8 @@ class GuardOut(Schema):
     employment: Employment
     company: str
     active: bool
+    hired_on: date | None = Field(..., description="上岗日期（登记之日，或导入/演示数据所记）")
+    left_on: date | None = Field(..., description="离岗日期（设为不在岗之日）")
 
 
 class GuardPatch(Schema):

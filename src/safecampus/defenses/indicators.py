@@ -20,7 +20,13 @@ Decisions (documented in docs/architecture.md):
   sign-in would make the rates meaningless;
 - alarm + video: an active alarm button linked to the police and tested within the
   `equipment_check` interval, and an active camera at every place where the `protection_grade`
-  rule requires video.
+  rule requires video;
+- the day: verdicts are those of `today` (the caller's day, today by default), from the records
+  in service that day by their dates — guards by `hired_on`/`left_on`, cameras and buttons by
+  `installed_on`/`removed_on`, roster entries by `since`/`until` — and the latest alarm test up
+  to that day (`devices.AlarmTest`), so that a past day's verdicts can be recomputed (the demo
+  city's four 100% as of the article's day). Closure records and gate posts carry no dates:
+  their current state stands for every day.
 """
 
 from collections import defaultdict
@@ -29,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -247,6 +253,36 @@ def school_verdicts(schools: QuerySet, today: date | None = None) -> list[School
     )
 
 
+def _in_service(
+    today: date, start: str, end: str, *, active: bool = False, last_day: bool = False
+) -> Q:
+    """Records in service on `today` by their dates: started (or of unknown start) and not yet
+    ended — an end date is the first day out (`removed_on`, `left_on`), or with `last_day` the
+    last day in (a roster's `until`). With `active`, a record without an end date counts only
+    while it is active (taken out of service without a date: not on any day)."""
+    ended = Q(**{f"{end}__gte" if last_day else f"{end}__gt": today})
+    started = Q(**{f"{start}__isnull": True}) | Q(**{f"{start}__lte": today})
+    running = Q(**{f"{end}__isnull": True}) & (Q(active=True) if active else Q())
+    return started & (running | ended)
+
+
+def _tested_by(today: date, late: list[tuple[int, int, list[Any]]]) -> None:
+    """For buttons whose latest test is after `today`, the latest test up to `today` from their
+    dated tests (devices.AlarmTest), in place: verdicts as of a past day."""
+    from safecampus.devices.models import AlarmTest
+
+    if not late:
+        return
+    before = dict(
+        AlarmTest.objects.filter(alarm_id__in=[a for _s, a, _r in late], tested_on__lte=today)
+        .values("alarm_id")
+        .annotate(last=Max("tested_on"))
+        .values_list("alarm_id", "last")
+    )
+    for _school, alarm_id, row in late:
+        row[2] = before.get(alarm_id)
+
+
 def _school_verdicts(schools: QuerySet, today: date) -> list[SchoolVerdicts]:
     from safecampus.devices.models import AlarmButton, Camera
 
@@ -269,8 +305,10 @@ def _school_verdicts(schools: QuerySet, today: date) -> list[SchoolVerdicts]:
     ids = schools.values("pk")
 
     guards = defaultdict(list)
-    for school_id, *guard in Guard.objects.filter(school__in=ids, active=True).values_list(
-        "school_id", "employment", "birth_year", "licence_no", "licence_expiry"
+    for school_id, *guard in (
+        Guard.objects.filter(school__in=ids)
+        .filter(_in_service(today, "hired_on", "left_on", active=True))
+        .values_list("school_id", "employment", "birth_year", "licence_no", "licence_expiry")
     ):
         guards[school_id].append(guard)
 
@@ -287,13 +325,21 @@ def _school_verdicts(schools: QuerySet, today: date) -> list[SchoolVerdicts]:
     }
 
     alarms = defaultdict(list)
-    for school_id, *alarm in AlarmButton.objects.filter(school__in=ids, active=True).values_list(
-        "school_id", "linked_to_police", "police_unit", "last_tested_on"
+    late: list[tuple[int, int, list[Any]]] = []  # tested after `today`: find the test before
+    installed = _in_service(today, "installed_on", "removed_on", active=True)
+    for alarm_id, school_id, *alarm in (
+        AlarmButton.objects.filter(school__in=ids)
+        .filter(installed)
+        .values_list("pk", "school_id", "linked_to_police", "police_unit", "last_tested_on")
     ):
         alarms[school_id].append(alarm)
+        if isinstance(alarm[2], date) and alarm[2] > today:
+            late.append((school_id, alarm_id, alarm))
+    _tested_by(today, late)
     cameras: dict[int, dict[str, int]] = defaultdict(dict)
     for by_place in (
-        Camera.objects.filter(school__in=ids, active=True)
+        Camera.objects.filter(school__in=ids)
+        .filter(installed)
         .values("school_id", "place")
         .annotate(n=Count("pk"))
         .order_by()
@@ -310,9 +356,11 @@ def _school_verdicts(schools: QuerySet, today: date) -> list[SchoolVerdicts]:
         posts[by_period["school_id"]][by_period["period"]] = by_period["n"]
     covered: dict[int, dict[str, set]] = defaultdict(lambda: defaultdict(set))
     people: dict[int, int] = defaultdict(int)
-    for school_id, period, weekdays in GatePostDuty.objects.filter(
-        post__school__in=ids, post__active=True
-    ).values_list("post__school_id", "post__period", "weekdays"):
+    for school_id, period, weekdays in (
+        GatePostDuty.objects.filter(post__school__in=ids, post__active=True)
+        .filter(_in_service(today, "since", "until", last_day=True))
+        .values_list("post__school_id", "post__period", "weekdays")
+    ):
         covered[school_id][period].update(weekdays)
         people[school_id] += 1
 

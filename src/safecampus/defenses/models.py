@@ -55,6 +55,10 @@ class Guard(SchoolRecord):
     )
     company = models.CharField(_("保安公司"), max_length=100, blank=True)
     active = models.BooleanField(_("在岗"), default=True)
+    # When the guard came and went: the staffing on a past day is read from these (the four
+    # 100% as of a date). Blank `hired_on` is an unknown start, counted as always there.
+    hired_on = models.DateField(_("上岗日期"), null=True, blank=True)
+    left_on = models.DateField(_("离岗日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("保安员")
@@ -123,6 +127,10 @@ class GatePostDuty(AuditedModel):
     weekdays = models.CharField(
         _("上岗日"), max_length=7, default=SCHOOL_DAYS, validators=[weekdays_validator]
     )
+    # The days the roster entry holds (blank: open-ended), so that a past day's roster can be
+    # read back: someone who stood the post until last term no longer covers it today.
+    since = models.DateField(_("起始日期"), null=True, blank=True)
+    until = models.DateField(_("截止日期"), null=True, blank=True)
 
     scope_path = "post__school__unit__path"
     scope_view_action = "defense.view"
@@ -210,6 +218,28 @@ class Equipment(SchoolRecord):
     def clean(self):
         if self.last_checked_on and self.last_checked_on > timezone.localdate():
             raise ValidationError({"last_checked_on": _("检查日期不能晚于今天")})
+
+
+class EquipmentChange(models.Model):
+    """A dated change of a school's count of one kind of equipment (bought: positive; written
+    off: negative): the count on a past day is the sum of the changes up to it. Written by the
+    services beside the audited `Equipment` row, never changed; not tied to that row, so that
+    the history outlives a deleted one."""
+
+    school = models.ForeignKey("orgs.School", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=EquipmentKind.choices)
+    on = models.DateField()
+    change = models.IntegerField()
+
+    scope_path = "school__unit__path"
+    scope_view_action = "defense.view"
+
+    class Meta:
+        ordering = ["school", "kind", "on", "pk"]
+        indexes = [models.Index(fields=["school", "kind", "on"], name="equipmentchange_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.kind} {self.on} {self.change:+d}"
 
 
 class CampusSecurity(SchoolRecord):

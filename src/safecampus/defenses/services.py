@@ -12,7 +12,16 @@ from django.utils.translation import gettext as _
 from safecampus.access.scope import require
 from safecampus.core.errors import BusinessRuleError, model_errors
 
-from .models import CampusSecurity, EntryRecord, Equipment, GatePost, GatePostDuty, GatePostSignIn
+from .models import (
+    CampusSecurity,
+    EntryRecord,
+    Equipment,
+    EquipmentChange,
+    GatePost,
+    GatePostDuty,
+    GatePostSignIn,
+    Guard,
+)
 
 
 def _validated(record, exclude=None) -> None:
@@ -31,9 +40,23 @@ def _school_unit(record):
 def record_save(*, user, record, action: str = "defense.manage"):
     """Create or update a guard, gate post, duty, equipment row or closure record of a school."""
     require(user, action, _school_unit(record))
+    if isinstance(record, Guard):
+        _guard_dates(record)
     _validated(record)
     record.save()
     return record
+
+
+def _guard_dates(guard: Guard) -> None:
+    """A guard's coming and going, dated by the day it is recorded (unless given): the
+    staffing of a past day is read from these."""
+    today = timezone.localdate()
+    if guard._state.adding and guard.hired_on is None:
+        guard.hired_on = today
+    if not guard.active and guard.left_on is None:
+        guard.left_on = today
+    elif guard.active:
+        guard.left_on = None
 
 
 @transaction.atomic
@@ -43,7 +66,16 @@ def record_delete(*, user, record) -> None:
     require(user, "defense.manage", _school_unit(record))
     if not isinstance(record, (GatePostDuty, Equipment)):
         raise BusinessRuleError(_("保安员和护学岗不删除，请设为不在岗/停用"))
+    if isinstance(record, Equipment):
+        _equipment_changed(record.school_id, record.kind, -record.quantity)
     record.delete()
+
+
+def _equipment_changed(school_id: int, kind: str, change: int) -> None:
+    if change:
+        EquipmentChange.objects.create(
+            school_id=school_id, kind=kind, on=timezone.localdate(), change=change
+        )
 
 
 @transaction.atomic
@@ -52,8 +84,11 @@ def equipment_set(*, user, school, kind: str, quantity: int, last_checked_on=Non
     record = Equipment.objects.filter(school=school, kind=kind).first() or Equipment(
         school=school, kind=kind
     )
+    before = 0 if record._state.adding else record.quantity
     record.quantity, record.last_checked_on, record.note = quantity, last_checked_on, note
-    return record_save(user=user, record=record)
+    record = record_save(user=user, record=record)
+    _equipment_changed(school.pk, kind, record.quantity - before)
+    return record
 
 
 @transaction.atomic

@@ -45,6 +45,7 @@ class DeviceOut(Schema):
     place_label: str = Field(..., alias="get_place_display")
     installed_on: date | None
     active: bool
+    removed_on: date | None = Field(..., description="停用日期（停用时记录）")
     status: DeviceStatus = Field(..., description="online 在线 / fault 故障 / offline 离线")
     last_seen_at: datetime | None = None
     fault_code: str = ""

@@ -171,6 +171,7 @@ def devices_of(*, city: OrgUnit, rng: random.Random, now) -> dict:
                         "place": str(place),
                         "installed_on": installed if rng.random() < 0.7 else None,
                         "active": True,
+                        "removed_on": None,
                         "model": make,
                         "stream_url": f"rtsp://{octets}.{host % 240 + 10}:554{stream}",
                     },
@@ -189,6 +190,7 @@ def devices_of(*, city: OrgUnit, rng: random.Random, now) -> dict:
                     "place": Place.GATE_HOUSE.value,
                     "installed_on": installed,
                     "active": True,
+                    "removed_on": None,
                     "linked_to_police": linked,
                     "police_unit": f"{district}公安分局110指挥中心" if linked else "",
                     "last_tested_on": (

@@ -61,6 +61,9 @@ class Device(AuditedModel):
     place = models.CharField(_("部位"), max_length=16, choices=Place.choices)
     installed_on = models.DateField(_("安装日期"), null=True, blank=True)
     active = models.BooleanField(_("在用"), default=True)
+    # The day it was taken out of service (set when deactivated): with `installed_on`, what a
+    # school had on a past day.
+    removed_on = models.DateField(_("停用日期"), null=True, blank=True)
 
     scope_path = "school__unit__path"
     scope_view_action = "device.view"
@@ -97,6 +100,27 @@ class AlarmButton(Device):
         verbose_name = _("一键式紧急报警")
         verbose_name_plural = _("一键式紧急报警")
         ordering = ["school", "name"]
+
+
+class AlarmTest(models.Model):
+    """A test of a one-button alarm with the police (the rule asks for one a month), dated:
+    whether a button had been tested in time on a past day is read from these.
+    `AlarmButton.last_tested_on` is the latest; the services add a row when it moves."""
+
+    alarm = models.ForeignKey(AlarmButton, on_delete=models.CASCADE, related_name="tests")
+    tested_on = models.DateField()
+
+    scope_path = "alarm__school__unit__path"
+    scope_view_action = "device.view"
+
+    class Meta:
+        ordering = ["alarm", "tested_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["alarm", "tested_on"], name="alarmtest_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id} {self.tested_on}"
 
 
 class DeviceState(models.Model):

@@ -20,7 +20,7 @@ from safecampus.rules.selectors import rule_partitions
 
 from . import excel
 from .messages import DEVICE_ID, Malformed, status_from_dict
-from .models import AlarmButton, Camera, DeviceKind, DeviceState, DeviceToken, Place
+from .models import AlarmButton, AlarmTest, Camera, DeviceKind, DeviceState, DeviceToken, Place
 from .telemetry import faults_write, heartbeats_write
 
 logger = logging.getLogger("safecampus.devices")
@@ -113,7 +113,15 @@ def device_create(*, user, kind: str, school: School, **values):
         raise BusinessRuleError(_("设备编码 %(id)s 已被登记") % {"id": values["device_id"]})
     device = MODELS[kind].objects.create(school=school, **values)
     state_for(device).save()
+    _tested(device)
     return device
+
+
+def _tested(device) -> None:
+    """Keep the dated tests of an alarm button in step with its latest test date."""
+    tested_on = getattr(device, "last_tested_on", None)
+    if tested_on is not None:
+        AlarmTest.objects.get_or_create(alarm=device, tested_on=tested_on)
 
 
 @transaction.atomic
@@ -133,6 +141,7 @@ def device_update(*, user, device, **values):
             changed = True
     if changed:
         device.save()
+        _tested(device)
     if new_id != old_id:
         DeviceState.objects.filter(device_id=old_id).delete()
         state_for(device).save()
@@ -145,6 +154,7 @@ def device_set_active(*, user, device, active: bool):
     require(user, "device.manage", device.school.unit)
     if device.active != active:
         device.active = active
+        device.removed_on = None if active else timezone.localdate()
         device.save()
     return device
 
