@@ -37,7 +37,9 @@ class CatalogOut(Schema):
     unit_name: str = Field(..., alias="unit.name")
     points: int = Field(..., alias="point_count")
     measures: int = Field(..., alias="measure_count")
-    generated_points: int = Field(..., alias="generated_count", description="演示生成的风险点数")
+    generated_points: int = Field(
+        ..., alias="generated_count", description="补充条目（非专家编制清单原文）的风险点数"
+    )
     created_at: datetime
 
 

@@ -1,17 +1,20 @@
 """The demo city's risk catalogs: the shipped starter catalogs, brought up to the counts of
 the official lists the article names (K-12: 372 points / 798 measures; kindergartens: 351 /
-703) with entries marked as generated."""
+703) with supplementary entries (marked `generated`) composed from real places, hazards and
+measures of each aspect (demo_points.py), numbered on from the starter entries of the aspect."""
 
 import random
+import re
 
 from safecampus.demo.generator import DemoCity
-from safecampus.risks.choices import CatalogGroup, CheckFrequency, RiskLevel
+from safecampus.risks.choices import CatalogGroup, RiskLevel
 from safecampus.risks.models import Aspect, CatalogMeasure
 from safecampus.risks.services import CatalogDraft, _write, catalog_publish_starter
 
+from .demo_points import composed
+
 # (points, measures) of the official catalogs.
 OFFICIAL_COUNTS = {CatalogGroup.K12: (372, 798), CatalogGroup.KINDERGARTEN: (351, 703)}
-PREFIX: dict[str, str] = {CatalogGroup.K12: "K12", CatalogGroup.KINDERGARTEN: "KG"}
 LEVEL_WEIGHTS = [
     (RiskLevel.MAJOR, 1),
     (RiskLevel.SIGNIFICANT, 4),
@@ -21,37 +24,39 @@ LEVEL_WEIGHTS = [
 
 
 def _padding(
-    rng: random.Random, group: str, start: int, points: int, measures: int, examples
+    rng: random.Random, group: str, codes: list[str], points: int, measures: int
 ) -> CatalogDraft:
-    """`points` generated points carrying `measures` measures in all, modelled on the starter
-    entries of the same aspect (place, departments) so that the lists read plausibly."""
-    aspects = list(Aspect.objects.all())
+    """`points` supplementary points carrying `measures` measures in all, spread over the
+    aspects in turn; each aspect's are drawn from what its places and patterns compose, and
+    coded on from the aspect's last starter code (K12-03-008 → K12-03-009 …)."""
+    aspects = list(Aspect.objects.order_by("code"))
     per_point, extra = divmod(measures, points)
     levels, weights = zip(*LEVEL_WEIGHTS, strict=True)
+    last: dict[str, tuple[str, int]] = {}  # aspect -> (code prefix, last number)
+    for code in codes:
+        match = re.fullmatch(r"(.*-(\d\d)-)(\d+)", code)
+        if match:
+            prefix, aspect, number = match.group(1, 2, 3)
+            last[aspect] = (prefix, max(int(number), last.get(aspect, (prefix, 0))[1]))
+    pools = {}
+    for a in aspects:
+        pools[a.code] = composed(group, a.code)
+        rng.shuffle(pools[a.code])
     drafted = []
     for n in range(points):
         aspect = aspects[n % len(aspects)]
-        model = rng.choice(examples.get(aspect.code) or examples["any"])
+        prefix, number = last[aspect.code]
+        last[aspect.code] = (prefix, number + 1)
+        entry = pools[aspect.code].pop()
         count = per_point + (1 if n < extra else 0)
         drafted.append(
             {
-                "code": f"{PREFIX[group]}-{aspect.code}-G{start + n:03d}",
+                **entry,
+                "code": f"{prefix}{number + 1:03d}",
                 "aspect": aspect,
-                "place": model["place"],
-                "name": f"{aspect.name}补充风险点 {start + n}（演示生成）",
-                "hazard": f"演示数据：{model['place']}的{aspect.name}隐患，正式内容以专家编制的清单为准",
-                "accident": model["accident"],
                 "level": rng.choices(levels, weights)[0],
                 "generated": True,
-                "measures": [
-                    {
-                        "text": f"演示数据：按规定检查{model['place']}相关管控措施落实情况（第 {k + 1} 项）",
-                        "department": m["department"],
-                        "post": m["post"],
-                        "frequency": rng.choice(list(CheckFrequency)).value,
-                    }
-                    for k, m in enumerate((model["measures"] * count)[:count])
-                ],
+                "measures": entry["measures"][:count],
             }
         )
     return CatalogDraft(points=drafted)
@@ -68,24 +73,13 @@ def catalogs_publish_at(*, unit, rng: random.Random) -> dict[str, tuple[int, int
     counts: dict[str, tuple[int, int]] = {}
     for group in CatalogGroup:
         catalog = catalog_publish_starter(unit=unit, group=group)
-        points = list(catalog.points.select_related("aspect").prefetch_related("measures"))
-        measures = sum(len(p.measures.all()) for p in points)
+        codes = list(catalog.points.values_list("code", flat=True))
+        measures = CatalogMeasure.objects.filter(point__catalog=catalog).count()
         if group in OFFICIAL_COUNTS:
             want_points, want_measures = OFFICIAL_COUNTS[group]
-            examples: dict[str, list[dict]] = {"any": []}
-            for p in points:
-                entry = {
-                    "place": p.place,
-                    "accident": p.accident,
-                    "measures": [
-                        {"department": m.department, "post": m.post} for m in p.measures.all()
-                    ],
-                }
-                examples.setdefault(p.aspect.code, []).append(entry)
-                examples["any"].append(entry)
-            add_points, add_measures = want_points - len(points), want_measures - measures
+            add_points, add_measures = want_points - len(codes), want_measures - measures
             if add_points > 0 and add_measures >= add_points:
-                _write(catalog, _padding(rng, group, 1, add_points, add_measures, examples))
+                _write(catalog, _padding(rng, group, codes, add_points, add_measures))
         counts[group] = (
             catalog.points.count(),
             CatalogMeasure.objects.filter(point__catalog=catalog).count(),

@@ -20,4 +20,6 @@ class PointFilters(ListFilters):
         None, pattern=r"^\d{2}$", description="方面编号，如 03"
     )
     level: RiskLevel | None = Field(None, description="风险等级")
-    generated: bool | None = Field(None, description="是否为演示生成的条目")
+    generated: bool | None = Field(
+        None, description="是否为补充条目（非专家编制清单原文，演示城市补足官方条目数用）"
+    )

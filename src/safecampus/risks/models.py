@@ -73,7 +73,7 @@ class CatalogRiskPoint(AuditedModel):
     accident = models.CharField(_("易发安全事故"), max_length=200)
     level = models.CharField(_("风险等级"), max_length=12, choices=RiskLevel.choices)
     # Demo filler that brings the catalogs to the official counts; never shown as official.
-    generated = models.BooleanField(_("演示生成"), default=False)
+    generated = models.BooleanField(_("补充条目"), default=False)
 
     scope_path = "catalog__unit__path"
     scope_inherited = True
@@ -102,7 +102,7 @@ class CatalogMeasure(AuditedModel):
     post = models.CharField(_("责任岗位"), max_length=50)
     frequency = models.CharField(_("检查频次"), max_length=12, choices=CheckFrequency.choices)
     order = models.PositiveSmallIntegerField(default=0)
-    generated = models.BooleanField(_("演示生成"), default=False)
+    generated = models.BooleanField(_("补充条目"), default=False)
 
     scope_path = "point__catalog__unit__path"
     scope_inherited = True
