@@ -26,4 +26,4 @@ class ThrowawayConfig(SafeCampusAppConfig):
     urls = "tests.throwaway.urls"
     api_routers = (ApiRoute("/throwaway", "tests.throwaway.api.router"),)
     rule_kinds = "tests.throwaway.rule_kinds.KINDS"
-    demo = (DemoStep(25, "值班签到", "tests.throwaway.demo.build"),)
+    demo = (DemoStep(35, "值班签到", "tests.throwaway.demo.build"),)

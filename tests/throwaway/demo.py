@@ -11,7 +11,7 @@ def build(city: DemoCity) -> int:
     seen.append(
         {
             "cities": [c.code for c in city.cities],
-            # Order 25: after the 2021 campaign (20), before the three lists (30).
+            # Order 35: after the three lists (30), before the checks and their hazards (40).
             "hazards": Hazard.objects.count(),
             "risk_points": SchoolRiskPoint.objects.count(),
         }

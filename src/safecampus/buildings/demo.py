@@ -1,8 +1,10 @@
 """The demo city's school buildings and their fire and seismic remediation, as records from which
 the platform computes the article's figures: by the end of 2020, 802 schools, 2,238 buildings
 and 8.13 million m² remediated (accepted projects). Besides these: newer buildings that need
-nothing, older ones still needing remediation, and projects planned, under way or awaiting
-acceptance around `today`."""
+nothing, older ones of the other schools needing remediation — about half of which have been
+remediated since 2021 in projects accepted year by year — and projects planned, under way or
+awaiting acceptance around `today`. Dormitories stand only where students board; a
+kindergarten's buildings (activity buildings, kitchen, offices) have three storeys at most."""
 
 import random
 from collections import Counter
@@ -29,7 +31,7 @@ from safecampus.buildings.models import (
     RemediationProject,
 )
 from safecampus.demo.generator import DemoCity
-from safecampus.orgs.choices import BASIC_SCHOOL_TYPES
+from safecampus.orgs.choices import BASIC_SCHOOL_TYPES, SchoolType
 from safecampus.orgs.models import OrgUnit, School
 
 SCHOOLS_2020, BUILDINGS_2020, FLOOR_AREA_2020 = 802, 2238, 8_130_000
@@ -45,6 +47,19 @@ USES = {
     BuildingUse.LIBRARY: (6, 1000, 3500),
     BuildingUse.OTHER: (3, 300, 1500),
 }
+# A kindergarten's buildings (幼儿生活用房 no higher than the third floor).
+KINDERGARTEN_USES = [
+    BuildingUse.TEACHING,
+    BuildingUse.CANTEEN,
+    BuildingUse.OFFICE,
+    BuildingUse.OTHER,
+]
+KINDERGARTEN_NAMES = {
+    BuildingUse.TEACHING: "活动楼",
+    BuildingUse.CANTEEN: "厨房",
+    BuildingUse.OTHER: "综合楼",
+}
+KINDERGARTEN_STOREYS = 3
 KINDS = [(RemediationKind.BOTH, 5), (RemediationKind.SEISMIC, 3), (RemediationKind.FIRE, 2)]
 # Remediated in the campaign: mostly older masonry; built since: frames.
 OLD_STRUCTURES = [(Structure.MASONRY, 6), (Structure.FRAME, 3), (Structure.BRICK_WOOD, 1)]
@@ -57,26 +72,41 @@ def _pick(rng: random.Random, weighted):
 
 
 class _Namer:
-    """「1号教学楼」「2号教学楼」「食堂」…: unique per school."""
+    """「1号教学楼」「2号教学楼」「1号食堂」…, a kindergarten's 「1号活动楼」「1号厨房」:
+    unique per school."""
 
     def __init__(self):
         self.seen: dict[int, Counter] = {}
 
-    def __call__(self, school_pk: int, use) -> str:
-        n = self.seen.setdefault(school_pk, Counter())
+    def __call__(self, school, use) -> str:
+        n = self.seen.setdefault(school.pk, Counter())
         n[use] += 1
+        if school.school_type == SchoolType.KINDERGARTEN:
+            return f"{n[use]}号{KINDERGARTEN_NAMES.get(use, use.label)}"
         return f"{n[use]}号{use.label}"
 
 
+def _uses(school) -> list[tuple[str, int]]:
+    """The kinds of building a school has: dormitories only where students board; a
+    kindergarten has its activity buildings, kitchen and offices."""
+    if school.school_type == SchoolType.KINDERGARTEN:
+        allowed = KINDERGARTEN_USES
+    else:
+        allowed = [u for u in USES if school.boarding or u != BuildingUse.DORMITORY]
+    return [(u, USES[u][0]) for u in allowed]
+
+
 def _building(rng, namer, school, *, old: bool, area: int | None = None, **status) -> Building:
-    use = _pick(rng, [(u, w) for u, (w, _lo, _hi) in USES.items()])
+    use = _pick(rng, _uses(school))
     _w, low, high = USES[use]
+    kindergarten = school.school_type == SchoolType.KINDERGARTEN
+    top = KINDERGARTEN_STOREYS if kindergarten else 5 if old else 7
     return Building(
         school=school,
-        name=namer(school.pk, use),
+        name=namer(school, use),
         use=use,
         structure=_pick(rng, OLD_STRUCTURES if old else NEW_STRUCTURES),
-        storeys=rng.randint(2, 5) if old else rng.randint(2, 7),
+        storeys=rng.randint(1 if kindergarten else 2, top),
         floor_area_m2=Decimal(area if area is not None else rng.randint(low, high)),
         year_built=rng.randint(1965, 2000) if old else rng.randint(2001, 2023),
         **status,
@@ -241,6 +271,13 @@ def buildings_of(*, city, rng: random.Random, today: date) -> int:
                 needing.append(building)
         if needing and rng.random() < 0.2:
             projects.append(_current_project(rng, school, needing, today, principals))
+        elif needing and rng.random() < 0.45:
+            officer = officers.get(school.district_id or city.pk)
+            projects.append(
+                _done_project(
+                    rng, school, needing, today, principals, officer, school.district_id or city.pk
+                )
+            )
 
     Building.objects.bulk_create(buildings, batch_size=2000)
     RemediationProject.objects.bulk_create([p for p, _b, _e in projects], batch_size=1000)
@@ -257,18 +294,100 @@ def buildings_of(*, city, rng: random.Random, today: date) -> int:
     return len(buildings)
 
 
-def _current_project(rng, school, needing, today: date, principals: dict):
-    """A project of today: planned, under way (with dated progress) or awaiting acceptance. Its
-    buildings are 加固中 / 整改中 once work has started."""
+def _done_project(rng, school, needing, today: date, principals: dict, officer, accepting: int):
+    """A project of the years since 2020, accepted: its buildings are remediated now."""
+    kind = _kind_of(needing)
+    accepted = today - timedelta(days=rng.randint(90, (today - date(2021, 3, 1)).days))
+    end = accepted - timedelta(days=rng.randint(10, 60))
+    start = end - timedelta(days=rng.randint(90, 240))
+    created = start - timedelta(days=30)
+    principal = principals.get(school.pk)
+    for building in needing:
+        if building.seismic_status != SeismicStatus.COMPLIANT:
+            building.seismic_status = SeismicStatus.RETROFITTED
+        if building.fire_status != FireStatus.COMPLIANT:
+            building.fire_status = FireStatus.REMEDIATED
+    project = RemediationProject(
+        school=school,
+        name=f"{needing[0].name}{kind.label}整改工程",
+        kind=kind,
+        plan="对存在问题的楼栋进行抗震加固和消防设施改造，完成后组织验收。",
+        budget_yuan=Decimal(sum(int(b.floor_area_m2) for b in needing) * rng.randint(400, 1000)),
+        planned_start=start,
+        planned_end=end,
+        actual_start=start,
+        actual_end=end,
+        progress=100,
+        status=ProjectStatus.ACCEPTED,
+        acceptance_on=accepted,
+        acceptance_by=officer,
+        acceptance_unit_id=accepting,
+        acceptance_passed=True,
+        acceptance_note="验收合格",
+        created_by=principal,
+        created_at=_at(created),
+    )
+    steps = [
+        (ProjectAction.CREATE, "", ProjectStatus.PLANNED, created, 0, principal),
+        (
+            ProjectAction.START,
+            ProjectStatus.PLANNED,
+            ProjectStatus.IN_PROGRESS,
+            start,
+            0,
+            principal,
+        ),
+        (
+            ProjectAction.SUBMIT,
+            ProjectStatus.IN_PROGRESS,
+            ProjectStatus.AWAITING_ACCEPTANCE,
+            end,
+            100,
+            principal,
+        ),
+        (
+            ProjectAction.ACCEPT,
+            ProjectStatus.AWAITING_ACCEPTANCE,
+            ProjectStatus.ACCEPTED,
+            accepted,
+            100,
+            officer,
+        ),
+    ]
+    return (
+        project,
+        needing,
+        [
+            ProjectEvent(
+                at=_at(on),
+                on=on,
+                by=by,
+                action=action,
+                from_status=before,
+                to_status=after,
+                progress=percent,
+            )
+            for action, before, after, on, percent, by in steps
+        ],
+    )
+
+
+def _kind_of(needing) -> RemediationKind:
     seismic = any(b.seismic_status != SeismicStatus.COMPLIANT for b in needing)
     fire = any(b.fire_status != FireStatus.COMPLIANT for b in needing)
-    kind = (
+    return (
         RemediationKind.BOTH
         if seismic and fire
         else RemediationKind.SEISMIC
         if seismic
         else RemediationKind.FIRE
     )
+
+
+def _current_project(rng, school, needing, today: date, principals: dict):
+    """A project of today: planned, under way (with dated progress) or awaiting acceptance. Its
+    buildings are 加固中 / 整改中 once work has started."""
+    kind = _kind_of(needing)
     status = _pick(
         rng,
         [

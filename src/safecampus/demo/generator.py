@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop as N_
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -74,10 +74,16 @@ class DemoCity:
     first_schools: dict[str, int]  # district code -> school unit id
     today: date
     now: datetime
+    # role -> unit id -> the (first) demo user holding that role there: who reports, rectifies,
+    # verifies and responds in the records the builders make.
+    holders: dict[str, dict[int, User]] = field(default_factory=dict)
 
     @property
     def yantai(self) -> OrgUnit:
         return self.cities[0]
+
+    def holder(self, role: str, unit_id: int | None) -> User | None:
+        return self.holders.get(role, {}).get(unit_id) if unit_id is not None else None
 
     def rng(self, *names: object) -> random.Random:
         """A generator seeded from the seed and `names` ("buildings", city code …)."""
@@ -291,9 +297,12 @@ def _plan(scale: int, seed: int) -> _Plan:
                 _synthetic_districts(code, name)
             )
     yantai_code = data.CITY[0]
-    first_school = next(
-        code for code, fields in plan.schools if fields["district_code"] == "370602"
-    )
+    first_schools: dict[str, str] = {}  # Yantai's districts -> their first school's code
+    for code, fields in plan.schools:
+        district = fields["district_code"]
+        if district and district.startswith(yantai_code):
+            first_schools.setdefault(district, code)
+    first_school = first_schools["370602"]
     plan.users[:0] = [
         ("admin", Role.CITY_ADMIN, root.code),
         ("city_officer", Role.CITY_OFFICER, yantai_code),
@@ -301,8 +310,9 @@ def _plan(scale: int, seed: int) -> _Plan:
         ("auditor", Role.AUDITOR, root.code),
         ("security_admin", Role.SECURITY_ADMIN, root.code),
         (f"t{first_school}", Role.STAFF, first_school),
-        (f"g{first_school}", Role.GUARD, first_school),
         (f"c{first_school}", Role.COUNSELLOR, first_school),
+        # A guard at the first school of each district: who walks its patrol rounds.
+        *((f"g{code}", Role.GUARD, code) for code in first_schools.values()),
     ]
     return plan
 
@@ -392,6 +402,9 @@ def demo_city_generate(
             (user, role, by_code[code].pk)
             for user, (_u, role, code) in zip(users, plan.users, strict=True)
         ]
+        holders: dict[str, dict[int, User]] = {}
+        for user, role, unit_id in by_role:
+            holders.setdefault(role, {}).setdefault(unit_id, user)
         now = timezone.now()
         city = DemoCity(
             seed=seed,
@@ -404,9 +417,12 @@ def demo_city_generate(
             first_schools=first_schools,
             today=timezone.localdate(now),
             now=now,
+            holders=holders,
         )
         for _app, demo_step in sorted(each("demo"), key=lambda found: found[1].order):
-            made = load(demo_step.builder)(city)
+            # The city's records are written in Chinese, whatever the caller's language.
+            with translation.override("zh-hans"):
+                made = load(demo_step.builder)(city)
             result.steps[demo_step.label] = made
             step(demo_step.label, made)
     result.cities = sum(1 for u in plan.units if u.kind == UnitKind.CITY)

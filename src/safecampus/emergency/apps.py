@@ -57,4 +57,7 @@ class EmergencyConfig(SafeCampusAppConfig):
     rule_kinds = "safecampus.emergency.rule_kinds.KINDS"
     # Alarm presses from one-button alarms (QoS 1, acknowledged after commit).
     ingest_handlers = ("safecampus.emergency.ingest.AlarmHandler",)
-    demo = (DemoStep(80, "应急预案", "safecampus.emergency.demo.emergency_plans"),)
+    demo = (
+        DemoStep(80, "应急预案", "safecampus.emergency.demo.emergency_plans"),
+        DemoStep(85, "突发事件与演练", "safecampus.emergency.demo_incidents.incidents"),
+    )

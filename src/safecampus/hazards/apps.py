@@ -33,7 +33,7 @@ class HazardsConfig(SafeCampusAppConfig):
     urls = "safecampus.hazards.urls"
     api_routers = (ApiRoute("/", "safecampus.hazards.api.router"),)
     rule_kinds = "safecampus.hazards.rule_kinds.KINDS"
-    demo = (DemoStep(20, "2021 年隐患排查", "safecampus.hazards.demo.campaign_2021"),)
+    demo = (DemoStep(95, "隐患排查治理", "safecampus.hazards.demo.hazard_history"),)
     # The ledger's scope filter and district filter read copies of the school's path and
     # district (hazards/models.py).
     unit_path_copies = (

@@ -31,7 +31,10 @@ class InspectionsConfig(SafeCampusAppConfig):
         "inspections.InspectionResult",
         "inspections.InspectionPhoto",
     )
-    demo = (DemoStep(40, "四不两直抽查", "safecampus.inspections.demo.spot_check"),)
+    demo = (
+        DemoStep(40, "抽查与交叉检查", "safecampus.inspections.demo.checks_history"),
+        DemoStep(97, "四不两直抽查计划", "safecampus.inspections.demo.spot_check"),
+    )
 
     def ready(self) -> None:
         from safecampus.access.scope import register_visibility_rule

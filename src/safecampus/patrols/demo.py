@@ -1,6 +1,7 @@
 """The demo city's online patrols (隐患网上巡查): eight QR-coded check points (five of them key
-areas) at the first school of each district, and the rounds of the last seven days and of
-today so far, walked by the school's guard (its principal where the demo has no guard). Two
+areas; a kindergarten's are its own: kitchen, activity building, play equipment) at the first
+school of each district, and the rounds of the last seven days and of today so far, walked by
+the school's guard (its principal where the demo has no guard). Two
 past days of each school miss a round at one key area, so the completeness pages show misses;
 one round at the 芝罘区 school found a hazard, which is on its rectification list.
 
@@ -16,11 +17,12 @@ from safecampus.access.roles import Role
 from safecampus.demo.generator import DemoCity
 from safecampus.hazards.choices import HazardSource
 from safecampus.hazards.services import hazard_report
+from safecampus.orgs.choices import SchoolType
 from safecampus.orgs.models import School
 from safecampus.patrols.models import CheckPoint, PatrolVisit
 
 TZ = ZoneInfo("Asia/Shanghai")
-# (name, place, key area)
+# (name, place, key area); the fourth is the kitchen.
 POINTS = [
     ("校门口", "正门及门前道路，含防冲撞设施", True),
     ("门卫室", "一键式报警、监控值守、来访登记", True),
@@ -31,6 +33,18 @@ POINTS = [
     ("体育器材室", "器材存放与门锁", False),
     ("操场看台", "看台栏杆与台阶", False),
 ]
+# A kindergarten's: its kitchen, activity building and play equipment.
+KINDERGARTEN_POINTS = [
+    ("园门口", "正门及门前道路，含防冲撞设施", True),
+    ("门卫室", "一键式报警、监控值守、来访登记", True),
+    ("配电间", "活动楼北侧配电房", True),
+    ("幼儿园厨房", "燃气阀门、灭火器、留样柜", True),
+    ("活动楼一楼走廊", "疏散通道与安全出口", True),
+    ("围墙东北角", "周界围墙及入侵报警", False),
+    ("户外大型玩具区", "滑梯、攀爬架与地垫", False),
+    ("午睡室", "门窗、床铺与疏散通道", False),
+]
+KITCHEN = 3
 ROUNDS = [time(7, 10), time(9, 40), time(12, 20), time(15, 30), time(18, 10)]
 ORDINARY_ROUNDS = (0, 2, 4)  # the other check points are passed on three of the rounds
 NOTES = ["", "", "", "", "正常", "门窗完好", "设施完好，无异常", "已提醒关闭门窗"]
@@ -65,7 +79,9 @@ def patrols_of(*, schools, rng: random.Random, now: datetime) -> int:
             created_at=set_up,
         )
         for school in schools
-        for name, place, key in POINTS
+        for name, place, key in (
+            KINDERGARTEN_POINTS if school.school_type == SchoolType.KINDERGARTEN else POINTS
+        )
     ]
     CheckPoint.objects.bulk_create(points, batch_size=1000)
     today = now.astimezone(TZ).date()
@@ -129,12 +145,15 @@ def _found_on_a_round(schools, walkers, visits, today) -> None:
         return
     school = schools[0]
     yesterday = today - timedelta(days=1)
+    kitchen = (KINDERGARTEN_POINTS if school.school_type == SchoolType.KINDERGARTEN else POINTS)[
+        KITCHEN
+    ][0]
     visit = next(
         (
             v
             for v in visits
             if v.check_point.school_id == school.pk
-            and v.check_point.name == "食堂后厨"
+            and v.check_point.name == kitchen
             and v.day == yesterday
             and v.visited_at.astimezone(TZ).hour == 12
         ),
@@ -142,12 +161,13 @@ def _found_on_a_round(schools, walkers, visits, today) -> None:
     )
     if visit is None:
         return
+    point = visit.check_point
     hazard, _created = hazard_report(
         user=walkers[school.pk],
         school=school,
-        description="食堂后厨灭火器压力表指针在红区，已过检验期",
+        description=f"{point.name}灭火器压力表指针在红区，已过检验期",
         source=HazardSource.PATROL,
-        place="食堂后厨（燃气阀门、灭火器、留样柜）",
+        place=f"{point.name}（{point.place}）",
         found_at=visit.visited_at,
     )
     visit.hazard = hazard
