@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 SCHOOL = "3706020001"  # 芝罘张格庄幼儿园, the demo school with a guard
 GUARD = "g3706020001"
 PRINCIPAL = "p3706020001"
-POINT = "配电室"  # a key area of the demo round
+POINT = "配电间"  # a key area of the demo round (the kindergarten's switch room)
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 

@@ -30,7 +30,7 @@ from safecampus.defenses.models import (
     Guard,
 )
 from safecampus.demo import data
-from safecampus.demo.bulk import rows_insert
+from safecampus.demo.bulk import records_insert, rows_insert
 from safecampus.demo.generator import DemoCity
 from safecampus.demo.history import ARTICLE_DAY, HISTORY_START, TZ, at, day_between
 from safecampus.orgs.choices import BASIC_SCHOOL_TYPES
@@ -72,16 +72,6 @@ def defenses(city: DemoCity) -> int:
     return sum(
         defenses_of(city=unit, rng=city.rng("defenses", unit.code), now=city.now)["guards"]
         for unit in city.cities
-    )
-
-
-def _insert(model, rows: list[dict]) -> list[int]:
-    columns = {f.attname: f.column for f in model._meta.concrete_fields if not f.primary_key}
-    return rows_insert(
-        model._meta.db_table,
-        list(columns.values()),
-        [tuple(row.get(name) for name in columns) for row in rows],
-        returning=True,
     )
 
 
@@ -181,7 +171,7 @@ def defenses_of(*, city, rng: random.Random, now: datetime) -> dict:
             current[-1]["licence_expiry"] = day_between(rng, after, today - timedelta(days=10))
         elif why == "old":
             current[-1]["birth_year"] = rng.randint(ARTICLE_DAY.year - 59, today.year - 60)
-    _insert(Guard, guards.rows)
+    records_insert(Guard, guards.rows)
 
     equipment = _equipment(schools, rng, count, today, after)
     _rosters(schools, rng, today, after, miss_share=MISS_SHARE)
@@ -271,7 +261,7 @@ def _equipment(schools, rng, guards: dict[int, int], today: date, after: date) -
                 "note": "",
             }
         )
-    _insert(Equipment, rows)
+    records_insert(Equipment, rows)
     rows_insert(EquipmentChange._meta.db_table, ["school_id", "kind", "on", "change"], changes)
     return sum(r["quantity"] for r in rows)
 
@@ -304,7 +294,7 @@ def _rosters(schools, rng, today: date, after: date, *, miss_share: float) -> No
                     }
                 )
                 planned.append((school, period, start))
-    post_ids = _insert(GatePost, posts)
+    post_ids = records_insert(GatePost, posts)
     duties: list[tuple[int, str, str, str, date, date | None]] = []
     for pk, (school, period, start) in zip(post_ids, planned, strict=True):
         why = lapse.get(school.pk)

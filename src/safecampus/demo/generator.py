@@ -52,8 +52,9 @@ class GenerationResult:
     universities: int = 0
     training_institutions: int = 0
     users: int = 0
-    # What each app's builder made: {label: count}, in the order they ran.
+    # What each app's builder made: {label: count}, in the order they ran, and how long it took.
     steps: dict[str, int] = field(default_factory=dict)
+    step_seconds: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -421,9 +422,11 @@ def demo_city_generate(
         )
         for _app, demo_step in sorted(each("demo"), key=lambda found: found[1].order):
             # The city's records are written in Chinese, whatever the caller's language.
+            began = time.perf_counter()
             with translation.override("zh-hans"):
                 made = load(demo_step.builder)(city)
             result.steps[demo_step.label] = made
+            result.step_seconds[demo_step.label] = time.perf_counter() - began
             step(demo_step.label, made)
     result.cities = sum(1 for u in plan.units if u.kind == UnitKind.CITY)
     result.districts = sum(1 for u in plan.units if u.kind == UnitKind.DISTRICT)

@@ -26,7 +26,7 @@ counted per centre. Deterministic (the caller's seeded rng and `now`); plain mul
 import random
 from datetime import date, datetime, timedelta
 
-from safecampus.demo.bulk import rows_insert
+from safecampus.demo.bulk import records_insert, rows_insert
 from safecampus.demo.generator import DemoCity
 from safecampus.demo.history import ARTICLE_DAY, HISTORY_START, TZ, at, day_between
 from safecampus.devices.messages import FAULT_CODES
@@ -313,19 +313,6 @@ class _City:
         return {"last_seen_at": seen, "fault_code": fault, "fault_since": since}
 
 
-def _insert(model, rows: list[dict]) -> list[int]:
-    # Field name → column (a concrete field is one with a column).
-    columns = {
-        f.attname: f.column for f in model._meta.concrete_fields if f.column and not f.primary_key
-    }
-    return rows_insert(
-        model._meta.db_table,
-        list(columns.values()),
-        [tuple(row.get(name) for name in columns) for row in rows],
-        returning=True,
-    )
-
-
 def devices_of(
     *, city: OrgUnit, rng: random.Random, now: datetime, demo: DemoCity | None = None
 ) -> dict:
@@ -347,8 +334,8 @@ def devices_of(
         made.school(index, school, n)
     down = {s.pk for s in rng.sample(schools, k=max(1, len(schools) // 200))}
 
-    camera_ids = _insert(Camera, made.cameras)
-    alarm_ids = _insert(
+    camera_ids = records_insert(Camera, made.cameras)
+    alarm_ids = records_insert(
         AlarmButton,
         [
             {**a, "last_tested_on": (t[-1] if t else None)}

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from django.db import connection
 
 from safecampus.access.roles import Role
-from safecampus.demo.bulk import rows_insert
+from safecampus.demo.bulk import records_insert, rows_insert
 from safecampus.demo.generator import DemoCity
 from safecampus.demo.history import HISTORY_START, TZ, at, day_between
 from safecampus.devices.models import AlarmButton
@@ -317,21 +317,9 @@ def _write(made: list[_Incident], city: OrgUnit, demo: DemoCity, rng: random.Ran
     empty = data_field.get_db_prep_save({}, connection)
     for incident in made:
         _timeline(incident, plans, demo, rng)
-    columns = [str(f.column) for f in Incident._meta.concrete_fields if not f.primary_key]
-    ids = rows_insert(
-        Incident._meta.db_table,
-        columns,
-        [tuple(i.values.get(c) for c in columns) for i in made],
-        returning=True,
-    )
+    ids = records_insert(Incident, [i.values for i in made])
     alarms = [(pk, i.alarm) for pk, i in zip(ids, made, strict=True) if i.alarm is not None]
-    alarm_columns = [str(f.column) for f in Alarm._meta.concrete_fields if not f.primary_key]
-    alarm_ids = rows_insert(
-        Alarm._meta.db_table,
-        alarm_columns,
-        [tuple({**a, "incident_id": pk}.get(c) for c in alarm_columns) for pk, a in alarms],
-        returning=True,
-    )
+    alarm_ids = records_insert(Alarm, [{**a, "incident_id": pk} for pk, a in alarms])
     alarm_of = {pk: alarm_id for (pk, _a), alarm_id in zip(alarms, alarm_ids, strict=True)}
     rows = []
     for pk, incident in zip(ids, made, strict=True):

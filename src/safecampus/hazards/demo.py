@@ -22,7 +22,7 @@ from decimal import Decimal
 from itertools import accumulate
 
 from safecampus.access.roles import Role
-from safecampus.demo.bulk import rows_insert
+from safecampus.demo.bulk import records_insert, rows_insert
 from safecampus.demo.generator import DemoCity
 from safecampus.demo.history import ARTICLE_DAY, HISTORY_START, TZ, at, end_of
 from safecampus.hazards.choices import HazardAction, HazardLevel, HazardSource, HazardStatus
@@ -141,40 +141,40 @@ def _fractions(rng: random.Random) -> list[float]:
 
 def hazards_write(hazards: list[DemoHazard], *, now: datetime, rng: random.Random) -> list[int]:
     """Insert the hazards and their timelines (raw multi-row inserts). Answers their ids."""
-    columns = {f.attname: str(f.column) for f in Hazard._meta.concrete_fields if not f.primary_key}
     rows = []
     for h in hazards:
         status = _timeline(h, now, rng)
         closed = status == HazardStatus.CLOSED
         deadline = h.found_at.astimezone(TZ).date() + timedelta(days=h.deadline_days)
-        values = {
-            "school_id": h.school.pk,
-            "aspect_id": h.aspect_id,
-            "catalog_point_id": h.catalog_point_id,
-            "level": h.level,
-            "source": h.source,
-            "place": h.place[:100],
-            "description": h.description[:1000],
-            "found_at": h.found_at,
-            "found_by_id": h.found_by_id,
-            "status": status,
-            "owner_id": h.owner_id,
-            "plan": h.plan[:1000],
-            "measures": h.measures[:1000],
-            "money": h.money if closed else None,
-            "deadline": deadline,
-            "result": h.result if closed else "",
-            "closed_at": h.closes_at if closed else None,
-            "supervised_by_id": h.supervised_by_id,
-            "supervisor_id": h.supervisor_id,
-            "supervision_deadline": deadline if h.supervised_by_id else None,
-            "client_key": h.client_key,
-            "district_id": h.school.district_id,
-            "unit_path": h.school.unit.path,
-            "created_at": h.found_at,
-        }
-        rows.append(tuple(values[name] for name in columns))
-    ids = rows_insert(Hazard._meta.db_table, list(columns.values()), rows, returning=True)
+        rows.append(
+            {
+                "school_id": h.school.pk,
+                "aspect_id": h.aspect_id,
+                "catalog_point_id": h.catalog_point_id,
+                "level": h.level,
+                "source": h.source,
+                "place": h.place[:100],
+                "description": h.description[:1000],
+                "found_at": h.found_at,
+                "found_by_id": h.found_by_id,
+                "status": status,
+                "owner_id": h.owner_id,
+                "plan": h.plan[:1000],
+                "measures": h.measures[:1000],
+                "money": h.money if closed else None,
+                "deadline": deadline,
+                "result": h.result if closed else "",
+                "closed_at": h.closes_at if closed else None,
+                "supervised_by_id": h.supervised_by_id,
+                "supervisor_id": h.supervisor_id,
+                "supervision_deadline": deadline if h.supervised_by_id else None,
+                "client_key": h.client_key,
+                "district_id": h.school.district_id,
+                "unit_path": h.school.unit.path,
+                "created_at": h.found_at,
+            }
+        )
+    ids = records_insert(Hazard, rows)
     event_columns = ["hazard_id", "at", "by_id", "action", "from_status", "to_status", "note"]
     rows_insert(
         HazardEvent._meta.db_table,

@@ -55,7 +55,10 @@ class Command(BaseCommand):
         finally:
             if bar is not None:
                 bar.close()
-        steps = "，".join(f"{label} {count}" for label, count in result.steps.items())
+        steps = "，".join(
+            f"{label} {count}（{result.step_seconds[label]:.1f} 秒）"
+            for label, count in result.steps.items()
+        )
         self.stdout.write(
             f"城市 {result.cities}，区市 {result.districts}，中小学幼儿园 {result.schools}，高校 {result.universities}，"
             f"校外培训机构 {result.training_institutions}，用户 {result.users}；{steps}；用时 {result.seconds:.1f} 秒"
