@@ -348,8 +348,8 @@ def _moments(rng: random.Random, first: date, last: date, n: int, now: datetime)
     for _ in range(n):
         day = days[bisect_right(cumulative, rng.random() * cumulative[-1])]
         moment = at(day, rng.randint(7, 17), rng.randrange(60))
-        if moment > now:
-            moment = now - timedelta(minutes=rng.randint(5, 300))
+        while moment > now:  # later today than now: the same hour a day before
+            moment -= timedelta(days=1)
         found.append(moment)
     return found
 
