@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -266,15 +266,16 @@ def test_the_history_runs_from_the_2019_autumn_term_to_today(city):
             "hazard__found_at__year", flat=True
         )
     )
-    for year in range(HISTORY_START.year, today.year + 1):
+    # Every whole year (this one is still going on; "this year" below).
+    for year in range(HISTORY_START.year, today.year):
         hazards = Hazard.objects.filter(found_at__year=year)
         sources = set(hazards.values_list("source", flat=True))
         assert {"inspection", "patrol", "measure_check", "device"} <= sources, year
         assert year in spot_checked
         incidents = Incident.objects.filter(raised_at__year=year)
         assert incidents.filter(is_drill=False).count() > 20, year
-        assert incidents.filter(is_drill=True).count() > 1000, year
-    for year in range(ARTICLE_DAY.year + 1, today.year + 1):
+        assert incidents.filter(is_drill=True).count() > 700, year
+    for year in range(ARTICLE_DAY.year + 1, today.year):
         assert Guard.objects.filter(hired_on__year=year).exists(), year
         assert Guard.objects.filter(left_on__year=year).exists(), year
         assert Camera.objects.filter(installed_on__year=year).exists(), year
@@ -282,7 +283,7 @@ def test_the_history_runs_from_the_2019_autumn_term_to_today(city):
     client = Client()
     client.post("/accounts/login/", {"username": "city_officer", "password": "Demo-Pass-2026"})
     stats = client.get(f"/api/v1/hazards/stats?year={today.year}").json()
-    assert stats["found"] == Hazard.objects.filter(found_at__year=today.year).count() > 1000
+    assert stats["found"] == Hazard.objects.filter(found_at__year=today.year).count() > 0
     incidents = client.get(f"/api/v1/emergency/incidents?year={today.year}&limit=1").json()
     assert incidents["count"] == Incident.objects.filter(raised_at__year=today.year).count()
     ledger = client.get("/hazards/").content.decode()
@@ -592,7 +593,7 @@ def test_where_nobody_boards_there_are_no_dormitories_and_kindergartens_stay_low
 
 def test_incidents_and_drills_have_their_timelines(city):
     """Every incident's timeline starts with its raising or its alarm and ends in its status;
-    the closed ones with their closing; every school drilled each year; today two incidents
+    the closed ones with their closing; every school drills every other year; today two incidents
     are open and one alarm is still latched."""
     from safecampus.emergency.models import Alarm, Incident, IncidentEvent
 
@@ -610,8 +611,10 @@ def test_incidents_and_drills_have_their_timelines(city):
     latched = Alarm.objects.filter(reset_at__isnull=True)
     assert latched.count() == 1 and latched.get().incident in open_now
     assert not Alarm.objects.filter(reset_at__isnull=False, reset_note="").exists()
-    for year in range(HISTORY_START.year, today.year):
-        drills = Incident.objects.filter(is_drill=True, raised_at__year=year)
+    # The last November drilled: this year's once it has passed.
+    last = today.year if today > date(today.year, 11, 24) else today.year - 1
+    for year in range(HISTORY_START.year, last):
+        drills = Incident.objects.filter(is_drill=True, raised_at__year__in=(year, year + 1))
         assert drills.values("school").distinct().count() == 1587, year
 
 

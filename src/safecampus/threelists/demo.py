@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from safecampus.access.roles import Role
 from safecampus.accounts.models import User
+from safecampus.demo.bulk import records_insert
 from safecampus.demo.generator import DemoCity
 from safecampus.demo.history import TZ, at
 from safecampus.orgs.models import School
@@ -70,16 +71,15 @@ def measure_checks(
             if moment > now:
                 moment = now - timedelta(minutes=rng.randint(10, 120))
             checks.append(
-                MeasureCheck(
-                    item=item,
-                    at=moment,
-                    by_id=item.person_id,
-                    passed=True,
-                    note=rng.choice(("", "正常", "已落实")),
-                )
+                {
+                    "item_id": item.pk,
+                    "at": moment,
+                    "by_id": item.person_id,
+                    "passed": True,
+                    "note": rng.choice(("", "正常", "已落实")),
+                }
             )
-    MeasureCheck.objects.bulk_create(checks, batch_size=2000)
-    return len(checks)
+    return len(records_insert(MeasureCheck, checks))
 
 
 def school_lists_fill(*, schools: Iterable[School], people: dict[str, dict[int, User]]) -> int:
