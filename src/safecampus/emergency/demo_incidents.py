@@ -303,7 +303,7 @@ def _today(schools, button, now: datetime, rng: random.Random) -> list[_Incident
         _Incident(
             school=school,
             kind=T.PUBLIC_HEALTH,
-            raised=now - timedelta(hours=26),
+            raised=at(now.astimezone(TZ).date() - timedelta(days=1), 10, 20),
             description="班级出现多例发热病例，疑似流感聚集，已报告疾控",
             place="活动室" if school.school_type == SchoolType.KINDERGARTEN else "教室",
             halt=EventKind.RESPONDING,
