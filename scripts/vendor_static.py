@@ -58,9 +58,12 @@ PACKAGES: dict[str, dict] = {
         "files": {"dist/htmx.min.js": "htmx.min.js"},
     },
     "alpinejs": {
-        "package": "alpinejs",
-        "version": "3.17.5",
-        "files": {"dist/cdn.min.js": "cdn.min.js"},
+        # The CSP build: it evaluates x-data, x-on … with its own parser instead of
+        # new Function, so the pages need no 'unsafe-eval' (docs/architecture.md §10).
+        # 3.17.4 is its newest release (alpinejs itself has a 3.17.5).
+        "package": "@alpinejs/csp",
+        "version": "3.17.4",
+        "files": {"dist/cdn.min.js": "csp.min.js"},
     },
     "echarts": {
         "package": "echarts",

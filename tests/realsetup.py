@@ -86,8 +86,11 @@ def queue_city(*, due_in_s: float) -> dict:
 
 
 def board_city(*, password: str) -> dict:
-    """For the command board: the district officer's login, the school's alarm button and a
-    device token of the school's gateway."""
+    """For the command board: the district officer's login (with the key of the second factor
+    a district officer needs), the school's alarm button and a device token of the school's
+    gateway."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     from safecampus.devices.models import AlarmButton
     from safecampus.devices.services import device_token_issue
 
@@ -95,12 +98,14 @@ def board_city(*, password: str) -> dict:
     officer = users["district_a"]
     officer.set_password(password)
     officer.save()
+    device = TOTPDevice.objects.create(user=officer, name="board", confirmed=True)
     button = AlarmButton.objects.create(
         school=school, name="门卫室按钮", device_id="37060200051340000001", place="gate_house"
     )
     _token, raw = device_token_issue(user=users["director_a1"], school=school, name="报警网关")
     return {
         "username": officer.username,
+        "otp_key": device.key,
         "school": school.unit.name,
         "device_id": button.device_id,
         "token": raw,

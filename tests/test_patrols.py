@@ -4,8 +4,10 @@ daily completeness of the key areas against the school's `patrol` rule set."""
 
 import io
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
@@ -388,7 +390,9 @@ def test_the_qr_code_carries_the_scan_url(world, as_user):
     sheet = director.get(f"/patrols/schools/{world.a1.pk}/sheet/").content.decode()
     assert qr_svg(url) in sheet and "门卫室" in sheet and world.a1.unit.name in sheet
     assert "旧仓库" not in sheet  # only active check points are printed
-    assert "@page { size: A4" in sheet
+    # Printed on A4: its style sheet (a file, for the Content Security Policy) says so.
+    assert "/static/patrols/sheet.css" in sheet
+    assert "@page { size: A4" in Path(finders.find("patrols/sheet.css")).read_text()
     with override_settings(SAFECAMPUS_BASE_URL="https://pingan.example.cn"):
         body = director.get(f"/api/v1/patrols/check-points/{point.pk}").json()
         assert body["scan_url"] == f"https://pingan.example.cn/patrols/scan/{point.token}/"

@@ -298,9 +298,9 @@ def test_the_board_page_labels_the_codes_in_its_own_language(world):
     zh, en = _readers(world, "district_a")
     chinese_page = zh.get("/emergency/board/").content.decode()
     english_page = en.get("/emergency/board/").content.decode()
-    assert 'alertTitle: "{alert}：{school} · {type}"' in chinese_page
-    assert 'alertTitle: "{alert}: {school} · {type}"' in english_page
-    assert 'drillSuffix: " (drill)"' in english_page
+    assert 'data-alert-title="{alert}：{school} · {type}"' in chinese_page
+    assert 'data-alert-title="{alert}: {school} · {type}"' in english_page
+    assert 'data-drill-suffix=" (drill)"' in english_page
     chinese, english = _labels(chinese_page), _labels(english_page)
     assert chinese["incident_type"]["fire"] == "火灾" and english["incident_type"]["fire"] == "Fire"
     assert chinese["status"]["raised"] == "待接警"

@@ -241,9 +241,42 @@ def screenshot_dir(browser_data_dir) -> Path:
     return browser_data_dir / "screenshots"
 
 
+# Every page of every browser context reports the Content Security Policy violations it meets
+# (safecampus/core/csp.py) to the test, with where they happened.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__safecampusCspViolation({
+    page: location.pathname + location.search, directive: e.effectiveDirective,
+    blocked: e.blockedURI, source: e.sourceFile + ":" + e.lineNumber, sample: e.sample
+  });
+});
+"""
+
+
+class WatchedBrowser:
+    """The session's Chromium, whose every new context listens for CSP violations: they are
+    collected in `violations`, and `_no_csp_violation` fails the test that met one. Anything
+    else is the Playwright browser's."""
+
+    def __init__(self, chromium):
+        self._chromium = chromium
+        self.violations: list[dict] = []
+
+    def new_context(self, **kwargs):
+        context = self._chromium.new_context(**kwargs)
+        context.expose_binding(
+            "__safecampusCspViolation", lambda _source, found: self.violations.append(found)
+        )
+        context.add_init_script(CSP_LISTENER)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._chromium, name)
+
+
 @pytest.fixture(scope="session")
 def browser(chromium_executable):
-    """One headless Chromium for the session."""
+    """One headless Chromium for the session (a WatchedBrowser)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -251,9 +284,30 @@ def browser(chromium_executable):
             executable_path=chromium_executable, args=CHROMIUM_ARGS
         )
         try:
-            yield chromium
+            yield WatchedBrowser(chromium)
         finally:
             chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation(request):
+    """Every browser test fails when a page it opened broke the Content Security Policy:
+    inline code or style, evaluated text, a source from elsewhere (the browser blocked it, so
+    something no longer works)."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    start = len(browser.violations)
+    yield
+    met = browser.violations[start:]
+    if met:
+        lines = "\n".join(
+            f"  {v['page']}: {v['directive']} blocked {v['blocked'] or '?'} "
+            f"at {v['source']} {v['sample']!r}"
+            for v in met
+        )
+        pytest.fail(f"Content Security Policy violations:\n{lines}", pytrace=False)
 
 
 def login(page, username: str, password: str = PASSWORD, codes=None) -> None:

@@ -5,6 +5,7 @@ from .dsl import Excluded
 EXCLUDED = [
     Excluded("core:healthz", "the load balancer's probe: no data, no login (test_platform.py)"),
     Excluded("core:set_language", "sets the interface language for anyone; no data"),
+    Excluded("core:csp_report", "browsers' CSP violation reports: no login, no data (test_csp.py)"),
     Excluded("accounts:login", "the login form itself (test_accounts.py)"),
     Excluded("accounts:logout", "ends the caller's own session (test_accounts.py)"),
     Excluded("api:openapi-json", "the API's schema, public (test_api_contract.py)"),

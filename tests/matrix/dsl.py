@@ -13,8 +13,9 @@ personas' units, as docs/permissions.md "What the caller sees" states it:
 on a record) persona by persona. Every 200 answer to a GET is searched for the markers of the
 units and records outside the caller's tree (and for the secret spot check); a refused write
 must leave the audit trail (every business write is in it) and the `counted` models as they
-were. Each request runs in a savepoint rolled back after it, so every persona meets the same
-records. And the secret spot check must not show through anything else: the reads of its
+were. Every answer carries the Content Security Policy, and an HTML page holds nothing inline
+that it would block (tests/csp.py). Each request runs in a savepoint rolled back after it, so
+every persona meets the same records. And the secret spot check must not show through anything else: the reads of its
 school's and district's people (SECRET_READERS) answer what they answered before it was
 planted (`baseline`).
 """
@@ -31,6 +32,7 @@ from django.db import transaction
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 
+from ..csp import policy_problems
 from ..factories import photo_upload
 from .fixtures import ANONYMOUS, MATRIX_PERSONAS, SECRET, SECRET_RECORDS, Matrix
 
@@ -350,7 +352,8 @@ def check(
             response = _request(client, endpoint, target, data, media)
             _forget_messages(client)
             got = response.status_code
-            checks += 1
+            checks += 2
+            problems += [f"{persona}: {p}" for p in policy_problems(response)]
             if got != want:
                 said = response.content[:200].decode("utf-8", "replace") if got == 422 else ""
                 problems.append(f"{persona}: {got}, declared {want} {said}".rstrip())

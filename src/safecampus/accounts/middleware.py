@@ -77,7 +77,14 @@ class IdleTimeoutMiddleware:
 class PasswordExpiryMiddleware:
     """Send a user whose password is older than the rule to the change-password page."""
 
-    ALLOWED = ("accounts:password_change", "accounts:logout", "accounts:login", "core:set_language")
+    # The CSP reports too: the change-password page's own would otherwise be redirected.
+    ALLOWED = (
+        "accounts:password_change",
+        "accounts:logout",
+        "accounts:login",
+        "core:set_language",
+        "core:csp_report",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

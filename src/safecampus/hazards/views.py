@@ -124,7 +124,7 @@ def ledger_rows(values) -> list[SafeString]:
                 "<tr>"
                 f'<td class="text-secondary">{found}</td>'
                 f'<td>{school}<div class="text-secondary small">{district}</div></td>'
-                '<td class="text-wrap" style="min-width:16rem">'
+                '<td class="text-wrap sc-minw-16">'
                 f'<a href="{detail}{h["pk"]}/">{description}</a>'
                 f'<div class="text-secondary small">{aspect}{sources[h["source"]]}</div></td>'
                 f'<td><span class="badge {level_badge}">{levels[h["level"]]}</span>{supervised}</td>'

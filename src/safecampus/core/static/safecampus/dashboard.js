@@ -1,4 +1,9 @@
-/* Dashboard charts: the district map (ECharts + vendored Yantai GeoJSON) and school types. */
+/* Dashboard charts: the district map (ECharts + vendored Yantai GeoJSON) and school types.
+   The page gives the figures in #chart-data (json_script) and the addresses and labels in
+   #chart-config's data- attributes; this file draws them when the page has loaded.
+
+   Tooltips have formatters of their own: ECharts' default ones are HTML with style=""
+   attributes, which the Content Security Policy refuses. */
 window.SafeCampusDashboard = (function () {
   "use strict";
 
@@ -7,7 +12,14 @@ window.SafeCampusDashboard = (function () {
     var rows = byType.filter(function (r) { return r.count > 0; })
       .sort(function (a, b) { return a.count - b.count; });
     chart.setOption({
-      tooltip: {trigger: "axis", axisPointer: {type: "shadow"}},
+      tooltip: {
+        trigger: "axis", axisPointer: {type: "shadow"},
+        formatter: function (p) {  // ECharts' own layout, with the classes of app.css
+          var f = echarts.format;
+          return '<div class="sc-tip-title">' + f.encodeHTML(p[0].name) + '</div><div class="sc-tip-row">' +
+            '<span class="sc-tip-marker"></span><span class="sc-tip-value">' + f.addCommas(p[0].value) + "</span></div>";
+        }
+      },
       grid: {left: 8, right: 40, top: 8, bottom: 8, containLabel: true},
       xAxis: {type: "value", splitLine: {lineStyle: {type: "dashed"}}},
       yAxis: {type: "category", data: rows.map(function (r) { return r.label; }), axisTick: {show: false}},
@@ -49,10 +61,10 @@ window.SafeCampusDashboard = (function () {
         tooltip: {
           trigger: "item",
           formatter: function (p) {
-            var d = p.data && p.data.district;
-            if (!d) { return p.name; }
-            return "<b>" + d.name + "</b><br>" + opts.labels.schools + ": " + d.schools +
-              "<br>" + opts.labels.students + ": " + d.students + "<br>" + opts.labels.staff + ": " + d.staff;
+            var d = p.data && p.data.district, html = echarts.format.encodeHTML;
+            if (!d) { return html(p.name); }
+            return "<b>" + html(d.name) + "</b><br>" + html(opts.labels.schools + ": " + d.schools) +
+              "<br>" + html(opts.labels.students + ": " + d.students) + "<br>" + html(opts.labels.staff + ": " + d.staff);
           }
         },
         visualMap: {
@@ -110,6 +122,17 @@ window.SafeCampusDashboard = (function () {
       fetch(opts.geojsonUrl).then(function (r) { return r.json(); }).then(function (g) { districtMap(mapEl, opts, g); });
     }
   }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var config = document.getElementById("chart-config");
+    if (!config) { return; }
+    init({
+      data: JSON.parse(document.getElementById("chart-data").textContent),
+      geojsonUrl: config.dataset.geojsonUrl,
+      homeUrl: config.dataset.homeUrl,
+      labels: {schools: config.dataset.schools, students: config.dataset.students, staff: config.dataset.staff}
+    });
+  });
 
   return {init: init};
 })();

@@ -7,7 +7,10 @@
 
    A line is built once on the server for every board, so it carries codes (incident type,
    severity, status, kind); the page shows them with the label table the server rendered in the
-   page's language (opts.codes, emergency.selectors.board_labels). */
+   page's language (opts.codes, emergency.selectors.board_labels).
+
+   The page gives the rest in data- attributes (#board-config, #board-text: the Content Security
+   Policy runs no inline script), and this file starts the board itself. */
 window.SafeCampusBoard = (function () {
   "use strict";
 
@@ -235,7 +238,8 @@ window.SafeCampusBoard = (function () {
     chart.setOption({
       tooltip: {trigger: "item", formatter: function (p) {
         var i = p.data && p.data.incident;
-        return i ? "<b>" + i.school + "</b><br>" + label("incident_type", i.incident_type) + " · " + label("status", i.status) : p.name;
+        var html = echarts.format.encodeHTML;  // a school's name is data, not markup
+        return i ? "<b>" + html(i.school) + "</b><br>" + html(label("incident_type", i.incident_type) + " · " + label("status", i.status)) : html(p.name);
       }},
       geo: {map: "safecampus-board", roam: true, layoutCenter: ["50%", "50%"], layoutSize: "95%",
         label: {show: true, fontSize: 10, color: "#667382"},
@@ -290,6 +294,22 @@ window.SafeCampusBoard = (function () {
     }
     if (window.WebSocket) { connect(); } else { startPolling(); }
   }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var config = $("board-config");
+    if (!config) { return; }
+    init({
+      data: JSON.parse($("board-data").textContent),
+      codes: JSON.parse($("board-labels").textContent),
+      wsPath: config.dataset.wsPath,
+      pollUrl: config.dataset.pollUrl,
+      panelUrl: config.dataset.panelUrl,
+      geojsonUrl: config.dataset.geojsonUrl,
+      focus: config.dataset.focus,
+      level: config.dataset.level,
+      labels: Object.assign({}, $("board-text").dataset)
+    });
+  });
 
   api.init = init;
   return api;

@@ -27,20 +27,22 @@ document.addEventListener("alpine:init", function () {
     return null;
   }
 
-  window.Alpine.data("itemPhotos", function (uploadUrl, itemId, networkError) {
+  /* On the item's box: data-upload-url, data-item-id, data-network-error (the message). */
+  window.Alpine.data("itemPhotos", function () {
     return {
       busy: false,
       error: "",
       async upload(event) {
+        var box = this.$root.dataset;
         var input = event.target;
         var files = Array.prototype.slice.call(input.files);
         this.busy = true;
         this.error = "";
         for (var i = 0; i < files.length; i += 1) {
           var body = new FormData();
-          body.append("item", itemId);
+          body.append("item", box.itemId);
           body.append("photo", files[i]);
-          if (!(await this.swap(await send(uploadUrl, body)))) { break; }
+          if (!(await this.swap(await send(box.uploadUrl, body)))) { break; }
         }
         input.value = "";
         this.busy = false;
@@ -55,6 +57,7 @@ document.addEventListener("alpine:init", function () {
       },
       /* The server answers the item's photo strip (with its error message, if any). */
       async swap(response) {
+        var networkError = this.$root.dataset.networkError;
         if (response === null) { this.error = networkError; return false; }
         var html = await response.text();
         if (response.headers.get("Content-Type").indexOf("text/html") === 0 && html.indexOf("<html") === -1) {
